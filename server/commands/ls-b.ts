@@ -1,0 +1,8 @@
+import { formatStatus } from '../../shared/protocol/reply.ts';
+import { formatBucketRow } from '../../shared/protocol/rows.ts';
+import type { Handler } from './handler.ts';
+
+export const lsB: Handler = async (session) => {
+  const buckets = await session.context.storage.listBuckets();
+  await session.sendRows(formatStatus('BLS', [buckets.length], 'name files bytes created'), buckets.map(formatBucketRow));
+};

@@ -1,0 +1,123 @@
+/**
+ * Every setting of the bucket server and gateway, once: its flag, its
+ * environment variable, its default and what it means. The CLI's flag parser
+ * and help, and the README's configuration table, read this list.
+ */
+export interface SettingSpec {
+  readonly key: keyof Settings;
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: 'string' | 'port' | 'bytes' | 'count' | 'ms';
+  readonly summary: string;
+}
+
+export interface Settings {
+  host: string;
+  tcpPort: number;
+  httpPort: number;
+  data: string;
+  maxFileSize: number;
+  maxLine: number;
+  maxChunk: number;
+  maxConnections: number;
+  idleTimeoutMs: number;
+  token: string;
+  readToken: string;
+  logLevel: string;
+}
+
+export const DEFAULTS: Readonly<Settings> = {
+  host: '127.0.0.1',
+  tcpPort: 7070,
+  httpPort: 8080,
+  data: './data',
+  maxFileSize: 64 * 1024 ** 3,
+  maxLine: 8 * 1024,
+  maxChunk: 16 * 1024 ** 2,
+  maxConnections: 1024,
+  idleTimeoutMs: 5 * 60_000,
+  token: '',
+  readToken: '',
+  logLevel: 'info',
+};
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'host', flag: '--host', env: 'PAIL_HOST', kind: 'string', summary: 'address to bind' },
+  { key: 'tcpPort', flag: '--port', env: 'PAIL_TCP_PORT', kind: 'port', summary: 'TCP port of the bucket server' },
+  { key: 'httpPort', flag: '--http-port', env: 'PAIL_HTTP_PORT', kind: 'port', summary: 'HTTP port of the gateway' },
+  { key: 'data', flag: '--data', env: 'PAIL_DATA', kind: 'string', summary: 'data folder' },
+  { key: 'maxFileSize', flag: '--max-file-size', env: 'PAIL_MAX_FILE_SIZE', kind: 'bytes', summary: 'largest file accepted (bytes, or with K/M/G/T)' },
+  { key: 'maxLine', flag: '--max-line', env: 'PAIL_MAX_LINE', kind: 'bytes', summary: 'longest command line accepted' },
+  { key: 'maxChunk', flag: '--max-chunk', env: 'PAIL_MAX_CHUNK', kind: 'bytes', summary: 'largest chunk of a chunked upload' },
+  { key: 'maxConnections', flag: '--max-connections', env: 'PAIL_MAX_CONNECTIONS', kind: 'count', summary: 'connections served at once; more are refused with 421' },
+  { key: 'idleTimeoutMs', flag: '--idle-timeout', env: 'PAIL_IDLE_TIMEOUT', kind: 'ms', summary: 'drop a silent connection after this long (ms, or with s/m)' },
+  { key: 'token', flag: '--token', env: 'PAIL_TOKEN', kind: 'string', summary: 'access token clients must present with auth (none by default)' },
+  { key: 'readToken', flag: '--read-token', env: 'PAIL_READ_TOKEN', kind: 'string', summary: 'a second, read-only access token' },
+  { key: 'logLevel', flag: '--log-level', env: 'PAIL_LOG_LEVEL', kind: 'string', summary: 'pino log level: trace, debug, info, warn, error, silent' },
+];
+
+export class ConfigError extends Error {}
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+const TIME_UNITS: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+export function parseValue(spec: SettingSpec, raw: string): string | number {
+  const fail = (what: string) => new ConfigError(`${spec.flag} (${spec.env}) ${what}, got ${JSON.stringify(raw)}`);
+  switch (spec.kind) {
+    case 'string':
+      return raw;
+    case 'port': {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || n > 65535) throw fail('takes a port number 0–65535');
+      return n;
+    }
+    case 'count': {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || n < 1) throw fail('takes a positive whole number');
+      return n;
+    }
+    case 'bytes': {
+      const m = /^(\d+)\s*([kmgt]?)(?:i?b)?$/i.exec(raw.trim());
+      if (!m) throw fail('takes a byte count such as 1048576 or 10G');
+      return Number(m[1]) * UNITS[m[2].toLowerCase()];
+    }
+    case 'ms': {
+      const m = /^(\d+)\s*(ms|s|m|h)?$/i.exec(raw.trim());
+      if (!m) throw fail('takes a duration such as 30000, 30s or 5m');
+      return Number(m[1]) * TIME_UNITS[(m[2] ?? '').toLowerCase()];
+    }
+  }
+}
+
+/**
+ * Settings from defaults, then environment variables, then flags (later wins).
+ * Returns the settings and the arguments that were not settings flags.
+ */
+export function resolveSettings(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): { settings: Settings; rest: string[] } {
+  const settings: Settings = { ...DEFAULTS };
+  const assign = (spec: SettingSpec, raw: string) => {
+    (settings as unknown as Record<string, string | number>)[spec.key] = parseValue(spec, raw);
+  };
+  for (const spec of SETTINGS) {
+    const raw = env[spec.env];
+    if (raw !== undefined && raw !== '') assign(spec, raw);
+  }
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+    const spec = SETTINGS.find((s) => s.flag === flag);
+    if (!spec) {
+      rest.push(arg);
+      continue;
+    }
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`${spec.flag} needs a value`);
+    assign(spec, value);
+  }
+  return { settings, rest };
+}

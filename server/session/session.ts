@@ -1,0 +1,194 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { codeSpec, type Mnemonic } from '../../shared/protocol/codes.ts';
+import type { CommandSpec } from '../../shared/protocol/commands.ts';
+import { TOO_LONG } from '../../shared/protocol/frames.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
+import { formatFailure, formatStatus } from '../../shared/protocol/reply.ts';
+import { parseRequest } from '../../shared/protocol/request.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol/version.ts';
+import { HANDLERS } from '../commands/index.ts';
+import type { ServerContext } from '../context.ts';
+import { StorageError } from '../storage/storage.ts';
+import { PeerGone, SocketReader } from '../../shared/net/socket-reader.ts';
+
+export type Access = 'none' | 'read' | 'full';
+type State = 'idle' | 'busy' | 'watching' | 'closed';
+
+/** Rows are gathered into writes of about this many bytes. */
+const ROW_BATCH = 64 * 1024;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * One client connection: reads command lines, runs their handlers one after
+ * another, and writes replies with backpressure. Every failure becomes a
+ * reply; nothing a client sends can throw out of here.
+ */
+export class Session {
+  readonly reader: SocketReader;
+  readonly log: Logger;
+  access: Access;
+  #state: State = 'idle';
+
+  constructor(
+    readonly socket: Socket,
+    readonly context: ServerContext,
+    readonly id: number,
+  ) {
+    this.reader = new SocketReader(socket, context.limits.maxLine);
+    this.log = context.log.child({ session: id, peer: `${socket.remoteAddress}:${socket.remotePort}` });
+    this.access = context.auth ? 'none' : 'full';
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  /** Serves the connection until the client quits or goes away. */
+  async run(): Promise<void> {
+    this.send(formatStatus('HELLO', [PROTOCOL_VERSION], 'Pail bucket server ready; try help'));
+    while (this.#state !== 'closed') {
+      const line = await this.reader.line();
+      if (line === null) break;
+      if ((this.#state as State) === 'closed') break;
+      if (line === TOO_LONG) {
+        this.send(formatFailure('BCMD', Reason.tooLong, `lines are limited to ${this.context.limits.maxLine} bytes`));
+        continue;
+      }
+      let text: string;
+      try {
+        text = utf8.decode(line);
+      } catch {
+        this.send(formatFailure('BCMD', Reason.badUtf8, 'the line is not valid UTF-8'));
+        continue;
+      }
+      if (text.trim() === '') continue;
+      await this.#execute(text);
+    }
+    this.close();
+  }
+
+  async #execute(text: string): Promise<void> {
+    const started = performance.now();
+    const parsed = parseRequest(text);
+    if (!parsed.ok) {
+      const { problem } = parsed;
+      this.send(formatFailure(mnemonic(problem.code), problem.reason, problem.message));
+      this.log.info({ line: text.slice(0, 200), code: problem.code, reason: problem.reason }, 'refused');
+      return;
+    }
+    const { request } = parsed;
+    const { command } = request;
+    const refusal = this.#refusal(command);
+    if (refusal) {
+      this.send(refusal);
+      return;
+    }
+    if (this.#state === 'idle') this.#state = 'busy';
+    try {
+      await HANDLERS[command.name](this, request);
+    } catch (err) {
+      if (err instanceof PeerGone) {
+        this.log.info({ command: command.name }, 'client left mid-command');
+        this.close();
+        return;
+      }
+      this.fail(command, err);
+    } finally {
+      if (this.#state === 'busy') this.#state = 'idle';
+      this.log.info({ command: command.name, ms: Math.round(performance.now() - started) }, 'command');
+    }
+  }
+
+  /** Why the session may not run a command now, as a reply line; undefined when it may. */
+  #refusal(command: CommandSpec): string | undefined {
+    if (this.#state === 'watching' && command.name !== 'quit') {
+      return formatFailure('BCMD', Reason.notNow, 'this connection is watching events; only quit is accepted');
+    }
+    const open = command.name === 'auth' || command.name === 'help' || command.name === 'quit' || command.name === 'code_r';
+    if (this.access === 'none' && !open) {
+      return formatFailure('NOAUTH', Reason.authRequired, 'this server requires auth TOKEN first');
+    }
+    if (this.access === 'read' && command.writes) {
+      return formatFailure(mnemonic(command.failure), Reason.forbidden, 'this token may only read');
+    }
+    return undefined;
+  }
+
+  /** Answers a failed command with its failure code and the error's reason. */
+  fail(command: CommandSpec, err: unknown): void {
+    if (err instanceof StorageError) {
+      this.send(formatFailure(mnemonic(command.failure), err.reason, err.message));
+      this.log.info({ command: command.name, reason: err.reason }, 'failed');
+      return;
+    }
+    this.log.error({ err, command: command.name }, 'command failed unexpectedly');
+    this.send(formatFailure(mnemonic(command.failure), Reason.internal, 'the server failed; see its log'));
+  }
+
+  send(line: string): boolean {
+    if (this.socket.destroyed || !this.socket.writable) return false;
+    return this.socket.write(`${line}\n`);
+  }
+
+  /** A status line and its rows, written in batches that wait for the socket to drain. */
+  async sendRows(status: string, rows: Iterable<string>): Promise<void> {
+    let batch = `${status}\n`;
+    for (const row of rows) {
+      batch += `${row}\n`;
+      if (batch.length >= ROW_BATCH) {
+        await this.write(batch);
+        batch = '';
+      }
+    }
+    if (batch) await this.write(batch);
+  }
+
+  /** Writes and, when the socket's buffer is full, waits until it drains. */
+  async write(data: string | Buffer): Promise<void> {
+    if (this.socket.destroyed) throw new PeerGone();
+    if (this.socket.write(data)) return;
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: unknown) => {
+        this.socket.off('drain', done);
+        this.socket.off('close', gone);
+        if (err) reject(err);
+        else resolve();
+      };
+      const gone = () => done(new PeerGone());
+      this.socket.on('drain', done);
+      this.socket.on('close', gone);
+    });
+  }
+
+  /** Turns the session into an event stream (after `watch`). */
+  startWatching(): void {
+    this.#state = 'watching';
+    this.socket.setTimeout(0);
+    this.socket.setKeepAlive(true, 30_000);
+  }
+
+  /** True when no command is running: the session may be closed without losing work. */
+  get idle(): boolean {
+    return this.#state === 'idle' || this.#state === 'watching';
+  }
+
+  /** Says why, then ends the connection. */
+  closeWith(line: string): void {
+    if (this.#state === 'closed') return;
+    this.send(line);
+    this.close();
+  }
+
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.socket.end();
+    // A peer that never reads would keep a half-closed socket forever.
+    setTimeout(() => this.socket.destroy(), 5_000).unref();
+  }
+}
+
+function mnemonic(code: number): Mnemonic {
+  return codeSpec(code)!.mnemonic as Mnemonic;
+}

@@ -1,0 +1,383 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { constants, type Stats } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Reason } from '../../shared/protocol/reasons.ts';
+import type { BucketInfo, FileInfo, PailEvent } from '../../shared/protocol/types.ts';
+import { isBucketName, isFileName } from '../../shared/protocol/names.ts';
+import { MetadataStore } from './metadata.ts';
+import { mapLimit } from './map-limit.ts';
+import { StorageError, type ByteRange, type OpenedFile, type PutOptions, type Storage } from './storage.ts';
+
+/**
+ * Buckets as directories and files as files under one data folder, so an
+ * operator can see and back them up. Pail's own things live under `.pail/`,
+ * a name no bucket can take (bucket names start with a letter or digit):
+ *
+ *   .pail/tmp/    uploads in progress, renamed into place when complete
+ *   .pail/meta/   the SHA-256 record of each file (see metadata.ts)
+ *   .pail/trash/  buckets being deleted with force
+ *
+ * Symbolic links are never followed: buckets and files are checked with
+ * lstat and opened with O_NOFOLLOW, and listings show only real directories
+ * and regular files.
+ */
+export interface FsStorageOptions {
+  /** The largest file accepted, in bytes. */
+  readonly maxFileSize: number;
+}
+
+/** Writes are gathered into batches of this size, one writev each. */
+const WRITE_BATCH = 1 << 20;
+const READ_CHUNK = 1 << 20;
+const STAT_CONCURRENCY = 32;
+
+export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements Storage {
+  readonly #tmp: string;
+  readonly #trash: string;
+  readonly #meta: MetadataStore;
+
+  private constructor(
+    readonly root: string,
+    readonly options: FsStorageOptions,
+  ) {
+    super();
+    const own = join(root, '.pail');
+    this.#tmp = join(own, 'tmp');
+    this.#trash = join(own, 'trash');
+    this.#meta = new MetadataStore(join(own, 'meta'), this.#tmp);
+  }
+
+  /** Opens (creating if need be) a data folder, and sweeps what a crash left behind. */
+  static async open(root: string, options: FsStorageOptions): Promise<FsStorage> {
+    const storage = new FsStorage(root, options);
+    await mkdir(root, { recursive: true });
+    // Temporaries and trash from an earlier run are never valid data: remove them.
+    await rm(storage.#tmp, { recursive: true, force: true });
+    await rm(storage.#trash, { recursive: true, force: true });
+    await mkdir(storage.#tmp, { recursive: true });
+    await mkdir(storage.#trash, { recursive: true });
+    await mkdir(storage.#meta.root, { recursive: true });
+    return storage;
+  }
+
+  async close(): Promise<void> {
+    this.removeAllListeners();
+  }
+
+  async listBuckets(): Promise<BucketInfo[]> {
+    const entries = await readdir(this.root, { withFileTypes: true });
+    const names = entries
+      .filter((e) => e.isDirectory() && isBucketName(e.name))
+      .map((e) => e.name)
+      .sort();
+    return mapLimit(names, STAT_CONCURRENCY, async (name) => {
+      const dir = join(this.root, name);
+      const [st, files] = await Promise.all([lstat(dir), this.#statFiles(name)]);
+      return {
+        name,
+        files: files.length,
+        bytes: files.reduce((sum, f) => sum + f.st.size, 0),
+        created: new Date(st.birthtimeMs || st.mtimeMs).toISOString(),
+      };
+    });
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    try {
+      await mkdir(join(this.root, bucket));
+    } catch (err) {
+      if (code(err) === 'EEXIST') throw new StorageError(Reason.exists, `bucket ${bucket} already exists`);
+      throw translate(err, `cannot create bucket ${bucket}`);
+    }
+    await syncDir(this.root);
+    this.emit('change', { kind: 'bucket-created', bucket });
+  }
+
+  async deleteBucket(bucket: string, options: { force?: boolean } = {}): Promise<void> {
+    const dir = await this.#bucketDir(bucket);
+    if (options.force) {
+      // One rename takes the bucket out of sight at once; removing its contents can take a while.
+      const gone = join(this.#trash, randomUUID());
+      await rename(dir, gone).catch((err) => {
+        throw code(err) === 'ENOENT' ? noSuchBucket(bucket) : translate(err, `cannot delete bucket ${bucket}`);
+      });
+      await rm(gone, { recursive: true, force: true });
+    } else {
+      try {
+        await rmdir(dir);
+      } catch (err) {
+        if (code(err) === 'ENOTEMPTY' || code(err) === 'EEXIST') {
+          throw new StorageError(Reason.notEmpty, `bucket ${bucket} still holds files; delete it with force`);
+        }
+        if (code(err) === 'ENOENT') throw noSuchBucket(bucket);
+        throw translate(err, `cannot delete bucket ${bucket}`);
+      }
+    }
+    await syncDir(this.root);
+    this.#meta.forgetBucket(bucket);
+    await rm(this.#meta.bucketDir(bucket), { recursive: true, force: true });
+    this.emit('change', { kind: 'bucket-deleted', bucket });
+  }
+
+  async listFiles(bucket?: string): Promise<FileInfo[]> {
+    const buckets = bucket === undefined ? (await this.listBuckets()).map((b) => b.name) : [bucket];
+    const lists = await Promise.all(
+      buckets.map(async (b) => {
+        const files = await this.#statFiles(b).catch((err) => {
+          // A bucket deleted while every bucket is being listed simply has no files.
+          if (bucket === undefined && err instanceof StorageError && err.reason === Reason.noSuchBucket) return [];
+          throw err;
+        });
+        return mapLimit(files, STAT_CONCURRENCY, (f) => this.#fileInfo(b, f.name, f.path, f.st));
+      }),
+    );
+    return lists.flat();
+  }
+
+  async stat(bucket: string, name: string): Promise<FileInfo> {
+    const dir = await this.#bucketDir(bucket);
+    const path = join(dir, name);
+    const st = await lstat(path).catch((err) => {
+      throw code(err) === 'ENOENT' ? noSuchFile(bucket, name) : translate(err, `cannot read ${bucket}/${name}`);
+    });
+    if (!st.isFile()) throw noSuchFile(bucket, name);
+    return this.#fileInfo(bucket, name, path, st);
+  }
+
+  async checkPut(bucket: string, name: string, options: PutOptions): Promise<void> {
+    if (options.size !== undefined && options.size > this.options.maxFileSize) {
+      throw tooLarge(this.options.maxFileSize);
+    }
+    const dir = await this.#bucketDir(bucket);
+    if (!options.overwrite && (await exists(join(dir, name)))) throw fileExists(bucket, name);
+  }
+
+  async put(bucket: string, name: string, body: AsyncIterable<Buffer>, options: PutOptions): Promise<FileInfo> {
+    await this.checkPut(bucket, name, options);
+    const tmp = join(this.#tmp, `${randomUUID()}.part`);
+    let fh: FileHandle | undefined = await open(tmp, 'wx', 0o644).catch((err) => {
+      throw translate(err, 'cannot start the upload');
+    });
+    try {
+      const { size, sha256 } = await this.#writeBody(fh, body, options);
+      if (options.size !== undefined && size !== options.size) {
+        throw new StorageError(Reason.badSize, `the body had ${size} bytes, not the ${options.size} announced`);
+      }
+      if (options.sha256 !== undefined && options.sha256 !== sha256) {
+        throw new StorageError(Reason.checksumMismatch, `the body's SHA-256 is ${sha256}, not ${options.sha256}`);
+      }
+      await fh.sync();
+      const st = await fh.stat();
+      await fh.close();
+      fh = undefined;
+      await this.#meta.record(bucket, name, st, sha256);
+      await this.#commit(tmp, bucket, name, options.overwrite === true);
+      const info: FileInfo = { bucket, name, size, modified: st.mtime.toISOString(), sha256 };
+      this.emit('change', { kind: 'file-uploaded', bucket, file: info });
+      return info;
+    } catch (err) {
+      await fh?.close().catch(() => {});
+      await rm(tmp, { force: true });
+      throw err instanceof StorageError ? err : translate(err, `cannot store ${bucket}/${name}`);
+    }
+  }
+
+  async get(bucket: string, name: string, range?: ByteRange): Promise<OpenedFile> {
+    const dir = await this.#bucketDir(bucket);
+    const path = join(dir, name);
+    let fh: FileHandle;
+    try {
+      fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      // ELOOP: the name is a symbolic link, which Pail never follows.
+      if (code(err) === 'ENOENT' || code(err) === 'ELOOP') throw noSuchFile(bucket, name);
+      throw translate(err, `cannot read ${bucket}/${name}`);
+    }
+    try {
+      // Stats of the open handle: a later overwrite renames a new file into
+      // place and leaves this one whole, so size and hash stay consistent.
+      const st = await fh.stat();
+      if (!st.isFile()) throw noSuchFile(bucket, name);
+      const info = await this.#fileInfo(bucket, name, path, st);
+      const offset = range?.offset ?? 0;
+      const length = range?.length ?? info.size - offset;
+      if (offset > info.size || offset + length > info.size) {
+        throw new StorageError(Reason.badRange, `the range ${offset}+${length} lies outside the file's ${info.size} bytes`);
+      }
+      const handle = fh;
+      return { info, offset, length, body: readRange(handle, offset, length), close: () => handle.close().catch(() => {}) };
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  async deleteFile(bucket: string, name: string): Promise<void> {
+    const dir = await this.#bucketDir(bucket);
+    const path = join(dir, name);
+    const st = await lstat(path).catch(() => undefined);
+    if (!st?.isFile()) throw noSuchFile(bucket, name);
+    await unlink(path).catch((err) => {
+      throw code(err) === 'ENOENT' ? noSuchFile(bucket, name) : translate(err, `cannot delete ${bucket}/${name}`);
+    });
+    await syncDir(dir);
+    await this.#meta.forget(bucket, name);
+    this.emit('change', { kind: 'file-deleted', bucket, name });
+  }
+
+  /** The bucket's directory, if it is a real directory (never a symbolic link). */
+  async #bucketDir(bucket: string): Promise<string> {
+    if (!isBucketName(bucket)) throw new StorageError(Reason.badName, `${bucket} is not a bucket name`);
+    const dir = join(this.root, bucket);
+    const st = await lstat(dir).catch(() => undefined);
+    if (!st?.isDirectory()) throw noSuchBucket(bucket);
+    return dir;
+  }
+
+  async #statFiles(bucket: string): Promise<{ name: string; path: string; st: Stats }[]> {
+    const dir = await this.#bucketDir(bucket);
+    const entries = await readdir(dir, { withFileTypes: true }).catch((err) => {
+      throw code(err) === 'ENOENT' ? noSuchBucket(bucket) : translate(err, `cannot list ${bucket}`);
+    });
+    const names = entries.filter((e) => e.isFile() && isFileName(e.name)).map((e) => e.name);
+    names.sort();
+    const stats = await mapLimit(names, STAT_CONCURRENCY, async (name) => {
+      const path = join(dir, name);
+      const st = await lstat(path).catch(() => undefined);
+      return st?.isFile() ? { name, path, st } : undefined;
+    });
+    // A file deleted between readdir and lstat is simply not listed.
+    return stats.filter((s) => s !== undefined);
+  }
+
+  async #fileInfo(bucket: string, name: string, path: string, st: Stats): Promise<FileInfo> {
+    const sha256 = await this.#meta.sha256(bucket, name, path, st);
+    return { bucket, name, size: st.size, modified: st.mtime.toISOString(), sha256 };
+  }
+
+  async #writeBody(fh: FileHandle, body: AsyncIterable<Buffer>, options: PutOptions) {
+    const hash = createHash('sha256');
+    const limit = Math.min(options.size ?? Infinity, this.options.maxFileSize);
+    let size = 0;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    // One batch is written while the next is gathered: the disk and the socket both stay busy.
+    let writing: Promise<void> | undefined;
+    const flush = async () => {
+      if (writing) await writing;
+      const buffers = batch;
+      batch = [];
+      batchBytes = 0;
+      writing = writeAll(fh, buffers);
+      writing.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
+    };
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > limit) {
+        throw size > this.options.maxFileSize
+          ? tooLarge(this.options.maxFileSize)
+          : new StorageError(Reason.badSize, `the body exceeds the ${options.size} bytes announced`);
+      }
+      hash.update(chunk);
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= WRITE_BATCH) await flush();
+    }
+    if (batch.length) await flush();
+    if (writing) await writing;
+    return { size, sha256: hash.digest('hex') };
+  }
+
+  /** Moves a complete, synced temporary into its bucket and syncs the bucket's directory. */
+  async #commit(tmp: string, bucket: string, name: string, overwrite: boolean): Promise<void> {
+    const dir = await this.#bucketDir(bucket);
+    const dest = join(dir, name);
+    try {
+      if (overwrite) {
+        await rename(tmp, dest);
+      } else {
+        // link() fails if the name exists: of racing creates, exactly one wins.
+        await link(tmp, dest);
+        await unlink(tmp);
+      }
+    } catch (err) {
+      if (code(err) === 'EEXIST') throw fileExists(bucket, name);
+      if (code(err) === 'ENOENT') throw noSuchBucket(bucket);
+      // Overwriting a directory of the same name (planted by an operator) fails here.
+      if (code(err) === 'EISDIR' || code(err) === 'ENOTEMPTY') throw fileExists(bucket, name);
+      throw translate(err, `cannot store ${bucket}/${name}`);
+    }
+    await syncDir(dir);
+  }
+}
+
+async function* readRange(fh: FileHandle, offset: number, length: number): AsyncGenerator<Buffer> {
+  try {
+    let position = offset;
+    let left = length;
+    while (left > 0) {
+      // A fresh buffer each time: the socket may still hold the previous one.
+      const buffer = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, left));
+      const { bytesRead } = await fh.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) throw new StorageError(Reason.internal, 'the file ended before its announced size');
+      position += bytesRead;
+      left -= bytesRead;
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
+
+async function writeAll(fh: FileHandle, buffers: Buffer[]): Promise<void> {
+  let pending = buffers;
+  while (pending.length) {
+    const { bytesWritten } = await fh.writev(pending);
+    pending = dropBytes(pending, bytesWritten);
+  }
+}
+
+function dropBytes(buffers: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < buffers.length && n >= buffers[i].length) n -= buffers[i++].length;
+  const rest = buffers.slice(i);
+  if (n > 0 && rest.length) rest[0] = rest[0].subarray(n);
+  return rest;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function translate(err: unknown, message: string): StorageError {
+  const errno = code(err);
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    return new StorageError(Reason.noSpace, `${message}: the disk is full`, { cause: err });
+  }
+  return new StorageError(Reason.internal, `${message}: ${errno ?? String(err)}`, { cause: err });
+}
+
+const noSuchBucket = (bucket: string) => new StorageError(Reason.noSuchBucket, `no bucket named ${bucket}`);
+const noSuchFile = (bucket: string, name: string) =>
+  new StorageError(Reason.noSuchFile, `no file named ${JSON.stringify(name)} in bucket ${bucket}`);
+const fileExists = (bucket: string, name: string) =>
+  new StorageError(Reason.exists, `a file named ${JSON.stringify(name)} already exists in ${bucket}; upload with overwrite to replace it`);
+const tooLarge = (max: number) => new StorageError(Reason.tooLarge, `files are limited to ${max} bytes`);

@@ -1,0 +1,60 @@
+import type { EventEmitter } from 'node:events';
+import type { BucketInfo, FileInfo, PailEvent } from '../../shared/protocol/types.ts';
+import type { Reason } from '../../shared/protocol/reasons.ts';
+
+/**
+ * What the bucket server needs of a place to keep files. It knows nothing of
+ * the protocol: a second backend (an S3-compatible engine, say) implements
+ * this and the protocol layer stays as it is. Failures are StorageErrors
+ * whose reason is one of the protocol's reason words.
+ */
+export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
+  listBuckets(): Promise<BucketInfo[]>;
+  createBucket(bucket: string): Promise<void>;
+  deleteBucket(bucket: string, options?: { force?: boolean }): Promise<void>;
+  /** One bucket's files, or every bucket's when none is named, sorted by bucket then name. */
+  listFiles(bucket?: string): Promise<FileInfo[]>;
+  stat(bucket: string, name: string): Promise<FileInfo>;
+  /** Checks an upload before any byte is sent: the bucket, the size, an existing name. */
+  checkPut(bucket: string, name: string, options: PutOptions): Promise<void>;
+  /** Stores a body atomically: readers see the old file or the whole new one, never a part. */
+  put(bucket: string, name: string, body: AsyncIterable<Buffer>, options: PutOptions): Promise<FileInfo>;
+  /** Opens a file (or a byte range of it) for reading; the version opened stays readable to the end. */
+  get(bucket: string, name: string, range?: ByteRange): Promise<OpenedFile>;
+  deleteFile(bucket: string, name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PutOptions {
+  readonly overwrite?: boolean;
+  /** The announced size, when known in advance. */
+  readonly size?: number;
+  /** The SHA-256 (hex) the body must have. */
+  readonly sha256?: string;
+}
+
+export interface ByteRange {
+  readonly offset: number;
+  readonly length?: number;
+}
+
+export interface OpenedFile {
+  readonly info: FileInfo;
+  readonly offset: number;
+  readonly length: number;
+  /** The bytes of the range, in chunks; iterate once. */
+  readonly body: AsyncIterable<Buffer>;
+  /** Releases the file when the body is not read to its end. */
+  close(): Promise<void>;
+}
+
+export class StorageError extends Error {
+  constructor(
+    readonly reason: Reason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}

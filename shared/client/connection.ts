@@ -1,0 +1,367 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { Code } from '../protocol/codes.ts';
+import { CHUNKED, findCommand } from '../protocol/commands.ts';
+import { TOO_LONG } from '../protocol/frames.ts';
+import { Reason } from '../protocol/reasons.ts';
+import { announced, parseStatus, type Status } from '../protocol/reply.ts';
+import { formatRequest } from '../protocol/request.ts';
+import { parseBucketRow, parseEvent, parseFileRow } from '../protocol/rows.ts';
+import type { BucketInfo, FileInfo, PailEvent } from '../protocol/types.ts';
+import { PeerGone, SocketReader } from '../net/socket-reader.ts';
+import { PailError, UnreachableError } from './errors.ts';
+
+export interface ConnectOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Sent with auth right after the greeting when given. */
+  readonly token?: string;
+  /** Gives up connecting (and waiting for the greeting) after this long. */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface UploadOptions {
+  /** The byte count; without it the body is sent chunked. */
+  readonly size?: number;
+  readonly overwrite?: boolean;
+  readonly sha256?: string;
+  /** Called with the bytes sent so far, after each write. */
+  readonly onProgress?: (sent: number) => void;
+}
+
+export interface Uploaded {
+  readonly size: number;
+  readonly sha256: string;
+  readonly modified: string;
+}
+
+export interface DownloadInfo {
+  readonly length: number;
+  readonly sha256: string;
+  readonly offset: number;
+  readonly total: number;
+  readonly modified: string;
+}
+
+export interface Download {
+  readonly info: DownloadInfo;
+  /** Exactly `info.length` bytes; errors if the connection is cut before. */
+  readonly body: Readable;
+}
+
+/** Reply rows may be long (a listing row holds a 255-byte name, quoted). */
+const MAX_REPLY_LINE = 64 * 1024;
+/** Chunked uploads send at most this much per chunk. */
+const SEND_CHUNK = 1 << 20;
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * One TCP connection to a bucket server, speaking the protocol through the
+ * codec. Commands run one at a time, in the order they were called; a
+ * download holds the connection until its body has been read. A connection
+ * whose framing was lost (a cut body, an abandoned download) is marked broken
+ * and closed, so a pool never hands it out again.
+ */
+export class PailConnection {
+  readonly #socket: Socket;
+  readonly #reader: SocketReader;
+  #queue: Promise<unknown> = Promise.resolve();
+  #broken = false;
+  greeting!: Status;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    this.#reader = new SocketReader(socket, MAX_REPLY_LINE);
+    socket.on('error', () => this.#markBroken());
+    socket.on('close', () => this.#markBroken());
+  }
+
+  static async connect(options: ConnectOptions): Promise<PailConnection> {
+    const socket = netConnect({ host: options.host, port: options.port, noDelay: true });
+    const timeout = options.connectTimeoutMs ?? 5_000;
+    const address = `${options.host}:${options.port}`;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new UnreachableError(`no answer from ${address} within ${timeout} ms`));
+      }, timeout);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new UnreachableError(`cannot reach the bucket server at ${address}: ${err.message}`, { cause: err }));
+      });
+    });
+    const connection = new PailConnection(socket);
+    try {
+      connection.greeting = await connection.#status();
+      if (connection.greeting.code !== Code.HELLO) throw PailError.from(connection.greeting);
+      if (options.token) await connection.#exclusive(() => connection.#simple(formatRequest('auth', [options.token!])));
+    } catch (err) {
+      connection.destroy();
+      throw err;
+    }
+    return connection;
+  }
+
+  /** False once the connection closed or lost its place in the protocol. */
+  get usable(): boolean {
+    return !this.#broken;
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    await this.#exclusive(() => this.#simple(formatRequest('create_b', [bucket])));
+  }
+
+  async deleteBucket(bucket: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.#exclusive(() => this.#simple(formatRequest('delete_b', [bucket], options.force ? ['force'] : [])));
+  }
+
+  async listBuckets(): Promise<BucketInfo[]> {
+    const rows = await this.#exclusive(() => this.#withRows(formatRequest('ls_b', [])));
+    return rows.map(parseBucketRow);
+  }
+
+  async listFiles(bucket?: string): Promise<FileInfo[]> {
+    const rows = await this.#exclusive(() => this.#withRows(formatRequest('ls_f', bucket === undefined ? [] : [bucket])));
+    return rows.map(parseFileRow);
+  }
+
+  async deleteFile(bucket: string, name: string): Promise<void> {
+    await this.#exclusive(() => this.#simple(formatRequest('delete_f', [bucket, name])));
+  }
+
+  async help(topic?: string): Promise<string[]> {
+    return this.#exclusive(() => this.#withRows(formatRequest('help', topic === undefined ? [] : [topic])));
+  }
+
+  async codes(): Promise<string[]> {
+    return this.#exclusive(() => this.#withRows(formatRequest('code_r', [])));
+  }
+
+  /** Uploads a body: a Buffer, or any stream or iterable of Buffers (sent chunked unless `size` is given). */
+  async upload(
+    bucket: string,
+    name: string,
+    body: Buffer | AsyncIterable<Buffer> | Iterable<Buffer>,
+    options: UploadOptions = {},
+  ): Promise<Uploaded> {
+    const size = Buffer.isBuffer(body) ? body.length : options.size;
+    const flags = [...(options.overwrite ? ['overwrite'] : []), ...(options.sha256 ? [`sha256=${options.sha256}`] : [])];
+    const line = formatRequest('upload_f', [bucket, name, size ?? CHUNKED], flags);
+    return this.#exclusive(async () => {
+      this.#send(line);
+      const goAhead = await this.#status();
+      if (goAhead.code !== Code.SEND) throw PailError.from(goAhead);
+      const chunks = Buffer.isBuffer(body) ? [body] : body;
+      let sent: number;
+      try {
+        sent = size === undefined ? await this.#sendChunked(chunks, options) : await this.#sendSized(chunks, size, options);
+      } catch (err) {
+        // The server may have refused mid-body (disk full, too large) and closed: its reply says why.
+        if (err instanceof PeerGone) {
+          const refusal = await this.#status().catch(() => undefined);
+          if (refusal?.spec?.failure) throw PailError.from(refusal);
+        }
+        this.destroy();
+        throw err;
+      }
+      if (size !== undefined && sent !== size) {
+        // The server still waits for the missing bytes; this connection cannot be used again.
+        this.destroy();
+        throw new PailError(Code.FUTF, 'FUTF', Reason.badSize, `the body had ${sent} bytes, not the ${size} announced`);
+      }
+      const done = await this.#status();
+      if (done.code !== Code.FUTB) throw PailError.from(done);
+      return { size: Number(done.fields.size), sha256: done.fields.sha256, modified: done.fields.modified };
+    });
+  }
+
+  /** Starts a download; the connection is busy until the body has been read or destroyed. */
+  download(bucket: string, name: string, range: { offset?: number; length?: number } = {}): Promise<Download> {
+    const args: (string | number)[] = [bucket, name];
+    if (range.offset !== undefined || range.length !== undefined) args.push(range.offset ?? 0);
+    if (range.length !== undefined) args.push(range.length);
+    return new Promise<Download>((resolveDownload, rejectDownload) => {
+      void this.#exclusive(async () => {
+        this.#send(formatRequest('download', args));
+        const status = await this.#status().catch((err) => {
+          rejectDownload(err);
+          throw err;
+        });
+        if (status.code !== Code.FDFBS) {
+          rejectDownload(PailError.from(status));
+          return;
+        }
+        const info: DownloadInfo = {
+          length: Number(status.fields.length),
+          sha256: status.fields.sha256,
+          offset: Number(status.fields.offset),
+          total: Number(status.fields.total),
+          modified: status.fields.modified,
+        };
+        const body = Readable.from(this.#reader.bytes(info.length), { objectMode: false, highWaterMark: 1 << 20 });
+        const finished = new Promise<void>((resolve) => {
+          body.once('end', resolve);
+          body.once('close', () => {
+            // Abandoned or cut before its end: the rest of the body is still on the wire.
+            if (!body.readableEnded) this.destroy();
+            resolve();
+          });
+        });
+        resolveDownload({ info, body });
+        await finished;
+      }).catch(() => {});
+    });
+  }
+
+  /** Turns this connection into a stream of change events; use a connection of its own. */
+  async *watch(): AsyncGenerator<PailEvent> {
+    await this.#exclusive(() => this.#simple(formatRequest('watch', [])));
+    for (;;) {
+      const status = await this.#status();
+      if (status.code === Code.EVENT) yield parseEvent(status);
+      else throw PailError.from(status);
+    }
+  }
+
+  /**
+   * Sends one command line as typed and returns the raw reply lines, for the
+   * web console and the shell's raw mode. Commands that carry a body are refused.
+   */
+  async raw(line: string): Promise<string[]> {
+    const word = line.trim().split(/\s+/)[0] ?? '';
+    const command = findCommand(word);
+    if (command?.carriesBody) {
+      throw new PailError(Code.BCMD, 'BCMD', Reason.notNow, `${command.name} carries a body or a stream; use the app's upload and download, or the CLI`);
+    }
+    return this.#exclusive(async () => {
+      this.#send(line);
+      const first = await this.#line();
+      const lines = [first];
+      let status: Status;
+      try {
+        status = parseStatus(first);
+      } catch {
+        return lines;
+      }
+      const n = status.spec?.follows === 'rows' ? announced(status) : 0;
+      for (let i = 0; i < n; i++) lines.push(await this.#line());
+      if (status.code === Code.BYE) this.#markBroken();
+      return lines;
+    });
+  }
+
+  /** Says goodbye and closes. */
+  async quit(): Promise<void> {
+    if (this.#broken) return;
+    await this.#exclusive(async () => {
+      this.#send(formatRequest('quit', []));
+      await this.#status().catch(() => undefined);
+    }).catch(() => {});
+    this.destroy();
+  }
+
+  destroy(): void {
+    this.#markBroken();
+    this.#socket.destroy();
+  }
+
+  #markBroken(): void {
+    this.#broken = true;
+  }
+
+  /** Runs one exchange after every earlier one has finished. */
+  #exclusive<T>(exchange: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#broken) throw new UnreachableError('the connection to the bucket server is closed');
+      return exchange();
+    });
+    this.#queue = run.catch(() => {});
+    return run.catch((err) => {
+      if (err instanceof PeerGone) throw new UnreachableError('the bucket server closed the connection', { cause: err });
+      throw err;
+    });
+  }
+
+  #send(line: string): void {
+    this.#socket.write(`${line}\n`);
+  }
+
+  async #line(): Promise<string> {
+    const line = await this.#reader.line();
+    if (line === null) {
+      this.#markBroken();
+      throw new PeerGone();
+    }
+    if (line === TOO_LONG) throw new PailError(Code.BCMD, 'BCMD', Reason.tooLong, 'the server sent an overlong line');
+    return utf8.decode(line);
+  }
+
+  async #status(): Promise<Status> {
+    return parseStatus(await this.#line());
+  }
+
+  /** A command whose reply is one status line; a failure throws. */
+  async #simple(line: string): Promise<Status> {
+    this.#send(line);
+    const status = await this.#status();
+    if (status.spec?.failure) throw PailError.from(status);
+    return status;
+  }
+
+  async #withRows(line: string): Promise<string[]> {
+    const status = await this.#simple(line);
+    const n = announced(status);
+    const rows: string[] = [];
+    for (let i = 0; i < n; i++) rows.push(await this.#line());
+    return rows;
+  }
+
+  async #write(data: Buffer | string): Promise<void> {
+    if (this.#socket.write(data)) return;
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        this.#socket.off('close', gone);
+        resolve();
+      };
+      const gone = () => {
+        this.#socket.off('drain', done);
+        reject(new PeerGone());
+      };
+      this.#socket.once('drain', done);
+      this.#socket.once('close', gone);
+    });
+  }
+
+  async #sendSized(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, size: number, options: UploadOptions): Promise<number> {
+    let sent = 0;
+    for await (const chunk of chunks) {
+      if (sent + chunk.length > size) {
+        sent += chunk.length;
+        break;
+      }
+      await this.#write(chunk);
+      sent += chunk.length;
+      options.onProgress?.(sent);
+    }
+    return sent;
+  }
+
+  async #sendChunked(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, options: UploadOptions): Promise<number> {
+    let sent = 0;
+    for await (const chunk of chunks) {
+      for (let at = 0; at < chunk.length; at += SEND_CHUNK) {
+        const piece = chunk.subarray(at, at + SEND_CHUNK);
+        this.#socket.write(`${piece.length}\n`);
+        await this.#write(piece);
+        sent += piece.length;
+        options.onProgress?.(sent);
+      }
+    }
+    await this.#write('0\n');
+    return sent;
+  }
+}

@@ -1,0 +1,89 @@
+import type { Socket } from 'node:net';
+import { FrameBuffer, TOO_LONG } from '../protocol/frames.ts';
+
+/** The peer closed the connection before a frame it owed was complete. */
+export class PeerGone extends Error {
+  constructor() {
+    super('the client closed the connection');
+    this.name = 'PeerGone';
+  }
+}
+
+/**
+ * Awaitable frames over a socket: the session asks for a line or for body
+ * bytes and waits until they arrive. Reading pauses the socket whenever
+ * `highWater` bytes are waiting unread, so a fast sender can never fill
+ * memory; it resumes as the session consumes them.
+ */
+export class SocketReader {
+  readonly #frames: FrameBuffer;
+  #ended = false;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    maxLine: number,
+    readonly highWater = 1 << 20,
+  ) {
+    this.#frames = new FrameBuffer(maxLine);
+    socket.on('data', (chunk: Buffer) => {
+      this.#frames.push(chunk);
+      if (this.#frames.size >= this.highWater) socket.pause();
+      this.#notify();
+    });
+    const end = () => {
+      this.#ended = true;
+      this.#notify();
+    };
+    socket.on('end', end);
+    socket.on('close', end);
+  }
+
+  /** Bytes received and not yet consumed. */
+  get buffered(): number {
+    return this.#frames.size;
+  }
+
+  /** The next line (without its line ending), TOO_LONG for an overlong one, or null at the end of input. */
+  async line(): Promise<Buffer | typeof TOO_LONG | null> {
+    for (;;) {
+      const line = this.#frames.takeLine();
+      if (line !== null) return line;
+      if (this.#ended) return null;
+      await this.#more();
+    }
+  }
+
+  /** Exactly `n` bytes, as they arrive, in views of the received chunks. Throws PeerGone if the input ends first. */
+  async *bytes(n: number): AsyncGenerator<Buffer> {
+    let left = n;
+    while (left > 0) {
+      const piece = this.#frames.takeBytes(left);
+      if (piece) {
+        left -= piece.length;
+        this.#resumeIfDrained();
+        yield piece;
+        continue;
+      }
+      if (this.#ended) throw new PeerGone();
+      await this.#more();
+    }
+  }
+
+  #resumeIfDrained(): void {
+    if (this.socket.isPaused() && this.#frames.size < this.highWater) this.socket.resume();
+  }
+
+  #more(): Promise<void> {
+    this.#resumeIfDrained();
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}

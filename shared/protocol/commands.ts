@@ -1,0 +1,222 @@
+import { Code, type ReplyCode } from './codes.ts';
+
+/**
+ * The command table: each command once, with its aliases, arguments, options
+ * and the replies it can give. The server's parser and `help`, the CLI and
+ * PROTOCOL.md's checks all read this table.
+ */
+export type ArgKind = 'bucket' | 'file' | 'size' | 'offset' | 'length' | 'command' | 'token';
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly kind: ArgKind;
+  readonly optional?: boolean;
+}
+
+export interface OptionSpec {
+  /** A bare word (`force`) or a `key=value` pair (`sha256=…`). */
+  readonly name: string;
+  readonly value?: 'sha256';
+  readonly summary: string;
+}
+
+export interface CommandSpec {
+  readonly name: CommandName;
+  readonly aliases: readonly string[];
+  readonly args: readonly ArgSpec[];
+  readonly options: readonly OptionSpec[];
+  readonly summary: string;
+  /** The success reply, then the failure reply (success + 50) for operations. */
+  readonly success: ReplyCode;
+  readonly failure: ReplyCode;
+  /** Whether the command changes stored data (refused to read-only sessions). */
+  readonly writes: boolean;
+  /** Whether a body or a stream follows, which the web console cannot carry. */
+  readonly carriesBody: boolean;
+}
+
+export type CommandName =
+  | 'help'
+  | 'code_r'
+  | 'quit'
+  | 'auth'
+  | 'watch'
+  | 'create_b'
+  | 'delete_b'
+  | 'ls_b'
+  | 'upload_f'
+  | 'download'
+  | 'delete_f'
+  | 'ls_f';
+
+/** The size token that announces a chunked body in place of a byte count. */
+export const CHUNKED = 'chunked';
+
+const arg = (name: string, kind: ArgKind, optional = false): ArgSpec => ({ name, kind, optional });
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'help',
+    aliases: ['HELP'],
+    args: [arg('command', 'command', true)],
+    options: [],
+    summary: 'Lists the commands, or explains one command',
+    success: Code.HELP,
+    failure: Code.BCMD,
+    writes: false,
+    carriesBody: false,
+  },
+  {
+    name: 'code_r',
+    aliases: ['CODE_R', 'codes'],
+    args: [],
+    options: [],
+    summary: 'Lists every reply code with its mnemonic and meaning, then the reason words',
+    success: Code.CODES,
+    failure: Code.BCMD,
+    writes: false,
+    carriesBody: false,
+  },
+  {
+    name: 'quit',
+    aliases: ['QUIT', 'exit', 'bye'],
+    args: [],
+    options: [],
+    summary: 'Says goodbye and closes the connection',
+    success: Code.BYE,
+    failure: Code.BCMD,
+    writes: false,
+    carriesBody: false,
+  },
+  {
+    name: 'auth',
+    aliases: ['AUTH'],
+    args: [arg('token', 'token')],
+    options: [],
+    summary: 'Presents the access token when the server requires one',
+    success: Code.AUTH,
+    failure: Code.AUTHF,
+    writes: false,
+    carriesBody: false,
+  },
+  {
+    name: 'watch',
+    aliases: ['WATCH', 'subscribe'],
+    args: [],
+    options: [],
+    summary: 'Turns this connection into a stream of change events (110 EVENT lines)',
+    success: Code.WATCH,
+    failure: Code.BCMD,
+    writes: false,
+    carriesBody: true,
+  },
+  {
+    name: 'create_b',
+    aliases: ['CREATE_B', 'mb'],
+    args: [arg('bucket', 'bucket')],
+    options: [],
+    summary: 'Creates a bucket',
+    success: Code.BCS,
+    failure: Code.BCF,
+    writes: true,
+    carriesBody: false,
+  },
+  {
+    name: 'delete_b',
+    aliases: ['DELETE_B', 'rb'],
+    args: [arg('bucket', 'bucket')],
+    options: [{ name: 'force', summary: 'also delete the files the bucket still holds' }],
+    summary: 'Deletes a bucket; one that still holds files only with force',
+    success: Code.BDS,
+    failure: Code.BDF,
+    writes: true,
+    carriesBody: false,
+  },
+  {
+    name: 'ls_b',
+    aliases: ['LIST_B', 'ls'],
+    args: [],
+    options: [],
+    summary: 'Lists the buckets: name, file count, total bytes, creation time',
+    success: Code.BLS,
+    failure: Code.BLF,
+    writes: false,
+    carriesBody: false,
+  },
+  {
+    name: 'upload_f',
+    aliases: ['UPLOAD', 'upload', 'put'],
+    args: [arg('bucket', 'bucket'), arg('name', 'file'), arg('size', 'size')],
+    options: [
+      { name: 'overwrite', summary: 'replace a file of the same name' },
+      { name: 'sha256', value: 'sha256', summary: 'refuse the body unless its SHA-256 is this hex digest' },
+    ],
+    summary: `Uploads a file: wait for 100 SEND, then send SIZE bytes (or chunks, with SIZE ${CHUNKED})`,
+    success: Code.FUTB,
+    failure: Code.FUTF,
+    writes: true,
+    carriesBody: true,
+  },
+  {
+    name: 'download',
+    aliases: ['DOWNLOAD', 'get'],
+    args: [arg('bucket', 'bucket'), arg('name', 'file'), arg('offset', 'offset', true), arg('length', 'length', true)],
+    options: [],
+    summary: 'Downloads a file, or the byte range from OFFSET (LENGTH bytes, or to the end)',
+    success: Code.FDFBS,
+    failure: Code.FDFBF,
+    writes: false,
+    carriesBody: true,
+  },
+  {
+    name: 'delete_f',
+    aliases: ['DELETE_F', 'rm'],
+    args: [arg('bucket', 'bucket'), arg('name', 'file')],
+    options: [],
+    summary: 'Deletes a file from a bucket',
+    success: Code.FDS,
+    failure: Code.FDF,
+    writes: true,
+    carriesBody: false,
+  },
+  {
+    name: 'ls_f',
+    aliases: ['LIST_F', 'list'],
+    args: [arg('bucket', 'bucket', true)],
+    options: [],
+    summary: "Lists a bucket's files, or every bucket's: bucket, name, size, modified, SHA-256",
+    success: Code.FLS,
+    failure: Code.FLF,
+    writes: false,
+    carriesBody: false,
+  },
+];
+
+const byName = new Map<string, CommandSpec>();
+for (const command of COMMANDS) {
+  for (const word of [command.name, ...command.aliases]) byName.set(word.toLowerCase(), command);
+}
+
+/** Finds a command by its name or any alias, in any letter case. */
+export function findCommand(word: string): CommandSpec | undefined {
+  return byName.get(word.toLowerCase());
+}
+
+export function commandSpec(name: CommandName): CommandSpec {
+  return byName.get(name)!;
+}
+
+/** `upload_f BUCKET NAME SIZE [overwrite] [sha256=HEX]` */
+export function usage(command: CommandSpec): string {
+  const parts: string[] = [command.name];
+  let openOptional = 0;
+  for (const a of command.args) {
+    if (a.optional) {
+      parts.push(`[${a.name.toUpperCase()}`);
+      openOptional++;
+    } else parts.push(a.name.toUpperCase());
+  }
+  if (openOptional) parts[parts.length - 1] += ']'.repeat(openOptional);
+  for (const o of command.options) parts.push(o.value ? `[${o.name}=HEX]` : `[${o.name}]`);
+  return parts.join(' ');
+}

@@ -1,0 +1,70 @@
+/**
+ * The machine-readable reason words a failure reply carries after its
+ * mnemonic, defined once with the HTTP status the gateway maps each to.
+ * Clients switch on these words, never on the human text.
+ */
+export interface ReasonSpec {
+  readonly reason: string;
+  readonly http: number;
+  readonly meaning: string;
+}
+
+function reason(reason: string, http: number, meaning: string): ReasonSpec {
+  return { reason, http, meaning };
+}
+
+export const REASON_TABLE = [
+  reason('exists', 409, 'The bucket or file already exists'),
+  reason('no-such-bucket', 404, 'There is no bucket of that name'),
+  reason('no-such-file', 404, 'There is no file of that name in the bucket'),
+  reason('bad-name', 400, 'The bucket or file name breaks the naming rules'),
+  reason('not-empty', 409, 'The bucket still holds files; delete it with force'),
+  reason('too-large', 413, 'The file exceeds the maximum file size'),
+  reason('bad-size', 400, 'The size is not a decimal byte count or chunked'),
+  reason('bad-range', 416, 'The byte range lies outside the file'),
+  reason('bad-chunk', 400, 'A chunk header of a chunked body is malformed'),
+  reason('checksum-mismatch', 422, 'The body does not match the SHA-256 the client announced'),
+  reason('no-space', 507, 'The disk or the storage quota is full'),
+  reason('unknown-command', 400, 'No command has that name'),
+  reason('bad-args', 400, 'Wrong number or form of arguments'),
+  reason('bad-quoting', 400, 'An unterminated quote or an unknown escape'),
+  reason('bad-utf8', 400, 'The line is not valid UTF-8'),
+  reason('too-long', 400, 'The line exceeds the maximum line length'),
+  reason('not-now', 400, 'The command is not allowed in this state of the session'),
+  reason('auth-required', 401, 'Authenticate before this command'),
+  reason('bad-token', 401, 'The access token is wrong'),
+  reason('forbidden', 403, 'The token does not permit this operation'),
+  reason('too-many-connections', 503, 'The server holds its maximum number of connections'),
+  reason('idle-timeout', 408, 'The connection was silent for too long'),
+  reason('shutting-down', 503, 'The server is shutting down'),
+  reason('unreachable', 502, 'The bucket server cannot be reached'),
+  reason('internal', 500, 'The server failed unexpectedly; see its log'),
+] as const satisfies readonly ReasonSpec[];
+
+export type Reason = (typeof REASON_TABLE)[number]['reason'];
+
+/** Named constants: `Reason.noSuchBucket === 'no-such-bucket'`. */
+export const Reason = Object.fromEntries(
+  REASON_TABLE.map((r) => [camel(r.reason), r.reason]),
+) as { readonly [K in Reason as CamelCase<K>]: K };
+
+type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+
+function camel(word: string): string {
+  return word.replace(/-(.)/g, (_, c: string) => c.toUpperCase());
+}
+
+const byReason = new Map<string, ReasonSpec>(REASON_TABLE.map((r) => [r.reason, r]));
+
+export function reasonSpec(word: string): ReasonSpec | undefined {
+  return byReason.get(word);
+}
+
+export function isReason(word: string): word is Reason {
+  return byReason.has(word);
+}
+
+/** The HTTP status for a reason word; an unknown word is a gateway-side 502. */
+export function httpStatusFor(word: string): number {
+  return byReason.get(word)?.http ?? 502;
+}

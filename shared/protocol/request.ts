@@ -1,0 +1,144 @@
+import { Code, type ReplyCode } from './codes.ts';
+import { CHUNKED, COMMANDS, findCommand, usage, type ArgSpec, type CommandSpec } from './commands.ts';
+import { bucketNameProblem, fileNameProblem } from './names.ts';
+import { Reason } from './reasons.ts';
+import { joinTokens, QuotingError, tokenize } from './tokens.ts';
+
+/** A parsed request: the command and its arguments, checked against the table. */
+export interface Request {
+  readonly command: CommandSpec;
+  readonly bucket?: string;
+  readonly name?: string;
+  /** A byte count, or CHUNKED for a body sent as chunks. */
+  readonly size?: number | typeof CHUNKED;
+  readonly offset?: number;
+  readonly length?: number;
+  /** The command asked about by `help COMMAND`. */
+  readonly topic?: string;
+  readonly token?: string;
+  readonly flags: ReadonlySet<string>;
+  readonly sha256?: string;
+}
+
+export interface RequestProblem {
+  /** 400 BCMD for a line that is not a well-formed command; the command's failure code otherwise. */
+  readonly code: ReplyCode;
+  readonly reason: Reason;
+  readonly message: string;
+  readonly command?: CommandSpec;
+}
+
+export type ParseResult = { ok: true; request: Request } | { ok: false; problem: RequestProblem };
+
+const DECIMAL = /^(0|[1-9]\d*)$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function fail(code: ReplyCode, reason: Reason, message: string, command?: CommandSpec): ParseResult {
+  return { ok: false, problem: { code, reason, message, command } };
+}
+
+function decimal(token: string): number | undefined {
+  if (!DECIMAL.test(token)) return undefined;
+  const n = Number(token);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Parses one request line (without its line ending). Never throws. */
+export function parseRequest(line: string): ParseResult {
+  let tokens: string[];
+  try {
+    tokens = tokenize(line);
+  } catch (err) {
+    if (err instanceof QuotingError) return fail(Code.BCMD, Reason.badQuoting, err.message);
+    throw err;
+  }
+  const [word, ...rest] = tokens;
+  if (word === undefined) return fail(Code.BCMD, Reason.unknownCommand, 'empty line; try help');
+  const command = findCommand(word);
+  if (!command) {
+    return fail(Code.BCMD, Reason.unknownCommand, `no command ${JSON.stringify(word.slice(0, 40))}; try help`);
+  }
+  const bad = (message: string) => fail(Code.BCMD, Reason.badArgs, `${message}; usage: ${usage(command)}`, command);
+
+  const positional: string[] = [];
+  const flags = new Set<string>();
+  let sha256: string | undefined;
+  for (const token of rest) {
+    const eq = token.indexOf('=');
+    const key = (eq >= 0 ? token.slice(0, eq) : token).toLowerCase();
+    const option = command.options.find((o) => o.name === key);
+    if (option && positional.length >= required(command.args)) {
+      if (option.value === 'sha256') {
+        const value = eq >= 0 ? token.slice(eq + 1).toLowerCase() : '';
+        if (!SHA256_HEX.test(value)) return bad(`${option.name}= takes 64 hex digits`);
+        sha256 = value;
+      } else if (eq >= 0) return bad(`${option.name} takes no value`);
+      else flags.add(option.name);
+      continue;
+    }
+    if (flags.size > 0 || sha256 !== undefined) return bad('options come after the arguments');
+    positional.push(token);
+  }
+  if (positional.length < required(command.args)) return bad('missing arguments');
+  if (positional.length > command.args.length) return bad('too many arguments');
+
+  const request: { -readonly [K in keyof Request]: Request[K] } = { command, flags, sha256 };
+  for (let i = 0; i < positional.length; i++) {
+    const spec: ArgSpec = command.args[i];
+    const token = positional[i];
+    switch (spec.kind) {
+      case 'bucket': {
+        const problem = bucketNameProblem(token);
+        if (problem) return fail(command.failure, Reason.badName, `${JSON.stringify(token)}: ${problem}`, command);
+        request.bucket = token;
+        break;
+      }
+      case 'file': {
+        const problem = fileNameProblem(token);
+        if (problem) return fail(command.failure, Reason.badName, `${quoteForText(token)}: ${problem}`, command);
+        request.name = token;
+        break;
+      }
+      case 'size': {
+        const size = token.toLowerCase() === CHUNKED ? CHUNKED : decimal(token);
+        if (size === undefined) {
+          return fail(command.failure, Reason.badSize, `size must be a decimal byte count or ${CHUNKED}`, command);
+        }
+        request.size = size;
+        break;
+      }
+      case 'offset':
+      case 'length': {
+        const n = decimal(token);
+        if (n === undefined) return fail(command.failure, Reason.badRange, `${spec.name} must be a decimal byte count`, command);
+        request[spec.kind] = n;
+        break;
+      }
+      case 'command':
+        request.topic = token;
+        break;
+      case 'token':
+        request.token = token;
+        break;
+    }
+  }
+  return { ok: true, request };
+}
+
+function required(args: readonly ArgSpec[]): number {
+  return args.filter((a) => !a.optional).length;
+}
+
+function quoteForText(token: string): string {
+  return JSON.stringify(token.length > 80 ? `${token.slice(0, 80)}…` : token);
+}
+
+/** Formats a request line for a client: the command, its arguments, then its options. */
+export function formatRequest(command: string, args: readonly (string | number)[], options: readonly string[] = []): string {
+  return joinTokens([command, ...args.map(String), ...options]);
+}
+
+/** Every word a command answers to, for completion in the CLI and the console. */
+export function commandWords(): string[] {
+  return COMMANDS.flatMap((c) => [c.name, ...c.aliases.filter((a) => a !== a.toUpperCase())]);
+}

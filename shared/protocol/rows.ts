@@ -1,0 +1,69 @@
+import type { BucketInfo, EventKind, FileInfo, PailEvent } from './types.ts';
+import { EVENT_KINDS } from './types.ts';
+import { formatStatus, ReplyFormatError, type Status } from './reply.ts';
+import { joinTokens, tokenize } from './tokens.ts';
+
+/**
+ * The rows that follow 500 BLS and 800 FLS, and the 110 EVENT lines: tokens
+ * in a fixed order, names quoted when they need it.
+ */
+
+/** `NAME FILES BYTES CREATED` */
+export function formatBucketRow(b: BucketInfo): string {
+  return joinTokens([b.name, String(b.files), String(b.bytes), b.created]);
+}
+
+export function parseBucketRow(line: string): BucketInfo {
+  const [name, files, bytes, created] = fixed(line, 4, 'bucket row');
+  return { name, files: count(files), bytes: count(bytes), created };
+}
+
+/** `BUCKET NAME SIZE MODIFIED SHA256` */
+export function formatFileRow(f: FileInfo): string {
+  return joinTokens([f.bucket, f.name, String(f.size), f.modified, f.sha256]);
+}
+
+export function parseFileRow(line: string): FileInfo {
+  const [bucket, name, size, modified, sha256] = fixed(line, 5, 'file row');
+  return { bucket, name, size: count(size), modified, sha256 };
+}
+
+/** `110 EVENT KIND BUCKET [NAME [SIZE MODIFIED SHA256]]` */
+export function formatEvent(e: PailEvent): string {
+  switch (e.kind) {
+    case 'bucket-created':
+    case 'bucket-deleted':
+      return formatStatus('EVENT', [e.kind, e.bucket]);
+    case 'file-deleted':
+      return `${formatStatus('EVENT', [e.kind, e.bucket])} ${joinTokens([e.name])}`;
+    case 'file-uploaded':
+      return `${formatStatus('EVENT', [e.kind, e.bucket])} ${joinTokens([e.file.name, String(e.file.size), e.file.modified, e.file.sha256])}`;
+  }
+}
+
+export function parseEvent(status: Status): PailEvent {
+  const kind = status.fields.kind as EventKind;
+  const bucket = status.fields.bucket;
+  if (!EVENT_KINDS.includes(kind)) throw new ReplyFormatError(`unknown event kind ${kind}`);
+  if (kind === 'bucket-created' || kind === 'bucket-deleted') return { kind, bucket };
+  const rest = tokenize(status.text);
+  if (kind === 'file-deleted') {
+    if (rest.length !== 1) throw new ReplyFormatError('file-deleted names one file');
+    return { kind, bucket, name: rest[0] };
+  }
+  if (rest.length !== 4) throw new ReplyFormatError('file-uploaded carries name, size, modified and sha256');
+  const [name, size, modified, sha256] = rest;
+  return { kind, bucket, file: { bucket, name, size: count(size), modified, sha256 } };
+}
+
+function fixed(line: string, n: number, what: string): string[] {
+  const tokens = tokenize(line);
+  if (tokens.length !== n) throw new ReplyFormatError(`a ${what} has ${n} tokens, got ${tokens.length}`);
+  return tokens;
+}
+
+function count(token: string): number {
+  const n = Number(token);
+  if (!/^\d+$/.test(token) || !Number.isSafeInteger(n)) throw new ReplyFormatError(`not a count: ${token}`);
+  return n;
+}

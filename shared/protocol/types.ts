@@ -1,0 +1,27 @@
+/** The shapes every layer passes around: listings, stored files, change events. */
+export interface BucketInfo {
+  readonly name: string;
+  readonly files: number;
+  readonly bytes: number;
+  /** ISO 8601 time the bucket was created. */
+  readonly created: string;
+}
+
+export interface FileInfo {
+  readonly bucket: string;
+  readonly name: string;
+  readonly size: number;
+  /** ISO 8601 time the file was last written. */
+  readonly modified: string;
+  /** Lower-case hex SHA-256 of the whole file. */
+  readonly sha256: string;
+}
+
+export type PailEvent =
+  | { readonly kind: 'bucket-created'; readonly bucket: string }
+  | { readonly kind: 'bucket-deleted'; readonly bucket: string }
+  | { readonly kind: 'file-uploaded'; readonly bucket: string; readonly file: FileInfo }
+  | { readonly kind: 'file-deleted'; readonly bucket: string; readonly name: string };
+
+export type EventKind = PailEvent['kind'];
+export const EVENT_KINDS: readonly EventKind[] = ['bucket-created', 'bucket-deleted', 'file-uploaded', 'file-deleted'];
