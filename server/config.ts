@@ -24,6 +24,10 @@ export interface Settings {
   token: string;
   readToken: string;
   logLevel: string;
+  /** HOST:PORT of the bucket server the gateway and the CLI talk to; empty means host and tcpPort. */
+  server: string;
+  /** Extra origins (comma-separated) the gateway accepts besides its own. */
+  origins: string;
 }
 
 export const DEFAULTS: Readonly<Settings> = {
@@ -39,6 +43,8 @@ export const DEFAULTS: Readonly<Settings> = {
   token: '',
   readToken: '',
   logLevel: 'info',
+  server: '',
+  origins: '',
 };
 
 export const SETTINGS: readonly SettingSpec[] = [
@@ -53,6 +59,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'idleTimeoutMs', flag: '--idle-timeout', env: 'PAIL_IDLE_TIMEOUT', kind: 'ms', summary: 'drop a silent connection after this long (ms, or with s/m)' },
   { key: 'token', flag: '--token', env: 'PAIL_TOKEN', kind: 'string', summary: 'access token clients must present with auth (none by default)' },
   { key: 'readToken', flag: '--read-token', env: 'PAIL_READ_TOKEN', kind: 'string', summary: 'a second, read-only access token' },
+  { key: 'server', flag: '--server', env: 'PAIL_SERVER', kind: 'string', summary: 'HOST:PORT of the bucket server to talk to (default: host and port above)' },
+  { key: 'origins', flag: '--origins', env: 'PAIL_ORIGINS', kind: 'string', summary: 'extra origins the gateway accepts, comma-separated' },
   { key: 'logLevel', flag: '--log-level', env: 'PAIL_LOG_LEVEL', kind: 'string', summary: 'pino log level: trace, debug, info, warn, error, silent' },
 ];
 
@@ -120,4 +128,14 @@ export function resolveSettings(
     assign(spec, value);
   }
   return { settings, rest };
+}
+
+/** The bucket server address the gateway and the CLI should use. */
+export function bucketServerAddress(settings: Settings): { host: string; port: number } {
+  if (!settings.server) return { host: settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host, port: settings.tcpPort };
+  const at = settings.server.lastIndexOf(':');
+  const host = at > 0 ? settings.server.slice(0, at).replace(/^\[|\]$/g, '') : settings.server;
+  const port = at > 0 ? Number(settings.server.slice(at + 1)) : DEFAULTS.tcpPort;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--server takes HOST:PORT, got ${settings.server}`);
+  return { host, port };
 }
