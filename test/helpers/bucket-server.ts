@@ -1,0 +1,50 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { BucketServer } from '../../server/bucket-server.ts';
+import { DEFAULTS } from '../../server/config.ts';
+import type { Limits } from '../../server/context.ts';
+import { FsStorage } from '../../server/storage/fs-storage.ts';
+
+export interface TestServer {
+  readonly server: BucketServer;
+  readonly port: number;
+  readonly data: string;
+  /** Closes the server and removes its data folder. */
+  close(): Promise<void>;
+}
+
+/** A real bucket server on an ephemeral loopback port over a fresh temporary data folder. */
+export async function startTestServer(
+  options: { limits?: Partial<Limits>; token?: string; readToken?: string; data?: string } = {},
+): Promise<TestServer> {
+  const data = options.data ?? (await mkdtemp(join(tmpdir(), 'pail-test-')));
+  const limits: Limits = {
+    maxFileSize: DEFAULTS.maxFileSize,
+    maxLine: DEFAULTS.maxLine,
+    maxChunk: DEFAULTS.maxChunk,
+    maxConnections: DEFAULTS.maxConnections,
+    idleTimeoutMs: DEFAULTS.idleTimeoutMs,
+    ...options.limits,
+  };
+  const storage = await FsStorage.open(data, { maxFileSize: limits.maxFileSize });
+  const server = new BucketServer({
+    storage,
+    limits,
+    log: pino({ level: 'silent' }),
+    token: options.token,
+    readToken: options.readToken,
+    shutdownGraceMs: 2_000,
+  });
+  const { port } = await server.listen(0, '127.0.0.1');
+  return {
+    server,
+    port,
+    data,
+    async close() {
+      await server.close();
+      if (!options.data) await rm(data, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Code, CODE_TABLE, FAILURE_OFFSET } from '../../shared/protocol/codes.ts';
+import { CHUNKED, COMMANDS, findCommand } from '../../shared/protocol/commands.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
+import { formatRequest, parseRequest, type Request } from '../../shared/protocol/request.ts';
+
+function ok(line: string): Request {
+  const result = parseRequest(line);
+  if (!result.ok) throw new Error(`expected ${line} to parse: ${result.problem.message}`);
+  return result.request;
+}
+
+function problem(line: string) {
+  const result = parseRequest(line);
+  if (result.ok) throw new Error(`expected ${line} to be refused`);
+  return result.problem;
+}
+
+describe('the command table', () => {
+  it('gives every operation a failure code of success + 50, as the founding table does', () => {
+    for (const c of COMMANDS.filter((c) => c.success >= Code.BCS)) {
+      expect(c.failure - c.success, c.name).toBe(FAILURE_OFFSET);
+    }
+  });
+
+  it('finds every command by its name and every alias, in any case', () => {
+    for (const c of COMMANDS) {
+      for (const word of [c.name, ...c.aliases]) {
+        expect(findCommand(word)?.name).toBe(c.name);
+        expect(findCommand(word.toUpperCase())?.name).toBe(c.name);
+      }
+    }
+  });
+
+  it('lets no two commands share a word', () => {
+    const words = COMMANDS.flatMap((c) => [c.name, ...c.aliases].map((w) => w.toLowerCase()));
+    const distinct = new Set(COMMANDS.flatMap((c) => [...new Set([c.name, ...c.aliases].map((w) => w.toLowerCase()))]));
+    expect(distinct.size).toBe(new Set(words).size);
+  });
+
+  it('uses only codes of the code table', () => {
+    const codes = new Set<number>(CODE_TABLE.map((c) => c.code));
+    for (const c of COMMANDS) {
+      expect(codes.has(c.success)).toBe(true);
+      expect(codes.has(c.failure)).toBe(true);
+    }
+  });
+});
+
+describe('parseRequest', () => {
+  it('reads the arguments of each kind', () => {
+    const put = ok('UPLOAD photos "my cat.jpg" 1024 overwrite');
+    expect(put.command.name).toBe('upload_f');
+    expect([put.bucket, put.name, put.size, put.flags.has('overwrite')]).toEqual(['photos', 'my cat.jpg', 1024, true]);
+    expect(ok('put photos a.txt chunked').size).toBe(CHUNKED);
+    const sha = 'a'.repeat(64);
+    expect(ok(`put photos a.txt 3 sha256=${sha.toUpperCase()}`).sha256).toBe(sha);
+    const get = ok('get photos a.txt 10 20');
+    expect([get.offset, get.length]).toEqual([10, 20]);
+    expect(ok('delete_b photos force').flags.has('force')).toBe(true);
+    expect(ok('ls_f').bucket).toBeUndefined();
+    expect(ok('help put').topic).toBe('put');
+  });
+
+  it.each([
+    ['', Code.BCMD, Reason.unknownCommand],
+    ['frobnicate', Code.BCMD, Reason.unknownCommand],
+    ['create_b', Code.BCMD, Reason.badArgs],
+    ['create_b a b', Code.BCMD, Reason.badArgs],
+    ['ls_b extra', Code.BCMD, Reason.badArgs],
+    ['delete_b photos force extra', Code.BCMD, Reason.badArgs],
+    ['create_b "unterminated', Code.BCMD, Reason.badQuoting],
+    ['create_b Photos', Code.BCF, Reason.badName],
+    ['create_b ab', Code.BCF, Reason.badName],
+    ['create_b 192.168.1.1', Code.BCF, Reason.badName],
+    ['put photos ../etc 3', Code.FUTF, Reason.badName],
+    ['put photos .. 3', Code.FUTF, Reason.badName],
+    ['put photos "a\\\\b" 3', Code.FUTF, Reason.badName],
+    ['put photos "a\\nb" 3', Code.FUTF, Reason.badName],
+    [`put photos ${'x'.repeat(256)} 3`, Code.FUTF, Reason.badName],
+    ['put photos a.txt -1', Code.FUTF, Reason.badSize],
+    ['put photos a.txt 0x10', Code.FUTF, Reason.badSize],
+    ['put photos a.txt 99999999999999999999', Code.FUTF, Reason.badSize],
+    ['put photos a.txt 3 sha256=zz', Code.BCMD, Reason.badArgs],
+    ['get photos a.txt -5', Code.FDFBF, Reason.badRange],
+    ['delete_f photos /abs', Code.FDF, Reason.badName],
+  ])('refuses %j with %i %s', (line, code, reason) => {
+    const p = problem(line);
+    expect([p.code, p.reason]).toEqual([code, reason]);
+    expect(p.message.length).toBeGreaterThan(0);
+  });
+
+  it('reads back every request it formats (property)', () => {
+    const name = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+      .filter((s) => !/[/\\\u0000-\u001f\u007f-\u009f]/.test(s) && s !== '.' && s !== '..');
+    fc.assert(
+      fc.property(name, fc.nat(), fc.boolean(), (file, size, overwrite) => {
+        const request = ok(formatRequest('upload_f', ['photos', file, size], overwrite ? ['overwrite'] : []));
+        expect([request.name, request.size, request.flags.has('overwrite')]).toEqual([file, size, overwrite]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws on random lines (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (line) => {
+        expect(typeof parseRequest(line).ok).toBe('boolean');
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
