@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PailConnection } from '../../shared/client/connection.ts';
+import { Code } from '../../shared/protocol/codes.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
+import { parseStatus } from '../../shared/protocol/reply.ts';
+import type { PailEvent } from '../../shared/protocol/types.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { startTestServer, type TestServer } from '../helpers/bucket-server.ts';
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function serve(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  const server = await startTestServer(options);
+  cleanup.push(() => server.close());
+  return server;
+}
+
+async function greeted(server: TestServer): Promise<RawClient> {
+  const client = await RawClient.greeted(server.port);
+  cleanup.push(() => client.close());
+  return client;
+}
+
+/** Waits (bounded) until `check` holds, for effects that follow a peer's close. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+describe('an upload is whole or absent', () => {
+  it('leaves no file and no temporary when the client vanishes mid-upload', async () => {
+    const server = await serve();
+    const client = await greeted(server);
+    await client.command('create_b photos');
+    expect(await client.command('put photos half.bin 1000000')).toMatch(/^100 SEND/);
+    client.send(Buffer.alloc(500_000, 1));
+    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 1, 'the temporary appears');
+    client.close();
+    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 0, 'the temporary is removed');
+    expect(await readdir(join(server.data, 'photos'))).toEqual([]);
+  });
+
+  it('keeps one whole file when two clients upload the same name at once, never a mix', async () => {
+    const server = await serve();
+    const setup = await greeted(server);
+    await setup.command('create_b photos');
+    const a = await greeted(server);
+    const b = await greeted(server);
+    const size = 4 << 20;
+    const bodyA = Buffer.alloc(size, 0x61);
+    const bodyB = Buffer.alloc(size, 0x62);
+    expect(await a.command(`put photos same.bin ${size} overwrite`)).toMatch(/^100 SEND/);
+    expect(await b.command(`put photos same.bin ${size} overwrite`)).toMatch(/^100 SEND/);
+    // Interleave the two bodies in small pieces so both uploads are in flight together.
+    for (let at = 0; at < size; at += 256 * 1024) {
+      a.send(bodyA.subarray(at, at + 256 * 1024));
+      b.send(bodyB.subarray(at, at + 256 * 1024));
+    }
+    const replies = [parseStatus(await a.line()), parseStatus(await b.line())];
+    expect(replies.map((r) => r.code)).toEqual([Code.FUTB, Code.FUTB]);
+    const stored = await readFile(join(server.data, 'photos', 'same.bin'));
+    expect([sha256(bodyA), sha256(bodyB)]).toContain(sha256(stored));
+  });
+
+  it('lets exactly one of ten racing creates of one name win', async () => {
+    const server = await serve();
+    const setup = await greeted(server);
+    await setup.command('create_b photos');
+    const clients = await Promise.all(Array.from({ length: 10 }, () => greeted(server)));
+    const goAheads = await Promise.all(clients.map((c) => c.command('put photos race.txt 2')));
+    const started = clients.filter((_, i) => goAheads[i].startsWith('100 '));
+    for (const [i, c] of started.entries()) c.send(String(i).padStart(2, '0'));
+    const results = await Promise.all(started.map((c) => c.line()));
+    const wins = results.filter((r) => r.startsWith('700 ')).length;
+    const refusals = [...goAheads, ...results].filter((r) => parseStatus(r).reason === Reason.exists).length;
+    expect(wins).toBe(1);
+    expect(wins + refusals).toBe(10);
+  });
+
+  it('answers 750 FUTF too-large for a chunked body beyond the maximum and stores nothing', async () => {
+    const server = await serve({ limits: { maxFileSize: 1000 } });
+    const client = await greeted(server);
+    await client.command('create_b photos');
+    expect(await client.command('put photos big 2000')).toMatch(/^750 FUTF too-large/);
+    await client.command('put photos big chunked');
+    client.send(`600\n${'a'.repeat(600)}600\n${'b'.repeat(600)}0\n`);
+    expect(parseStatus(await client.line()).reason).toBe(Reason.tooLarge);
+    await client.closed();
+    expect(await readdir(join(server.data, 'photos'))).toEqual([]);
+  });
+
+  it('loses nothing across a restart, and sweeps temporaries left by a crash', async () => {
+    const first = await startTestServer();
+    const client = await RawClient.greeted(first.port);
+    await client.command('create_b photos');
+    await client.command('put photos keep.txt 4');
+    client.send('kept');
+    const stored = parseStatus(await client.line());
+    client.close();
+    await first.server.close();
+    await writeFile(join(first.data, '.pail', 'tmp', 'crashed.part'), 'half');
+    const second = await serve({ data: first.data });
+    cleanup.push(() => first.close());
+    expect(await readdir(join(first.data, '.pail', 'tmp'))).toEqual([]);
+    const again = await greeted(second);
+    expect(await again.command('ls_f photos')).toMatch(/^800 FLS 1/);
+    expect(await again.line()).toContain(stored.fields.sha256);
+  });
+});
+
+describe('nothing reaches outside the data folder', () => {
+  it('refuses names that try to escape', async () => {
+    const server = await serve();
+    const client = await greeted(server);
+    await client.command('create_b photos');
+    for (const name of ['..', '../x', '/etc/passwd', 'a\\b', '..\\x', '"a\\x00b"', '"a\\nb"']) {
+      const line = await client.command(`put photos ${name} 1`);
+      expect(parseStatus(line).reason, name).toBe(Reason.badName);
+    }
+    for (const bucket of ['..', '.pail', '%2e%2e', '../photos']) {
+      expect(parseStatus(await client.command(`ls_f ${bucket}`)).reason, bucket).toBe(Reason.badName);
+    }
+    // Percent-encoded dots are only a file name here, stored inside the bucket.
+    expect(await client.command('put photos %2e%2e%2fx 1')).toMatch(/^100 SEND/);
+    client.send('z');
+    expect(await client.line()).toMatch(/^700 FUTB/);
+    expect(await readdir(join(server.data, 'photos'))).toEqual(['%2e%2e%2fx']);
+  });
+
+  it('never follows symbolic links planted in the data folder', async () => {
+    const server = await serve();
+    const outside = join(server.data, '..', `outside-${process.pid}-${Date.now()}`);
+    await mkdir(outside, { recursive: true });
+    cleanup.push(async () => {
+      const { rm } = await import('node:fs/promises');
+      await rm(outside, { recursive: true, force: true });
+    });
+    await writeFile(join(outside, 'secret.txt'), 'secret');
+    await symlink(outside, join(server.data, 'linked'));
+    await mkdir(join(server.data, 'photos'));
+    await symlink(join(outside, 'secret.txt'), join(server.data, 'photos', 'secret.txt'));
+    const client = await greeted(server);
+    expect(await client.command('ls_b')).toMatch(/^500 BLS 1/);
+    expect(await client.line()).toMatch(/^photos 0 0 /);
+    expect(parseStatus(await client.command('ls_f linked')).reason).toBe(Reason.noSuchBucket);
+    expect(parseStatus(await client.command('get photos secret.txt')).reason).toBe(Reason.noSuchFile);
+    expect(parseStatus(await client.command('put linked x 1')).reason).toBe(Reason.noSuchBucket);
+    expect(await client.command('ls_f photos')).toMatch(/^800 FLS 0/);
+    expect(parseStatus(await client.command('delete_f photos secret.txt')).reason).toBe(Reason.noSuchFile);
+    expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('secret');
+  });
+});
+
+describe('limits', () => {
+  it('refuses connections beyond the cap with 421 BUSY too-many-connections', async () => {
+    const server = await serve({ limits: { maxConnections: 2 } });
+    await greeted(server);
+    await greeted(server);
+    const third = await RawClient.open(server.port);
+    cleanup.push(() => third.close());
+    const line = await third.line();
+    expect(parseStatus(line).reason).toBe(Reason.tooManyConnections);
+    await third.closed();
+  });
+
+  it('drops a silent client with 421 BUSY idle-timeout', async () => {
+    const server = await serve({ limits: { idleTimeoutMs: 200 } });
+    const client = await greeted(server);
+    const rest = await client.closed();
+    expect(parseStatus(rest[0]).reason).toBe(Reason.idleTimeout);
+  });
+});
+
+describe('access tokens', () => {
+  it('requires auth before anything but help, code_r and quit, and a read token cannot write', async () => {
+    const server = await serve({ token: 'full-secret', readToken: 'read-secret' });
+    const client = await greeted(server);
+    expect(parseStatus(await client.command('ls_b')).code).toBe(Code.NOAUTH);
+    expect(parseStatus(await client.command('auth wrong')).reason).toBe(Reason.badToken);
+    expect(await client.command('auth read-secret')).toMatch(/^230 AUTH read/);
+    expect(await client.command('ls_b')).toMatch(/^500 BLS 0/);
+    expect(parseStatus(await client.command('create_b photos')).reason).toBe(Reason.forbidden);
+    expect(await client.command('auth full-secret')).toMatch(/^230 AUTH full/);
+    expect(await client.command('create_b photos')).toMatch(/^300 BCS/);
+  });
+});
+
+describe('watch', () => {
+  it('pushes every change made by another client as 110 EVENT lines', async () => {
+    const server = await serve();
+    const watcher = await PailConnection.connect({ host: '127.0.0.1', port: server.port });
+    cleanup.push(() => watcher.destroy());
+    let watching!: () => void;
+    const confirmed = new Promise<void>((resolve) => (watching = resolve));
+    const events = watcher.watch({ onWatching: watching });
+    const seen: PailEvent[] = [];
+    const collect = (async () => {
+      for (let i = 0; i < 4; i++) seen.push((await events.next()).value as PailEvent);
+    })();
+    await confirmed;
+    const writer = await PailConnection.connect({ host: '127.0.0.1', port: server.port });
+    cleanup.push(() => writer.destroy());
+    await writer.createBucket('photos');
+    const stored = await writer.upload('photos', 'a b.txt', Buffer.from('hi'));
+    await writer.deleteFile('photos', 'a b.txt');
+    await writer.deleteBucket('photos');
+    await collect;
+    expect(seen).toEqual([
+      { kind: 'bucket-created', bucket: 'photos' },
+      { kind: 'file-uploaded', bucket: 'photos', file: { bucket: 'photos', name: 'a b.txt', size: 2, modified: stored.modified, sha256: sha256('hi') } },
+      { kind: 'file-deleted', bucket: 'photos', name: 'a b.txt' },
+      { kind: 'bucket-deleted', bucket: 'photos' },
+    ]);
+  });
+
+  it('accepts only quit on a watching connection', async () => {
+    const server = await serve();
+    const client = await greeted(server);
+    expect(await client.command('watch')).toMatch(/^240 WATCH/);
+    expect(parseStatus(await client.command('ls_b')).reason).toBe(Reason.notNow);
+    expect(await client.command('quit')).toMatch(/^290 BYE/);
+  });
+});
+
+describe('shutdown', () => {
+  it('tells idle clients it is shutting down and closes', async () => {
+    const server = await startTestServer();
+    const client = await RawClient.greeted(server.port);
+    const closing = server.close();
+    const rest = await client.closed();
+    expect(parseStatus(rest[0]).reason).toBe(Reason.shuttingDown);
+    await closing;
+    expect(client.socket.destroyed || client.socket.readableEnded).toBe(true);
+  });
+});
