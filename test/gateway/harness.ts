@@ -100,8 +100,11 @@ export class JsonSocket {
   readonly #messages: unknown[] = [];
   #wake: (() => void) | undefined;
   #closed = false;
+  /** The close code, once the socket has closed. */
+  readonly closeCode: Promise<number>;
 
   private constructor(readonly socket: WebSocket) {
+    this.closeCode = new Promise((resolve) => socket.once('close', resolve));
     socket.on('message', (data) => {
       this.#messages.push(JSON.parse(data.toString()));
       this.#wake?.();

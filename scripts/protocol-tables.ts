@@ -1,0 +1,48 @@
+import { CODE_TABLE } from '../shared/protocol/codes.ts';
+import { COMMANDS, usage } from '../shared/protocol/commands.ts';
+import { codeSpec } from '../shared/protocol/codes.ts';
+import { REASON_TABLE } from '../shared/protocol/reasons.ts';
+
+/**
+ * The reference tables of PROTOCOL.md, rendered from the tables the server
+ * runs on. `npm run docs` writes them into the file between their markers; a
+ * test fails when the file and the tables disagree.
+ */
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+function commandsTable(): string {
+  const rows = COMMANDS.map((c) => {
+    const replies = [c.success, c.failure].map((code) => `${code} ${codeSpec(code)!.mnemonic}`).join(' · ');
+    return `| \`${cell(usage(c))}\` | ${c.aliases.map((a) => `\`${a}\``).join(' ')} | ${replies} | ${cell(c.summary)} |`;
+  });
+  return ['| command | aliases | replies | what it does |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+function codesTable(): string {
+  const rows = CODE_TABLE.map((c) => {
+    const fields = c.fields.length ? c.fields.map((f) => `\`${f}\``).join(' ') : '';
+    const follows = c.follows === 'none' ? '' : c.follows === 'rows' ? '`rows` lines' : '`length` bytes';
+    return `| ${c.code} | ${c.mnemonic} | ${cell(c.meaning)} | ${fields} | ${follows} |`;
+  });
+  return ['| code | mnemonic | meaning | fields | then |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+function reasonsTable(): string {
+  const rows = REASON_TABLE.map((r) => `| \`${r.reason}\` | ${r.http} | ${cell(r.meaning)} |`);
+  return ['| reason | HTTP status (gateway) | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+export const GENERATED: Record<string, () => string> = {
+  commands: commandsTable,
+  codes: codesTable,
+  reasons: reasonsTable,
+};
+
+/** Replaces each `<!-- generated:NAME -->…<!-- /generated -->` section of a document. */
+export function renderGenerated(doc: string): string {
+  return doc.replace(/<!-- generated:(\w+) -->[\s\S]*?<!-- \/generated -->/g, (whole, name: string) => {
+    const render = GENERATED[name];
+    if (!render) throw new Error(`no generated section named ${name}`);
+    return `<!-- generated:${name} -->\n${render()}\n<!-- /generated -->`;
+  });
+}

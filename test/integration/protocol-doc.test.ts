@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CODE_TABLE } from '../../shared/protocol/codes.ts';
+import { COMMANDS } from '../../shared/protocol/commands.ts';
+import { REASON_TABLE } from '../../shared/protocol/reasons.ts';
+import { renderGenerated } from '../../scripts/protocol-tables.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { startTestServer, type TestServer } from '../helpers/bucket-server.ts';
+
+const doc = await readFile(join(import.meta.dirname, '..', '..', 'PROTOCOL.md'), 'utf8');
+const sessions = [...doc.matchAll(/```pail-session\n([\s\S]*?)```/g)].map((m) => m[1].trimEnd().split('\n'));
+const TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g;
+const normalize = (line: string) => line.replace(TIME, '<time>');
+
+describe('PROTOCOL.md', () => {
+  it('shows the tables exactly as the code defines them (run npm run docs after changing a table)', () => {
+    expect(doc).toBe(renderGenerated(doc));
+    for (const c of CODE_TABLE) expect(doc).toContain(`| ${c.code} | ${c.mnemonic} |`);
+    for (const r of REASON_TABLE) expect(doc).toContain(`| \`${r.reason}\` |`);
+  });
+
+  it('has an example session for every command', () => {
+    const sent = sessions.flat().filter((l) => l.startsWith('C: ')).map((l) => l.slice(3).split(' ')[0].toLowerCase());
+    for (const c of COMMANDS) {
+      const words = [c.name, ...c.aliases].map((w) => w.toLowerCase());
+      expect(sent.some((w) => words.includes(w)), c.name).toBe(true);
+    }
+  });
+
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it.each(sessions.map((lines, i) => [i + 1, lines] as const))('example session %i replays against a real server', async (_n, lines) => {
+    server = await startTestServer();
+    const client = await RawClient.open(server.port);
+    try {
+      const greeting = await client.line();
+      let i = 0;
+      if (lines[0].startsWith('S: 200 HELLO')) {
+        expect(greeting).toBe(lines[0].slice(3));
+        i = 1;
+      }
+      for (; i < lines.length; i++) {
+        const [tag, text] = [lines[i].slice(0, 2), lines[i].slice(3)];
+        if (tag === 'C:') client.send(`${text}\n`);
+        else if (tag === 'C+') client.send(text.replace(/\\n/g, '\n'));
+        else if (tag === 'S+') expect((await client.bytes(Buffer.byteLength(text))).toString()).toBe(text);
+        else if (tag === 'S:' && text === '...') {
+          // Skip reply lines until the next line the example shows.
+          const next = normalize(lines[i + 1].slice(3));
+          for (let skipped = 0; normalize(await client.line()) !== next; skipped++) expect(skipped).toBeLessThan(1000);
+          i++;
+        } else if (tag === 'S:') expect(normalize(await client.line())).toBe(normalize(text));
+        else throw new Error(`unknown line in example: ${lines[i]}`);
+      }
+    } finally {
+      client.close();
+    }
+  });
+});
