@@ -17,7 +17,7 @@ export interface TestServer {
 
 /** A real bucket server on an ephemeral loopback port over a fresh temporary data folder. */
 export async function startTestServer(
-  options: { limits?: Partial<Limits>; token?: string; readToken?: string; data?: string } = {},
+  options: { limits?: Partial<Limits>; token?: string; readToken?: string; data?: string; shutdownGraceMs?: number } = {},
 ): Promise<TestServer> {
   const data = options.data ?? (await mkdtemp(join(tmpdir(), 'pail-test-')));
   const limits: Limits = {
@@ -35,7 +35,7 @@ export async function startTestServer(
     log: pino({ level: 'silent' }),
     token: options.token,
     readToken: options.readToken,
-    shutdownGraceMs: 2_000,
+    shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
   });
   const { port } = await server.listen(0, '127.0.0.1');
   return {

@@ -243,4 +243,18 @@ describe('shutdown', () => {
     await closing;
     expect(client.socket.destroyed || client.socket.readableEnded).toBe(true);
   });
+
+  it('aborts an upload still running after the grace period, leaving neither file nor temporary', async () => {
+    const server = await startTestServer({ shutdownGraceMs: 100 });
+    cleanup.push(() => server.close());
+    const client = await RawClient.greeted(server.port);
+    cleanup.push(() => client.close());
+    await client.command('create_b photos');
+    expect(await client.command('put photos slow.bin 1000')).toMatch(/^100 SEND/);
+    client.send(Buffer.alloc(10));
+    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 1, 'the upload started');
+    await server.server.close();
+    expect(await readdir(join(server.data, '.pail', 'tmp'))).toEqual([]);
+    expect(await readdir(join(server.data, 'photos'))).toEqual([]);
+  });
 });

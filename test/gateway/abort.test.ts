@@ -1,0 +1,81 @@
+import { readdir, truncate } from 'node:fs/promises';
+import { get, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PailConnection } from '../../shared/client/connection.ts';
+import { postJson, startHarness, until, type Harness } from './harness.ts';
+import { generated, openRequest } from './streams.ts';
+
+const MiB = 1 << 20;
+
+describe('transfers cut short', () => {
+  let h: Harness;
+  /** Uploads in progress on the bucket server. */
+  const temporaries = () => readdir(join(h.data, '.pail', 'tmp'));
+  const fileNames = async () => (await (await fetch(`${h.base}/api/buckets/cuts/files`)).json()).files.map((f: { name: string }) => f.name);
+
+  beforeAll(async () => {
+    h = await startHarness();
+    await postJson(`${h.base}/api/buckets`, { name: 'cuts' });
+  });
+  afterAll(() => h.close());
+
+  /** Writes blocks until the bucket server holds a temporary for the upload, then cuts the request. */
+  async function abortOnceStarted(req: ReturnType<typeof openRequest>['req']): Promise<void> {
+    req.on('error', () => {});
+    const blocks = generated(64, MiB);
+    await until(async () => {
+      const next = blocks.next();
+      if (!next.done) req.write(next.value);
+      return (await temporaries()).length > 0;
+    }, 'the upload reached the bucket server');
+    req.destroy();
+    await until(async () => (await temporaries()).length === 0, 'the bucket server removed the partial upload');
+  }
+
+  it('an aborted PUT leaves nothing behind', async () => {
+    const { req } = openRequest(`${h.base}/api/buckets/cuts/files/put.bin`, { method: 'PUT', headers: { 'content-length': 64 * MiB } });
+    await abortOnceStarted(req);
+    expect(await fileNames()).toEqual([]);
+  });
+
+  it('an aborted chunked PUT leaves nothing behind', async () => {
+    const { req } = openRequest(`${h.base}/api/buckets/cuts/files/chunked.bin`, { method: 'PUT', headers: { 'transfer-encoding': 'chunked' } });
+    await abortOnceStarted(req);
+    expect(await fileNames()).toEqual([]);
+  });
+
+  it('an aborted multipart upload leaves nothing behind', async () => {
+    const boundary = 'cut-boundary';
+    const { req } = openRequest(`${h.base}/api/buckets/cuts/files`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+    });
+    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="form.bin"\r\n\r\n`);
+    await abortOnceStarted(req);
+    expect(await fileNames()).toEqual([]);
+  });
+
+  it('a download the bucket server cuts short aborts the HTTP response', async () => {
+    const client = await PailConnection.connect({ host: '127.0.0.1', port: h.serverPort });
+    await client.upload('cuts', 'shrinking.bin', generated(64, MiB));
+    await client.quit();
+
+    const response = await new Promise<IncomingMessage>((resolve) => get(`${h.base}/api/buckets/cuts/files/shrinking.bin`, resolve));
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-length']).toBe(String(64 * MiB));
+    // The bucket server has the file open; once it shrinks, its read fails and it cuts the connection.
+    response.pause();
+    await truncate(join(h.data, 'cuts', 'shrinking.bin'), MiB);
+    let received = 0;
+    const outcome = await new Promise<string>((resolve) => {
+      response.on('data', (chunk: Buffer) => (received += chunk.length));
+      response.once('end', () => resolve('ended'));
+      response.once('error', () => resolve('aborted'));
+      response.resume();
+    });
+    expect(outcome).toBe('aborted');
+    expect(response.complete).toBe(false);
+    expect(received).toBeLessThan(64 * MiB);
+  });
+});
