@@ -1,0 +1,11 @@
+// Pail's gateway in its own process, for the benchmark: `gateway.ts BUCKET_SERVER_PORT`.
+import { pino } from 'pino';
+import { DEFAULTS } from '../../server/config.ts';
+import { startGateway } from '../../gateway/main.ts';
+import { announce } from './announce.ts';
+
+const gateway = await startGateway(
+  { ...DEFAULTS, httpPort: 0, server: `127.0.0.1:${process.argv[2]}`, logLevel: 'warn' },
+  pino({ level: 'warn' }),
+);
+announce(gateway.address);
