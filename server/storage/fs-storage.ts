@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import type { BucketInfo, FileInfo, PailEvent } from '../../shared/protocol/types.ts';
 import { isBucketName, isFileName } from '../../shared/protocol/names.ts';
+import { ListingCache, type BucketListing } from './listing-cache.ts';
 import { MetadataStore } from './metadata.ts';
 import { mapLimit } from './map-limit.ts';
 import { StorageError, type ByteRange, type OpenedFile, type PutOptions, type Storage } from './storage.ts';
@@ -37,6 +38,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   readonly #tmp: string;
   readonly #trash: string;
   readonly #meta: MetadataStore;
+  readonly #listings: ListingCache;
 
   private constructor(
     readonly root: string,
@@ -47,6 +49,10 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     this.#tmp = join(own, 'tmp');
     this.#trash = join(own, 'trash');
     this.#meta = new MetadataStore(join(own, 'meta'), this.#tmp);
+    this.#listings = new ListingCache(root, {
+      bucketNames: () => this.#scanBucketNames(),
+      scanBucket: (bucket) => this.#scanBucket(bucket),
+    });
   }
 
   /** Opens (creating if need be) a data folder, and sweeps what a crash left behind. */
@@ -63,24 +69,18 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   async close(): Promise<void> {
+    this.#listings.close();
     this.removeAllListeners();
   }
 
   async listBuckets(): Promise<BucketInfo[]> {
-    const entries = await readdir(this.root, { withFileTypes: true });
-    const names = entries
-      .filter((e) => e.isDirectory() && isBucketName(e.name))
-      .map((e) => e.name)
-      .sort();
-    return mapLimit(names, STAT_CONCURRENCY, async (name) => {
-      const dir = join(this.root, name);
-      const [st, files] = await Promise.all([lstat(dir), this.#statFiles(name)]);
-      return {
-        name,
-        files: files.length,
-        bytes: files.reduce((sum, f) => sum + f.st.size, 0),
-        created: new Date(st.birthtimeMs || st.mtimeMs).toISOString(),
-      };
+    const names = await this.#listings.bucketNames();
+    const listings = await Promise.all(names.map((name) => this.#listings.bucket(name).catch(skipVanished)));
+    return names.flatMap((name, i) => {
+      const listing = listings[i];
+      if (!listing) return [];
+      const bytes = listing.files.reduce((sum, f) => sum + f.size, 0);
+      return [{ name, files: listing.files.length, bytes, created: listing.created }];
     });
   }
 
@@ -92,6 +92,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       throw translate(err, `cannot create bucket ${bucket}`);
     }
     await syncDir(this.root);
+    this.#listings.invalidateBuckets();
     this.emit('change', { kind: 'bucket-created', bucket });
   }
 
@@ -116,24 +117,18 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       }
     }
     await syncDir(this.root);
+    this.#listings.drop(bucket);
     this.#meta.forgetBucket(bucket);
     await rm(this.#meta.bucketDir(bucket), { recursive: true, force: true });
     this.emit('change', { kind: 'bucket-deleted', bucket });
   }
 
   async listFiles(bucket?: string): Promise<FileInfo[]> {
-    const buckets = bucket === undefined ? (await this.listBuckets()).map((b) => b.name) : [bucket];
-    const lists = await Promise.all(
-      buckets.map(async (b) => {
-        const files = await this.#statFiles(b).catch((err) => {
-          // A bucket deleted while every bucket is being listed simply has no files.
-          if (bucket === undefined && err instanceof StorageError && err.reason === Reason.noSuchBucket) return [];
-          throw err;
-        });
-        return mapLimit(files, STAT_CONCURRENCY, (f) => this.#fileInfo(b, f.name, f.path, f.st));
-      }),
-    );
-    return lists.flat();
+    if (bucket !== undefined) return [...(await this.#listings.bucket(bucket)).files];
+    const names = await this.#listings.bucketNames();
+    // A bucket deleted while every bucket is being listed simply has no files.
+    const listings = await Promise.all(names.map((name) => this.#listings.bucket(name).catch(skipVanished)));
+    return listings.flatMap((listing) => listing?.files ?? []);
   }
 
   async stat(bucket: string, name: string): Promise<FileInfo> {
@@ -223,6 +218,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       throw code(err) === 'ENOENT' ? noSuchFile(bucket, name) : translate(err, `cannot delete ${bucket}/${name}`);
     });
     await syncDir(dir);
+    this.#listings.invalidate(bucket);
     await this.#meta.forget(bucket, name);
     this.emit('change', { kind: 'file-deleted', bucket, name });
   }
@@ -234,6 +230,23 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     const st = await lstat(dir).catch(() => undefined);
     if (!st?.isDirectory()) throw noSuchBucket(bucket);
     return dir;
+  }
+
+  async #scanBucketNames(): Promise<string[]> {
+    const entries = await readdir(this.root, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory() && isBucketName(e.name))
+      .map((e) => e.name)
+      .sort();
+  }
+
+  async #scanBucket(bucket: string): Promise<BucketListing> {
+    const dir = await this.#bucketDir(bucket);
+    const [st, files] = await Promise.all([lstat(dir), this.#statFiles(bucket)]);
+    return {
+      created: new Date(st.birthtimeMs || st.mtimeMs).toISOString(),
+      files: await mapLimit(files, STAT_CONCURRENCY, (f) => this.#fileInfo(bucket, f.name, f.path, f.st)),
+    };
   }
 
   async #statFiles(bucket: string): Promise<{ name: string; path: string; st: Stats }[]> {
@@ -309,6 +322,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       if (code(err) === 'EISDIR' || code(err) === 'ENOTEMPTY') throw fileExists(bucket, name);
       throw translate(err, `cannot store ${bucket}/${name}`);
     }
+    this.#listings.invalidate(bucket);
     await syncDir(dir);
   }
 }
@@ -381,3 +395,8 @@ const noSuchFile = (bucket: string, name: string) =>
 const fileExists = (bucket: string, name: string) =>
   new StorageError(Reason.exists, `a file named ${JSON.stringify(name)} already exists in ${bucket}; upload with overwrite to replace it`);
 const tooLarge = (max: number) => new StorageError(Reason.tooLarge, `files are limited to ${max} bytes`);
+
+function skipVanished(err: unknown): undefined {
+  if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
+  throw err;
+}

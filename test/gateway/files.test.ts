@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
-import { postJson, startHarness, type Harness } from './harness.ts';
+import { postJson, startHarness, type Harness, jsonOf } from './harness.ts';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const DIGITS = '0123456789';
@@ -20,9 +20,9 @@ describe('file routes', () => {
   it('stores a raw PUT body and lists it with size, modified and SHA-256', async () => {
     const put = await fetch(`${files('docs')}/notes.txt`, { method: 'PUT', body: 'some notes' });
     expect(put.status).toBe(201);
-    expect(await put.json()).toEqual({ bucket: 'docs', name: 'notes.txt', size: 10, sha256: sha256('some notes'), modified: expect.any(String) });
+    expect(await jsonOf(put)).toEqual({ bucket: 'docs', name: 'notes.txt', size: 10, sha256: sha256('some notes'), modified: expect.any(String) });
 
-    const listed = await (await fetch(files('docs'))).json();
+    const listed = await jsonOf(await fetch(files('docs')));
     expect(listed.bucket).toBe('docs');
     expect(listed.files).toContainEqual({ bucket: 'docs', name: 'notes.txt', size: 10, sha256: sha256('some notes'), modified: expect.any(String) });
   });
@@ -37,13 +37,13 @@ describe('file routes', () => {
   it('stores an empty PUT body as an empty file', async () => {
     const put = await fetch(`${files('docs')}/empty`, { method: 'PUT' });
     expect(put.status).toBe(201);
-    expect((await put.json()).size).toBe(0);
+    expect((await jsonOf(put)).size).toBe(0);
   });
 
   it('refuses to replace a file unless asked to overwrite', async () => {
     const again = await fetch(`${files('docs')}/digits.txt`, { method: 'PUT', body: 'other' });
     expect(again.status).toBe(409);
-    expect((await again.json()).error).toMatchObject({ code: Code.FUTF, mnemonic: 'FUTF', reason: Reason.exists });
+    expect((await jsonOf(again)).error).toMatchObject({ code: Code.FUTF, mnemonic: 'FUTF', reason: Reason.exists });
 
     const replaced = await fetch(`${files('docs')}/replaced.txt?overwrite=true`, { method: 'PUT', body: 'v2' });
     expect(replaced.status).toBe(201);
@@ -52,10 +52,10 @@ describe('file routes', () => {
   it('answers 404 for uploads to and listings of a missing bucket', async () => {
     const put = await fetch(`${files('nowhere')}/x`, { method: 'PUT', body: 'x' });
     expect(put.status).toBe(404);
-    expect((await put.json()).error).toMatchObject({ code: Code.FUTF, reason: Reason.noSuchBucket });
+    expect((await jsonOf(put)).error).toMatchObject({ code: Code.FUTF, reason: Reason.noSuchBucket });
     const listed = await fetch(files('nowhere'));
     expect(listed.status).toBe(404);
-    expect((await listed.json()).error).toMatchObject({ code: Code.FLF, reason: Reason.noSuchBucket });
+    expect((await jsonOf(listed)).error).toMatchObject({ code: Code.FLF, reason: Reason.noSuchBucket });
   });
 
   it('downloads as an attachment with length, ETag and nosniff', async () => {
@@ -102,7 +102,7 @@ describe('file routes', () => {
     const response = await fetch(`${files('docs')}/digits.txt`, { headers: { range: 'bytes=10-' } });
     expect(response.status).toBe(416);
     expect(response.headers.get('content-range')).toBe('bytes */10');
-    expect((await response.json()).error).toMatchObject({ code: Code.FDFBF, reason: Reason.badRange });
+    expect((await jsonOf(response)).error).toMatchObject({ code: Code.FDFBF, reason: Reason.badRange });
   });
 
   it('sends the whole file for an If-Range that no longer matches, or several ranges', async () => {
@@ -117,11 +117,31 @@ describe('file routes', () => {
     expect(await several.text()).toBe(DIGITS);
   });
 
+  it("answers HEAD with the file's headers and no body", async () => {
+    const response = await fetch(`${files('docs')}/digits.txt`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBe(String(DIGITS.length));
+    expect(response.headers.get('etag')).toBe(`"${sha256(DIGITS)}"`);
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(await response.text()).toBe('');
+    expect((await fetch(`${files('docs')}/missing.txt`, { method: 'HEAD' })).status).toBe(404);
+  });
+
+  it('answers 304 when If-None-Match names the current ETag', async () => {
+    const tag = `"${sha256(DIGITS)}"`;
+    const unchanged = await fetch(`${files('docs')}/digits.txt`, { headers: { 'if-none-match': `"other", ${tag}` } });
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.headers.get('etag')).toBe(tag);
+    const changed = await fetch(`${files('docs')}/digits.txt`, { headers: { 'if-none-match': '"other"' } });
+    expect(changed.status).toBe(200);
+    expect(await changed.text()).toBe(DIGITS);
+  });
+
   it('answers 404 for a download of a missing file', async () => {
     const response = await fetch(`${files('docs')}/missing.txt`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-disposition')).toBeNull();
-    expect((await response.json()).error).toMatchObject({ code: Code.FDFBF, mnemonic: 'FDFBF', reason: Reason.noSuchFile });
+    expect((await jsonOf(response)).error).toMatchObject({ code: Code.FDFBF, mnemonic: 'FDFBF', reason: Reason.noSuchFile });
   });
 
   it('deletes a file, then answers 404 for it', async () => {
@@ -129,13 +149,13 @@ describe('file routes', () => {
     expect((await fetch(`${files('docs')}/doomed.txt`, { method: 'DELETE' })).status).toBe(204);
     const again = await fetch(`${files('docs')}/doomed.txt`, { method: 'DELETE' });
     expect(again.status).toBe(404);
-    expect((await again.json()).error).toMatchObject({ code: Code.FDF, reason: Reason.noSuchFile });
+    expect((await jsonOf(again)).error).toMatchObject({ code: Code.FDF, reason: Reason.noSuchFile });
   });
 
   it('refuses a cross-origin upload before storing anything', async () => {
     const response = await fetch(`${files('docs')}/csrf.txt`, { method: 'PUT', body: 'x', headers: { origin: 'http://evil.example' } });
     expect(response.status).toBe(403);
-    expect((await response.json()).error).toMatchObject({ code: Code.FUTF, reason: Reason.forbidden });
+    expect((await jsonOf(response)).error).toMatchObject({ code: Code.FUTF, reason: Reason.forbidden });
     expect((await fetch(`${files('docs')}/csrf.txt`)).status).toBe(404);
   });
 });
@@ -159,7 +179,7 @@ describe('multipart uploads', () => {
   it('stores several files and reports each with size and SHA-256', async () => {
     const response = await fetch(`${h.base}${files}`, { method: 'POST', body: form([['a.txt', 'alpha'], ['b.txt', 'bravo'], ['ü.txt', 'umlaut']]) });
     expect(response.status).toBe(201);
-    expect((await response.json()).files).toEqual([
+    expect((await jsonOf(response)).files).toEqual([
       { name: 'a.txt', stored: true, size: 5, sha256: sha256('alpha'), modified: expect.any(String) },
       { name: 'b.txt', stored: true, size: 5, sha256: sha256('bravo'), modified: expect.any(String) },
       { name: 'ü.txt', stored: true, size: 6, sha256: sha256('umlaut'), modified: expect.any(String) },
@@ -171,7 +191,7 @@ describe('multipart uploads', () => {
     const overlong = 'n'.repeat(300);
     const response = await fetch(`${h.base}${files}`, { method: 'POST', body: form([['a.txt', 'again'], ['c.txt', 'charlie'], [overlong, 'long']]) });
     expect(response.status).toBe(207);
-    const outcomes = (await response.json()).files;
+    const outcomes = (await jsonOf(response)).files;
     expect(outcomes).toEqual([
       { name: 'a.txt', stored: false, error: expect.objectContaining({ code: Code.FUTF, reason: Reason.exists }) },
       { name: 'c.txt', stored: true, size: 7, sha256: sha256('charlie'), modified: expect.any(String) },
@@ -189,16 +209,16 @@ describe('multipart uploads', () => {
   it('refuses a request that is not multipart, or holds no file', async () => {
     const notMultipart = await postJson(`${h.base}${files}`, { name: 'x' });
     expect(notMultipart.status).toBe(400);
-    expect((await notMultipart.json()).error).toMatchObject({ code: Code.FUTF, reason: Reason.badArgs });
+    expect((await jsonOf(notMultipart)).error).toMatchObject({ code: Code.FUTF, reason: Reason.badArgs });
     const noFile = await fetch(`${h.base}${files}`, { method: 'POST', body: form([]) });
     expect(noFile.status).toBe(400);
-    expect((await noFile.json()).error).toMatchObject({ code: Code.FUTF, reason: Reason.badArgs });
+    expect((await jsonOf(noFile)).error).toMatchObject({ code: Code.FUTF, reason: Reason.badArgs });
   });
 
   it('reports every file as refused for a missing bucket', async () => {
     const response = await fetch(`${h.base}/api/buckets/nowhere/files`, { method: 'POST', body: form([['a.txt', 'a'], ['b.txt', 'b']]) });
     expect(response.status).toBe(207);
-    const outcomes = (await response.json()).files;
+    const outcomes = (await jsonOf(response)).files;
     expect(outcomes.map((o: { error: { reason: string } }) => o.error.reason)).toEqual([Reason.noSuchBucket, Reason.noSuchBucket]);
   });
 });
@@ -215,7 +235,7 @@ describe('size limits', () => {
   it('refuses a PUT larger than the maximum with 413 too-large, sized or chunked', async () => {
     const sized = await fetch(`${h.base}/api/buckets/small/files/big`, { method: 'PUT', body: Buffer.alloc(LIMIT + 1) });
     expect(sized.status).toBe(413);
-    expect((await sized.json()).error).toMatchObject({ code: Code.FUTF, reason: Reason.tooLarge });
+    expect((await jsonOf(sized)).error).toMatchObject({ code: Code.FUTF, reason: Reason.tooLarge });
 
     const chunked = await fetch(`${h.base}/api/buckets/small/files/big`, {
       method: 'PUT',
@@ -223,8 +243,8 @@ describe('size limits', () => {
       duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
-    expect((await chunked.json()).error).toMatchObject({ code: Code.FUTF, reason: Reason.tooLarge });
-    expect((await (await fetch(`${h.base}/api/buckets/small/files`)).json()).files).toEqual([]);
+    expect((await jsonOf(chunked)).error).toMatchObject({ code: Code.FUTF, reason: Reason.tooLarge });
+    expect((await jsonOf(await fetch(`${h.base}/api/buckets/small/files`))).files).toEqual([]);
   });
 
   it('refuses a multipart file larger than the maximum and stores the others', async () => {
@@ -234,13 +254,13 @@ describe('size limits', () => {
     body.append('file', new Blob(['after']), 'after');
     const response = await fetch(`${h.base}/api/buckets/small/files`, { method: 'POST', body });
     expect(response.status).toBe(207);
-    const outcomes = (await response.json()).files;
+    const outcomes = (await jsonOf(response)).files;
     expect(outcomes).toEqual([
       expect.objectContaining({ name: 'fits', stored: true, size: LIMIT }),
       { name: 'too-big', stored: false, error: expect.objectContaining({ code: Code.FUTF, reason: Reason.tooLarge }) },
       expect.objectContaining({ name: 'after', stored: true, size: 5 }),
     ]);
-    const names = (await (await fetch(`${h.base}/api/buckets/small/files`)).json()).files.map((f: { name: string }) => f.name);
+    const names = (await jsonOf(await fetch(`${h.base}/api/buckets/small/files`))).files.map((f: { name: string }) => f.name);
     expect(names).toEqual(['after', 'fits']);
   });
 });

@@ -180,3 +180,8 @@ export function refusedUpgrade(url: string, options: WebSocket.ClientOptions = {
     socket.once('error', () => {});
   });
 }
+
+/** A response's JSON body; tests check its shape with assertions rather than types. */
+export async function jsonOf(response: Response): Promise<any> {
+  return response.json();
+}

@@ -6,7 +6,7 @@ import { PailConnection } from '../../shared/client/connection.ts';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { DEFAULTS } from '../../server/config.ts';
-import { JsonSocket, postJson, startHarness, type Harness } from './harness.ts';
+import { JsonSocket, postJson, startHarness, type Harness, jsonOf } from './harness.ts';
 
 /** A loopback port nothing listens on: taken, then freed. */
 async function closedPort(): Promise<number> {
@@ -59,18 +59,33 @@ describe('the bucket server restarted under a running gateway', () => {
     expect(await events.next()).toMatchObject({ type: 'status', bucketServer: 'unreachable' });
     const down = await fetch(`${h.base}/api/buckets`);
     expect(down.status).toBe(502);
-    expect((await down.json()).error.reason).toBe(Reason.unreachable);
+    expect((await jsonOf(down)).error.reason).toBe(Reason.unreachable);
 
     await h.startServer();
     expect(await events.next()).toMatchObject({ type: 'status', bucketServer: 'connected' });
     const listed = await fetch(`${h.base}/api/buckets`);
     expect(listed.status).toBe(200);
-    expect((await listed.json()).buckets.map((b: { name: string }) => b.name)).toEqual(['before']);
+    expect((await jsonOf(listed)).buckets.map((b: { name: string }) => b.name)).toEqual(['before']);
 
     const client = await PailConnection.connect({ host: '127.0.0.1', port: h.serverPort });
     await client.createBucket('after');
     await client.quit();
     expect(await events.next()).toEqual({ type: 'event', event: { kind: 'bucket-created', bucket: 'after' } });
     events.close();
+  });
+
+  it('tells a console that the bucket server is gone, and reconnects it on the next command', async () => {
+    const console = await JsonSocket.open(`${h.wsBase}/api/console`);
+    expect((await console.next()).lines[0]).toMatch(new RegExp(`^${Code.HELLO} `));
+
+    await h.stopServer();
+    console.send('ls_b');
+    expect(await console.next()).toMatchObject({ type: 'error', error: { reason: Reason.unreachable } });
+
+    await h.startServer();
+    console.send('ls_b');
+    expect((await console.next()).lines[0]).toMatch(new RegExp(`^${Code.HELLO} `));
+    expect((await console.next()).lines[0]).toMatch(new RegExp(`^${Code.BLS} BLS`));
+    console.close();
   });
 });

@@ -119,6 +119,40 @@ describe('an upload is whole or absent', () => {
   });
 });
 
+describe('listings', () => {
+  it('show an acknowledged upload at once on another connection, every time', async () => {
+    const server = await serve();
+    const writer = await greeted(server);
+    const reader = await greeted(server);
+    await writer.command('create_b photos');
+    for (let i = 0; i < 50; i++) {
+      expect(await reader.command('ls_f photos')).toMatch(new RegExp(`^800 FLS ${i} `));
+      await reader.lines(i);
+      await writer.command(`put photos f${i} 1`);
+      writer.send('x');
+      expect(await writer.line()).toMatch(/^700 FUTB/);
+    }
+  });
+
+  it('pick up files an operator copies into or removes from a bucket folder', async () => {
+    const server = await serve();
+    const client = await greeted(server);
+    await client.command('create_b photos');
+    expect(await client.command('ls_f photos')).toMatch(/^800 FLS 0 /);
+    await writeFile(join(server.data, 'photos', 'copied.txt'), 'by hand');
+    await eventually(async () => (await client.command('ls_f photos')).startsWith('800 FLS 1 '), 'the copied file is listed');
+    expect(await client.line()).toMatch(new RegExp(`^photos copied.txt 7 \\S+ ${sha256('by hand')}$`));
+    const { rm } = await import('node:fs/promises');
+    await rm(join(server.data, 'photos', 'copied.txt'));
+    const listedCount = async () => {
+      const count = Number(parseStatus(await client.command('ls_f photos')).fields.rows);
+      await client.lines(count);
+      return count;
+    };
+    await eventually(async () => (await listedCount()) === 0, 'the removed file is gone');
+  });
+});
+
 describe('nothing reaches outside the data folder', () => {
   it('refuses names that try to escape', async () => {
     const server = await serve();

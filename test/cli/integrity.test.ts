@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Code } from '../../shared/protocol/codes.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
+import { formatStatus } from '../../shared/protocol/reply.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol/version.ts';
+import { Exit } from '../../cli/exit.ts';
+import { runPail, tempFolder } from './harness.ts';
+
+/**
+ * get must never leave a corrupt or partial file. A real server does not send
+ * either, so this one lies on purpose: for `corrupt.bin` it announces a
+ * SHA-256 the bytes do not have, for `cut.bin` it closes halfway through.
+ */
+const BODY = Buffer.from('the bytes on the wire\n');
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+function lyingServer(): Server {
+  return createServer((socket) => {
+    socket.write(`${formatStatus('HELLO', [PROTOCOL_VERSION])}\n`);
+    const lines = createInterface({ input: socket });
+    lines.on('line', (line) => {
+      if (!socket.writable) return;
+      const modified = new Date(0).toISOString();
+      if (line === 'download any corrupt.bin') {
+        socket.write(`${formatStatus('FDFBS', [BODY.length, sha256(Buffer.from('other')), 0, BODY.length, modified])}\n`);
+        socket.write(BODY);
+      } else if (line === 'download any cut.bin') {
+        socket.write(`${formatStatus('FDFBS', [BODY.length * 2, sha256(Buffer.concat([BODY, BODY])), 0, BODY.length * 2, modified])}\n`);
+        socket.end(BODY);
+      } else {
+        socket.end(`${formatStatus('BYE')}\n`);
+      }
+    });
+    socket.on('error', () => {});
+  });
+}
+
+let server: Server;
+let env: Record<string, string>;
+let work: { path: string; remove(): Promise<void> };
+
+beforeAll(async () => {
+  server = lyingServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  env = { PAIL_SERVER: `127.0.0.1:${(server.address() as AddressInfo).port}` };
+  work = await tempFolder();
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await work.remove();
+});
+
+describe('get refuses to leave a bad file', () => {
+  it('a SHA-256 mismatch fails with checksum-mismatch and leaves no file', async () => {
+    const run = await runPail(['get', 'any', 'corrupt.bin', '--json'], { env, cwd: work.path });
+    expect(run.status).toBe(Exit.refused);
+    expect(JSON.parse(run.out)).toMatchObject({ ok: false, error: { code: Code.FDFBF, mnemonic: 'FDFBF', reason: Reason.checksumMismatch } });
+    expect(await readdir(work.path)).toEqual([]);
+  });
+
+  it('a connection cut mid-body fails as unreachable and leaves no file', async () => {
+    const run = await runPail(['get', 'any', 'cut.bin'], { env, cwd: work.path });
+    expect(run.status).toBe(Exit.unreachable);
+    expect(run.stderr).toMatch(new RegExp(`^pail: ${Code.BUSY} BUSY ${Reason.unreachable}: .*after ${BODY.length} of ${BODY.length * 2} bytes`));
+    expect(await readdir(work.path)).toEqual([]);
+  });
+
+  it('to standard output, a mismatch is still reported with a failing status', async () => {
+    const run = await runPail(['get', 'any', 'corrupt.bin', '-'], { env, cwd: work.path });
+    expect(run.status).toBe(Exit.refused);
+    expect(run.stderr).toMatch(new RegExp(`^pail: ${Code.FDFBF} FDFBF ${Reason.checksumMismatch}: `));
+  });
+});

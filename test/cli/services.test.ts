@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Exit } from '../../cli/exit.ts';
+import { runPail, startPail, startTestServer, tempFolder, type TestServer } from './harness.ts';
+
+/** pail server, gateway and start: the real binary, on free loopback ports, stopped by a signal. */
+let data: { path: string; remove(): Promise<void> };
+let t: TestServer;
+
+beforeAll(async () => {
+  data = await tempFolder();
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+  await data.remove();
+});
+
+const SETTINGS = ['--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--log-level', 'silent'];
+
+describe('running Pail', () => {
+  it('pail server serves the protocol until SIGTERM', async () => {
+    const server = startPail(['server', ...SETTINGS, '--data', data.path]);
+    const [, address] = /bucket server on (\S+)/.exec(await server.waitFor('stdout', /bucket server on \S+ /))!;
+    expect((await runPail(['mb', 'served', '--server', address])).status).toBe(0);
+    expect((await runPail(['ls', '--server', address])).out).toMatch(/^served /m);
+    server.signal('SIGTERM');
+    expect(await server.exited).toEqual({ status: 0, signal: null });
+  });
+
+  it('pail start runs the bucket server and the gateway, and prints both addresses', async () => {
+    const both = startPail(['start', ...SETTINGS, '--data', data.path]);
+    const text = await both.waitFor('stdout', /gateway on http:\S+/);
+    const [, tcp] = /bucket server on (\S+)/.exec(text)!;
+    const [, http] = /gateway on (http:\S+) \(bucket server (\S+)\)/.exec(text)!;
+    expect(text).toContain(`(bucket server ${tcp})`);
+    expect((await runPail(['mb', 'through-start', '--server', tcp])).status).toBe(0);
+    const response = await fetch(`${http}/api/buckets`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('through-start');
+    both.signal('SIGTERM');
+    expect(await both.exited).toEqual({ status: 0, signal: null });
+  });
+
+  it('pail gateway fronts the bucket server named by --server', async () => {
+    await t.client.createBucket('behind-gateway');
+    const gateway = startPail(['gateway', ...SETTINGS, '--server', t.address]);
+    const [, http] = /gateway on (http:\S+)/.exec(await gateway.waitFor('stdout', /gateway on http:\S+/))!;
+    expect(await (await fetch(`${http}/api/buckets`)).text()).toContain('behind-gateway');
+    gateway.signal('SIGTERM');
+    expect(await gateway.exited).toEqual({ status: 0, signal: null });
+  });
+
+  it('refuses to serve beyond loopback without a token, in a sentence', async () => {
+    const run = await runPail(['server', '--host', '0.0.0.0', '--port', '0', '--data', data.path]);
+    expect(run.status).toBe(Exit.usage);
+    expect(run.stderr).toMatch(/^pail: refusing to serve 0\.0\.0\.0 without an access token/);
+  });
+
+  it('a bad setting is a usage error naming the flag and its variable', async () => {
+    const run = await runPail(['server', '--port', 'many']);
+    expect(run.status).toBe(Exit.usage);
+    expect(run.stderr).toBe('pail: --port (PAIL_TCP_PORT) takes a port number 0–65535, got "many"\n');
+  });
+});

@@ -1,0 +1,156 @@
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../shared/protocol/commands.ts';
+import { commandWords } from '../../shared/protocol/request.ts';
+import { complete, localPaths, type CompletionSource } from '../../cli/completion.ts';
+import { formatBytes, formatDuration } from '../../cli/format.ts';
+import { loadHistory, saveHistory } from '../../cli/history.ts';
+import { parseInvocation } from '../../cli/invocation.ts';
+import { parseCommandWords } from '../../cli/parse-args.ts';
+import { progressOn, renderProgress } from '../../cli/progress.ts';
+import { CLIENT_COMMANDS, findClientCommand } from '../../cli/registry.ts';
+
+describe('the client command table', () => {
+  it('has one client command per protocol command, shown by one of its words', () => {
+    expect(CLIENT_COMMANDS.map((c) => c.protocol).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+    for (const command of CLIENT_COMMANDS) {
+      const spec = COMMANDS.find((c) => c.name === command.protocol)!;
+      expect([spec.name, ...spec.aliases]).toContain(command.word);
+    }
+  });
+
+  it('finds a command by any word of its protocol command, in any letter case', () => {
+    for (const spec of COMMANDS) {
+      for (const word of [spec.name, ...spec.aliases, spec.name.toUpperCase()]) {
+        expect(findClientCommand(word)?.protocol).toBe(spec.name);
+      }
+    }
+  });
+});
+
+describe('reading a command line', () => {
+  const put = findClientCommand('put')!;
+
+  it('gives a variadic argument what the others leave, with flags anywhere', () => {
+    const { args, missing } = parseCommandWords(put, ['a', '--overwrite', 'b', 'c', 'bucket', '--name=x']);
+    expect(args.many('file')).toEqual(['a', 'b', 'c']);
+    expect(args.one('bucket')).toBe('bucket');
+    expect(args.flag('--overwrite')).toBe(true);
+    expect(args.flag('--name')).toBe('x');
+    expect(missing).toEqual([]);
+  });
+
+  it('lists what is missing, in order, for the shell to ask', () => {
+    expect(parseCommandWords(put, []).missing.map((a) => a.name)).toEqual(['file', 'bucket']);
+    expect(parseCommandWords(put, ['a']).missing.map((a) => a.name)).toEqual(['bucket']);
+    expect(parseCommandWords(findClientCommand('get')!, ['b']).missing.map((a) => a.name)).toEqual(['name']);
+  });
+
+  it('takes words after -- as arguments even when they look like flags', () => {
+    const { args } = parseCommandWords(put, ['--', '--odd', 'bucket']);
+    expect(args.many('file')).toEqual(['--odd']);
+  });
+
+  it('refuses unknown flags, missing flag values and extra arguments', () => {
+    expect(() => parseCommandWords(put, ['a', 'b', '--nope'])).toThrow(/put has no option --nope/);
+    expect(() => parseCommandWords(put, ['a', 'b', '--name'])).toThrow(/--name needs a NAME/);
+    expect(() => parseCommandWords(findClientCommand('mb')!, ['a', 'b'])).toThrow(/at most 1 argument/);
+  });
+
+  it("reads the seed clients' HOST PORT form, and settings anywhere", () => {
+    const seed = parseInvocation(['localhost', '365', 'put', 'apple.jpg', 'b'], {});
+    expect(seed.settings.server).toBe('localhost:365');
+    expect([seed.word, ...seed.words]).toEqual(['put', 'apple.jpg', 'b']);
+    expect(parseInvocation(['::1', '7070', 'list'], {}).settings.server).toBe('[::1]:7070');
+    const flags = parseInvocation(['ls', '--json', '--server', 'h:1'], { PAIL_SERVER: 'env:2' });
+    expect(flags).toMatchObject({ json: true, word: 'ls', words: [] });
+    expect(flags.settings.server).toBe('h:1');
+    expect(parseInvocation(['get', 'b', '--help'], {})).toMatchObject({ word: 'help', words: ['get'] });
+  });
+});
+
+describe('progress', () => {
+  it('renders bytes, rate and time left', () => {
+    expect(renderProgress('put a', 1024 * 1024, 3 * 1024 * 1024, 2)).toBe(
+      'put a [########----------------]  33%  1.0 MiB / 3.0 MiB  512 KiB/s  0:04 left',
+    );
+    expect(renderProgress('put -', 2048, undefined, 1)).toBe('put -  2.0 KiB  2.0 KiB/s');
+  });
+
+  it('draws on a terminal at most ten times a second, and clears its line at the end', () => {
+    const written: string[] = [];
+    let now = 0;
+    const bar = progressOn({ isTTY: true, columns: 200, write: (s: string) => written.push(s) }, 'get x', 100, () => now);
+    for (now = 0; now < 1000; now += 10) bar.update(now / 10);
+    bar.finish();
+    expect(written.length).toBe(11);
+    expect(written.at(-2)).toMatch(/^\r\x1b\[Kget x \[#+-*\]  90%/);
+    expect(written.at(-1)).toBe('\r\x1b[K');
+  });
+
+  it('draws nothing when output is not a terminal', () => {
+    const written: string[] = [];
+    const bar = progressOn({ isTTY: false, write: (s: string) => written.push(s) }, 'get x', 100);
+    bar.update(50);
+    bar.finish();
+    expect(written).toEqual([]);
+  });
+
+  it('formats sizes and durations for people', () => {
+    expect([0, 1023, 1024, 1536, 10 * 1024 ** 3].map(formatBytes)).toEqual(['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '10 GiB']);
+    expect([0, 65, 3600 + 61].map(formatDuration)).toEqual(['0:00', '1:05', '1:01:01']);
+  });
+});
+
+describe('completion', () => {
+  const source: CompletionSource = {
+    buckets: async () => ['photos', 'projects', 'with space'],
+    files: async (bucket) => (bucket === 'photos' ? ['cat.jpg', 'car.png'] : []),
+    paths: async (partial) => ['notes.txt', 'new/'].filter((p) => p.startsWith(partial)),
+  };
+
+  it('completes command words', async () => {
+    expect(await complete('', source)).toEqual([[...new Set(commandWords())].sort(), '']);
+    expect(await complete('rb', source)).toEqual([['rb '], 'rb']);
+    expect(await complete('li', source)).toEqual([['list '], 'li']);
+  });
+
+  it('completes bucket names, quoting those that need it, and then file names from that bucket', async () => {
+    expect(await complete('rm p', source)).toEqual([['photos', 'projects'], 'p']);
+    expect(await complete('rb w', source)).toEqual([[], 'w']);
+    expect(await complete('rb "w', source)).toEqual([['"with space" '], '"w']);
+    expect(await complete('get photos ca', source)).toEqual([['car.png', 'cat.jpg'], 'ca']);
+  });
+
+  it('completes local paths for put, then local paths or buckets after the first', async () => {
+    expect(await complete('put n', source)).toEqual([['new/', 'notes.txt'], 'n']);
+    expect(await complete('put notes.txt p', source)).toEqual([['photos', 'projects'], 'p']);
+  });
+
+  it('completes flags', async () => {
+    expect(await complete('rb photos --f', source)).toEqual([['--force '], '--f']);
+  });
+
+  it('lists local folders with a trailing slash', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pail-cli-paths-'));
+    await mkdir(join(root, 'inner'));
+    await writeFile(join(root, 'inner', 'file.txt'), '');
+    expect((await localPaths(`${root}/`)).sort()).toEqual([`${root}/inner/`]);
+    expect(await localPaths(`${root}/inner/f`)).toEqual([`${root}/inner/file.txt`]);
+    await rm(root, { recursive: true });
+  });
+});
+
+describe('history', () => {
+  it('round-trips newest first, oldest first on disk, and starts empty without a file', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pail-cli-history-'));
+    const path = join(root, 'history');
+    expect(await loadHistory(path)).toEqual([]);
+    await saveHistory(path, ['ls', 'mb photos']);
+    expect(await readFile(path, 'utf8')).toBe('mb photos\nls\n');
+    expect(await loadHistory(path)).toEqual(['ls', 'mb photos']);
+    await rm(root, { recursive: true });
+  });
+});

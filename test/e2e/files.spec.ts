@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Page } from '@playwright/test';
+import { expect, rawUpload, test } from './fixtures.ts';
+
+/** Drops files on the page the way a browser does: dragenter, dragover, drop, with a DataTransfer carrying File objects. */
+async function dropFiles(page: Page, files: { name: string; body: Buffer }[]): Promise<void> {
+  const dataTransfer = await page.evaluateHandle((items) => {
+    const transfer = new DataTransfer();
+    for (const { name, base64 } of items) {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
+    }
+    return transfer;
+  }, files.map((f) => ({ name: f.name, base64: f.body.toString('base64') })));
+  const target = page.getByRole('table').or(page.getByText('No files in this bucket yet')).first();
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('dragover', { dataTransfer });
+  await expect(page.getByText('Drop to upload to')).toBeVisible();
+  await target.dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByText('Drop to upload to')).toBeHidden();
+}
+
+const fileRow = (page: Page, name: string) =>
+  page.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+
+test.describe('files', () => {
+  test('uploads a dropped file with progress, lists it with its size, and downloads the same bytes', async ({ page, bucket }) => {
+    const body = randomBytes(1536 * 1024 + 17);
+    await page.goto(`/b/${bucket}`);
+    await dropFiles(page, [{ name: 'dropped.bin', body }]);
+
+    const uploads = page.getByRole('region', { name: 'Uploads' });
+    const progress = uploads.getByRole('progressbar', { name: 'Upload progress of dropped.bin' });
+    await expect(progress).toBeVisible();
+    await expect(progress).toHaveAttribute('max', String(body.length));
+    await expect(progress).toHaveAttribute('value', String(body.length));
+    await expect(uploads.getByRole('listitem')).toContainText(['Uploaded']);
+    await expect(uploads.getByRole('status')).toHaveText('Done: 1 file uploaded.');
+
+    const row = fileRow(page, 'dropped.bin');
+    await expect(row.getByRole('cell').first()).toHaveText('1.5 MiB');
+
+    const downloading = page.waitForEvent('download');
+    await row.getByRole('link', { name: 'dropped.bin' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('dropped.bin');
+    const path = await download.path();
+    expect((await readFile(path)).equals(body)).toBe(true);
+  });
+
+  test('uploads several files chosen with the picker and sums them up', async ({ page, bucket }) => {
+    await page.goto(`/b/${bucket}`);
+    await page.getByLabel('Upload files').setInputFiles([
+      { name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('alpha') },
+      { name: 'b.txt', mimeType: 'text/plain', buffer: Buffer.from('bravo bravo') },
+      { name: 'c d.txt', mimeType: 'text/plain', buffer: Buffer.alloc(4096, 'c') },
+    ]);
+    const uploads = page.getByRole('region', { name: 'Uploads' });
+    await expect(uploads.getByRole('status')).toHaveText('Done: 3 files uploaded.');
+    await expect(page.getByRole('table').getByRole('rowheader')).toHaveText(['a.txt', 'b.txt', 'c d.txt']);
+    await expect(fileRow(page, 'b.txt').getByRole('cell').first()).toHaveText('11 B');
+    await expect(fileRow(page, 'c d.txt').getByRole('cell').first()).toHaveText('4.0 KiB');
+    await expect(fileRow(page, 'c d.txt').getByRole('link')).toHaveAttribute('download', 'c d.txt');
+  });
+
+  test('shows bytes, speed and time left while a file is on its way, and cancels it', async ({ page, bucket }) => {
+    await page.goto(`/b/${bucket}`);
+    // Slow the page's uploads to 256 KiB/s so a 2 MiB file is in flight long enough to watch.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+    await page.getByLabel('Upload files').setInputFiles({ name: 'slow.bin', mimeType: 'application/octet-stream', buffer: randomBytes(2 * 1024 * 1024) });
+
+    const item = page.getByRole('region', { name: 'Uploads' }).getByRole('listitem');
+    await expect(item).toContainText('Uploading');
+    await expect(item).toContainText(/[\d.]+ (B|KiB|MiB) of 2\.0 MiB · [\d.]+ (B|KiB|MiB)\/s · .+ left/);
+    await item.getByRole('button', { name: 'Cancel upload of slow.bin' }).click();
+    await expect(item).toContainText('Cancelled');
+    await expect(page.getByRole('region', { name: 'Uploads' }).getByRole('status')).toHaveText('Done: 0 files uploaded, 1 cancelled.');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await expect(fileRow(page, 'slow.bin')).toHaveCount(0);
+  });
+
+  test('offers to overwrite a file that exists', async ({ page, pail, bucket }) => {
+    await rawUpload(pail, bucket, 'notes.txt', Buffer.from('old'));
+    await page.goto(`/b/${bucket}`);
+    await expect(fileRow(page, 'notes.txt').getByRole('cell').first()).toHaveText('3 B');
+
+    await page.getByLabel('Upload files').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('newer text') });
+    const item = page.getByRole('region', { name: 'Uploads' }).getByRole('listitem');
+    await expect(item).toContainText('notes.txt already exists in this bucket. Overwrite it?');
+    await item.getByRole('button', { name: 'Overwrite notes.txt' }).click();
+    await expect(item).toContainText('Uploaded');
+    await expect(fileRow(page, 'notes.txt').getByRole('cell').first()).toHaveText('10 B');
+  });
+
+  test('offers to overwrite when the server refuses a name the page did not know was taken', async ({ page, pail, bucket }) => {
+    // Swallow the change events, so the page keeps believing the bucket is empty.
+    await page.routeWebSocket('**/api/events', (ws) => {
+      ws.connectToServer().onMessage(() => {});
+    });
+    await page.goto(`/b/${bucket}`);
+    await expect(page.getByText('No files in this bucket yet')).toBeVisible();
+    await rawUpload(pail, bucket, 'race.txt', Buffer.from('first'));
+
+    await page.getByLabel('Upload files').setInputFiles({ name: 'race.txt', mimeType: 'text/plain', buffer: Buffer.from('second!') });
+    const item = page.getByRole('region', { name: 'Uploads' }).getByRole('listitem');
+    await expect(item).toContainText('Already exists');
+    await expect(item).toContainText('race.txt already exists in this bucket. Overwrite it?');
+    await item.getByRole('button', { name: 'Overwrite race.txt' }).click();
+    await expect(item).toContainText('Uploaded');
+    await expect(fileRow(page, 'race.txt').getByRole('cell').first()).toHaveText('7 B');
+  });
+
+  test('deletes a file after confirming', async ({ page, pail, bucket }) => {
+    await rawUpload(pail, bucket, 'gone.txt', Buffer.from('bye'));
+    await rawUpload(pail, bucket, 'stays.txt', Buffer.from('hi'));
+    await page.goto(`/b/${bucket}`);
+    await page.getByRole('button', { name: 'Delete gone.txt' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete gone.txt?' });
+    await dialog.getByRole('button', { name: 'Delete file' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole('table').getByRole('rowheader')).toHaveText(['stays.txt']);
+  });
+
+  test('sorts by any column and filters by name', async ({ page, pail, bucket }) => {
+    await rawUpload(pail, bucket, 'medium.txt', Buffer.alloc(500));
+    await rawUpload(pail, bucket, 'big.txt', Buffer.alloc(5000));
+    await rawUpload(pail, bucket, 'small.txt', Buffer.alloc(5));
+    await page.goto(`/b/${bucket}`);
+    const names = page.getByRole('table').getByRole('rowheader');
+    await expect(names).toHaveText(['big.txt', 'medium.txt', 'small.txt']);
+
+    await page.getByRole('button', { name: 'Size' }).click();
+    await expect(page.getByRole('columnheader', { name: 'Size' })).toHaveAttribute('aria-sort', 'ascending');
+    await expect(names).toHaveText(['small.txt', 'medium.txt', 'big.txt']);
+    await page.getByRole('button', { name: 'Size' }).click();
+    await expect(names).toHaveText(['big.txt', 'medium.txt', 'small.txt']);
+
+    await page.getByLabel('Filter by name').fill('m');
+    await expect(names).toHaveText(['medium.txt', 'small.txt']);
+    await expect(page.getByText('2 matches of 3 files')).toBeVisible();
+  });
+
+  test('copies the whole SHA-256 from its short form', async ({ page, context, pail, bucket }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const stored = await rawUpload(pail, bucket, 'hash.txt', Buffer.from('hash me'));
+    const sha256 = stored.split(' ')[3];
+    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+    await page.goto(`/b/${bucket}`);
+    const copy = page.getByRole('button', { name: 'Copy SHA-256 of hash.txt' });
+    await expect(copy).toHaveText(sha256.slice(0, 12));
+    await copy.click();
+    await expect(copy).toContainText('copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(sha256);
+  });
+});

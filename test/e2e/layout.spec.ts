@@ -1,0 +1,57 @@
+import { expect, rawUpload, rawUploadMany, test } from './fixtures.ts';
+
+test.describe('size and scale', () => {
+  test('works at phone width without sideways scrolling', async ({ page, pail, bucket }) => {
+    await rawUpload(pail, bucket, 'a rather long file name that has to wrap somewhere.txt', Buffer.from('x'));
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(`/b/${bucket}`);
+    await expect(page.getByRole('rowheader')).toHaveCount(1);
+    await expect(page.getByLabel('Upload files')).toBeAttached();
+    await expect(page.getByText('Upload files')).toBeVisible();
+    await expect(page.getByRole('button', { name: /^Delete a rather long/ })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Protocol console' })).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+    await page.goto('/');
+    await expect(page.getByRole('link', { name: bucket, exact: true })).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  });
+
+  test('stays quick with thousands of files', async ({ page, pail, bucket }) => {
+    const count = 2000;
+    await rawUploadMany(
+      pail,
+      bucket,
+      Array.from({ length: count }, (_, i) => ({ name: `file-${String(i).padStart(4, '0')}.txt`, body: Buffer.from(String(i)) })),
+    );
+    await page.goto(`/b/${bucket}`);
+    await expect(page.getByText('2,000 files')).toBeVisible();
+    // Only a page of rows is drawn at first; the rest wait for Show more.
+    await expect(page.getByRole('rowheader')).toHaveCount(250);
+    await expect(page.getByText('Showing 250 of 2,000.')).toBeVisible();
+
+    const started = Date.now();
+    await page.getByRole('button', { name: 'Name' }).click();
+    await expect(page.getByRole('rowheader').first()).toHaveText('file-1999.txt');
+    await page.getByLabel('Filter by name').fill('file-12');
+    await expect(page.getByRole('rowheader')).toHaveCount(100);
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    await page.getByLabel('Filter by name').fill('');
+    await page.getByRole('button', { name: 'Show all' }).click();
+    await expect(page.getByRole('rowheader')).toHaveCount(count);
+  });
+});
+
+test('the file picker opens from the keyboard', async ({ page, bucket }) => {
+  await page.goto(`/b/${bucket}`);
+  await page.getByRole('link', { name: 'All buckets' }).focus();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Upload files')).toBeFocused();
+  const choosing = page.waitForEvent('filechooser');
+  await page.keyboard.press('Space');
+  const chooser = await choosing;
+  expect(chooser.isMultiple()).toBe(true);
+  await chooser.setFiles({ name: 'keyboard.txt', mimeType: 'text/plain', buffer: Buffer.from('typed') });
+  await expect(page.getByRole('rowheader', { name: 'keyboard.txt' })).toBeVisible();
+});

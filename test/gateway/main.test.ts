@@ -1,0 +1,47 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway } from '../../gateway/main.ts';
+import { DEFAULTS, type Settings } from '../../server/config.ts';
+import type { BucketServer } from '../../server/bucket-server.ts';
+import { startBucketServer } from '../../server/main.ts';
+import { jsonOf } from './harness.ts';
+
+describe('startGateway', () => {
+  const log = pino({ level: 'silent' });
+  let data: string;
+  let server: BucketServer;
+  let settings: Settings;
+  beforeAll(async () => {
+    data = await mkdtemp(join(tmpdir(), 'pail-gateway-main-'));
+    server = await startBucketServer({ ...DEFAULTS, tcpPort: 0, data, logLevel: 'silent' }, log);
+    settings = { ...DEFAULTS, httpPort: 0, server: `127.0.0.1:${server.address().port}`, logLevel: 'silent' };
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(data, { recursive: true, force: true });
+  });
+
+  it('listens on the host and port of the settings and talks to the bucket server they name', async () => {
+    const gateway = await startGateway(settings, log);
+    try {
+      expect(gateway.address.address).toBe(DEFAULTS.host);
+      const response = await fetch(`http://127.0.0.1:${gateway.address.port}/api/buckets`);
+      expect(response.status).toBe(200);
+      expect(await jsonOf(response)).toEqual({ buckets: [] });
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('rejects when its port is taken', async () => {
+    const first = await startGateway(settings, log);
+    try {
+      await expect(startGateway({ ...settings, httpPort: first.address.port }, log)).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
+  });
+});
