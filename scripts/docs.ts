@@ -1,10 +1,12 @@
-// Rewrites the generated tables of PROTOCOL.md from the code: `npm run docs`.
+// Rewrites the generated tables of PROTOCOL.md and README.md from the code: `npm run docs`.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderGenerated } from './protocol-tables.ts';
+import { DOCUMENTS, renderGenerated } from './doc-tables.ts';
 
-const path = join(import.meta.dirname, '..', 'PROTOCOL.md');
-const before = await readFile(path, 'utf8');
-const after = renderGenerated(before);
-await writeFile(path, after);
-process.stdout.write(before === after ? 'PROTOCOL.md already up to date\n' : 'PROTOCOL.md tables rewritten\n');
+for (const name of DOCUMENTS) {
+  const path = join(import.meta.dirname, '..', name);
+  const before = await readFile(path, 'utf8');
+  const after = renderGenerated(before);
+  await writeFile(path, after);
+  process.stdout.write(`${name}: ${before === after ? 'up to date' : 'tables rewritten'}\n`);
+}

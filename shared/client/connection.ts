@@ -213,13 +213,18 @@ export class PailConnection {
         });
         resolveDownload({ info, body });
         await finished;
-      }).catch(() => {});
+      }).catch(rejectDownload); // a connection already closed never runs the exchange; once resolved, this is a no-op
     });
   }
 
-  /** Turns this connection into a stream of change events; use a connection of its own. */
-  async *watch(): AsyncGenerator<PailEvent> {
+  /**
+   * Turns this connection into a stream of change events; use a connection of
+   * its own. `onWatching` is called once the server has confirmed the
+   * subscription: every change after that moment is delivered.
+   */
+  async *watch(options: { onWatching?: () => void } = {}): AsyncGenerator<PailEvent> {
     await this.#exclusive(() => this.#simple(formatRequest('watch', [])));
+    options.onWatching?.();
     for (;;) {
       const status = await this.#status();
       if (status.code === Code.EVENT) yield parseEvent(status);
@@ -321,6 +326,8 @@ export class PailConnection {
   }
 
   async #write(data: Buffer | string): Promise<void> {
+    // A socket that already closed would never emit the 'close' awaited below.
+    if (this.#socket.destroyed) throw new PeerGone();
     if (this.#socket.write(data)) return;
     await new Promise<void>((resolve, reject) => {
       const done = () => {

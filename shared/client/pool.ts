@@ -1,4 +1,4 @@
-import { PailConnection, type ConnectOptions } from './connection.ts';
+import { PailConnection, type ConnectOptions, type Download } from './connection.ts';
 import { UnreachableError } from './errors.ts';
 
 export interface PoolOptions extends ConnectOptions {
@@ -36,6 +36,24 @@ export class PailPool {
     } finally {
       this.release(connection);
     }
+  }
+
+  /**
+   * Starts a download on a connection of the pool. The connection stays lent
+   * until the body closes: read to its end it returns to the pool, cut or
+   * abandoned it is dropped.
+   */
+  async download(bucket: string, name: string, range: { offset?: number; length?: number } = {}): Promise<Download> {
+    const connection = await this.acquire();
+    let download: Download;
+    try {
+      download = await connection.download(bucket, name, range);
+    } catch (err) {
+      this.release(connection);
+      throw err;
+    }
+    download.body.once('close', () => this.release(connection));
+    return download;
   }
 
   async acquire(): Promise<PailConnection> {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CODE_TABLE } from '../../shared/protocol/codes.ts';
 import { COMMANDS } from '../../shared/protocol/commands.ts';
 import { REASON_TABLE } from '../../shared/protocol/reasons.ts';
-import { renderGenerated } from '../../scripts/protocol-tables.ts';
+import { DOCUMENTS, renderGenerated } from '../../scripts/doc-tables.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { startTestServer, type TestServer } from '../helpers/bucket-server.ts';
 
@@ -18,6 +18,11 @@ describe('PROTOCOL.md', () => {
     expect(doc).toBe(renderGenerated(doc));
     for (const c of CODE_TABLE) expect(doc).toContain(`| ${c.code} | ${c.mnemonic} |`);
     for (const r of REASON_TABLE) expect(doc).toContain(`| \`${r.reason}\` |`);
+  });
+
+  it.each(DOCUMENTS)('%s shows the generated tables as the code defines them', async (name) => {
+    const text = await readFile(join(import.meta.dirname, '..', '..', name), 'utf8');
+    expect(text).toBe(renderGenerated(text));
   });
 
   it('has an example session for every command', () => {

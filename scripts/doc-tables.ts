@@ -2,11 +2,12 @@ import { CODE_TABLE } from '../shared/protocol/codes.ts';
 import { COMMANDS, usage } from '../shared/protocol/commands.ts';
 import { codeSpec } from '../shared/protocol/codes.ts';
 import { REASON_TABLE } from '../shared/protocol/reasons.ts';
+import { DEFAULTS, SETTINGS } from '../server/config.ts';
 
 /**
- * The reference tables of PROTOCOL.md, rendered from the tables the server
- * runs on. `npm run docs` writes them into the file between their markers; a
- * test fails when the file and the tables disagree.
+ * The reference tables of PROTOCOL.md and README.md, rendered from the
+ * tables the code runs on. `npm run docs` writes them into the files between
+ * their markers; a test fails when a file and the tables disagree.
  */
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -32,11 +33,24 @@ function reasonsTable(): string {
   return ['| reason | HTTP status (gateway) | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
+function settingsTable(): string {
+  const rows = SETTINGS.map((s) => {
+    const value = DEFAULTS[s.key];
+    const shown = value === '' ? '(none)' : `\`${value}\``;
+    return `| \`${s.env}\` | \`${s.flag}\` | ${shown} | ${cell(s.summary)} |`;
+  });
+  return ['| variable | flag | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
 export const GENERATED: Record<string, () => string> = {
   commands: commandsTable,
   codes: codesTable,
   reasons: reasonsTable,
+  settings: settingsTable,
 };
+
+/** The documents with generated sections. */
+export const DOCUMENTS = ['PROTOCOL.md', 'README.md'];
 
 /** Replaces each `<!-- generated:NAME -->…<!-- /generated -->` section of a document. */
 export function renderGenerated(doc: string): string {

@@ -1,0 +1,103 @@
+import helmet from '@fastify/helmet';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
+import { PailPool } from '../shared/client/pool.ts';
+import { Reason } from '../shared/protocol/reasons.ts';
+import { EventHub, type Backoff } from './event-hub.ts';
+import { noRoute, refusal, sendError } from './errors.ts';
+import './fastify-types.ts';
+import { OriginPolicy } from './origin.ts';
+import { bucketRoutes } from './routes/buckets.ts';
+import { consoleRoute } from './routes/console.ts';
+import { serveDocs } from './routes/docs.ts';
+import { downloadRoute } from './routes/download.ts';
+import { eventsRoute } from './routes/events.ts';
+import { fileRoutes } from './routes/files.ts';
+import { uploadRoutes } from './routes/upload.ts';
+import { serveWebApp } from './routes/web.ts';
+import { SHARED_SCHEMAS } from './schemas.ts';
+
+export interface GatewayOptions {
+  /** The bucket server, and the token the gateway presents to it. */
+  readonly bucketServer: ConnectOptions;
+  readonly log: Logger;
+  /** The bucket server's largest file; bodies and multipart parts are limited to it. */
+  readonly maxFileSize: number;
+  /** The longest command line, which bounds console messages. */
+  readonly maxLine: number;
+  /** Origins besides the gateway's own that may change things and open WebSockets. */
+  readonly origins?: readonly string[];
+  /** The web app's built files, served at / when given. */
+  readonly webRoot?: string;
+  /** Retry timing of the event subscription. */
+  readonly backoff?: Backoff;
+}
+
+const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 10_000 };
+
+/**
+ * The app's CSP: everything from the gateway itself, nothing inline, no
+ * framing, no plugins. `connect-src 'self'` covers its own ws:// and wss://.
+ */
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/**
+ * Builds the gateway without listening: HTTP and WebSocket routes that talk
+ * to the bucket server only through the protocol. Closing it closes the pool
+ * and the event subscription.
+ */
+export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  // pino's Logger is a FastifyBaseLogger; naming it so keeps the instance's type the plain one routes expect.
+  const app = Fastify({ loggerInstance: options.log as FastifyBaseLogger, forceCloseConnections: true });
+  const pool = new PailPool(options.bucketServer);
+  const events = new EventHub({
+    connect: () => PailConnection.connect(options.bucketServer),
+    log: options.log.child({ part: 'events' }),
+    backoff: options.backoff ?? DEFAULT_BACKOFF,
+  });
+  app.decorate('pail', pool);
+  app.decorate('events', events);
+  app.decorate('bucketServer', options.bucketServer);
+  app.addHook('onReady', async () => events.start());
+  app.addHook('onClose', async () => {
+    await events.stop();
+    await pool.close();
+  });
+
+  app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES } });
+  await app.register(websocket, { options: { maxPayload: options.maxLine } });
+
+  const origins = new OriginPolicy(options.origins ?? []);
+  // Refused in onRequest: before a body is read, a WebSocket upgraded or the bucket server asked anything.
+  app.addHook('onRequest', async (request, reply) => {
+    const problem = origins.problem(request);
+    if (problem) return sendError(refusal(request.routeOptions.config.command, Reason.forbidden, problem), request, reply);
+  });
+
+  await serveDocs(app);
+  await app.register(bucketRoutes);
+  await app.register(fileRoutes);
+  await app.register(downloadRoute);
+  await app.register(uploadRoutes, { maxFileSize: options.maxFileSize });
+  await app.register(eventsRoute);
+  await app.register(consoleRoute);
+  if (options.webRoot) await serveWebApp(app, options.webRoot);
+  else app.setNotFoundHandler(noRoute);
+  return app;
+}

@@ -1,0 +1,99 @@
+import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
+import { PailError } from '../shared/client/errors.ts';
+import { Code } from '../shared/protocol/codes.ts';
+import { Reason } from '../shared/protocol/reasons.ts';
+import { formatStatus, parseStatus } from '../shared/protocol/reply.ts';
+import { refusal } from './errors.ts';
+
+/** Command lines waiting their turn in one console, at most. */
+const MAX_WAITING_LINES = 64;
+
+/** What the console sends to the browser. */
+export type ConsoleMessage =
+  | { readonly type: 'lines'; readonly lines: readonly string[] }
+  | { readonly type: 'error'; readonly error: ReturnType<PailError['toJSON']> };
+
+export interface ConsoleOutput {
+  send(message: ConsoleMessage): void;
+  /** The bucket server said goodbye (quit): the browser's end should close too. */
+  goodbye(): void;
+}
+
+/**
+ * One browser console's protocol session: command lines run one after
+ * another on a TCP connection of its own, opened at once (its greeting is the
+ * first message) and again for the next line if the bucket server dropped it.
+ */
+export class ConsoleSession {
+  #connection: PailConnection | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #waiting = 0;
+  #closed = false;
+
+  constructor(
+    readonly options: ConnectOptions,
+    readonly output: ConsoleOutput,
+  ) {}
+
+  open(): void {
+    this.#enqueue(async () => {
+      await this.#connect();
+    });
+  }
+
+  run(line: string): void {
+    if (this.#waiting >= MAX_WAITING_LINES) {
+      this.reject(refusal(undefined, Reason.notNow, `at most ${MAX_WAITING_LINES} commands may wait; wait for their replies`));
+      return;
+    }
+    this.#enqueue(async () => {
+      const connection = await this.#connect();
+      const lines = await connection.raw(line);
+      this.output.send({ type: 'lines', lines });
+      if (isGoodbye(lines[0])) this.output.goodbye();
+    });
+  }
+
+  reject(err: PailError): void {
+    this.output.send({ type: 'error', error: err.toJSON() });
+  }
+
+  close(): void {
+    this.#closed = true;
+    void this.#connection?.quit();
+  }
+
+  /** The session's connection, opened (and its greeting sent) when there is none usable. */
+  async #connect(): Promise<PailConnection> {
+    if (this.#connection?.usable) return this.#connection;
+    const connection = await PailConnection.connect(this.options);
+    if (this.#closed) {
+      connection.destroy();
+      throw refusal(undefined, Reason.notNow, 'the console is closed');
+    }
+    this.#connection = connection;
+    const { greeting } = connection;
+    this.output.send({ type: 'lines', lines: [formatStatus('HELLO', [greeting.fields.version], greeting.text)] });
+    return connection;
+  }
+
+  #enqueue(work: () => Promise<void>): void {
+    this.#waiting++;
+    this.#queue = this.#queue
+      .then(work)
+      .catch((err) => {
+        if (err instanceof PailError) this.reject(err);
+        else this.reject(refusal(undefined, Reason.internal, err instanceof Error ? err.message : String(err)));
+      })
+      .finally(() => this.#waiting--);
+  }
+}
+
+function isGoodbye(line: string | undefined): boolean {
+  if (line === undefined) return false;
+  try {
+    return parseStatus(line).code === Code.BYE;
+  } catch {
+    return false;
+  }
+}

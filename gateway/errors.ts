@@ -1,0 +1,56 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { PailError } from '../shared/client/errors.ts';
+import { codeSpec, Code } from '../shared/protocol/codes.ts';
+import { commandSpec, type CommandName } from '../shared/protocol/commands.ts';
+import { httpStatusFor, Reason } from '../shared/protocol/reasons.ts';
+
+/**
+ * Every error the gateway answers with is a PailError: the bucket server's own
+ * failure reply, or, for a refusal the gateway makes itself, the reply the
+ * bucket server would have given for the route's command. The HTTP status
+ * always comes from the reason word through the one table in reasons.ts.
+ */
+export function refusal(command: CommandName | undefined, reason: Reason, message: string): PailError {
+  const code = command ? commandSpec(command).failure : Code.BCMD;
+  return new PailError(code, codeSpec(code)!.mnemonic, reason, message);
+}
+
+/** The body of every error response. */
+export function errorBody(err: PailError) {
+  return { error: err.toJSON() };
+}
+
+/** Turns anything thrown in a route (or by Fastify itself) into a PailError. */
+export function asPailError(err: unknown, command: CommandName | undefined): PailError {
+  if (err instanceof PailError) return err;
+  const fastifyError = err as Partial<FastifyError>;
+  if (fastifyError.validation) return refusal(command, Reason.badArgs, fastifyError.message ?? 'invalid request');
+  switch (fastifyError.statusCode) {
+    case 413:
+      return refusal(command, Reason.tooLarge, fastifyError.message ?? 'the body is too large');
+    case 400:
+    case 415:
+      return refusal(command, Reason.badArgs, fastifyError.message ?? 'malformed request');
+    default:
+      return refusal(command, Reason.internal, 'the gateway failed; see its log');
+  }
+}
+
+/** Headers a download may have set before it failed; an error body must not carry them. */
+const DOWNLOAD_HEADERS = ['content-disposition', 'content-range', 'etag', 'last-modified', 'accept-ranges'];
+
+export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const pailError = asPailError(err, request.routeOptions.config.command);
+  const status = httpStatusFor(pailError.reason);
+  if (status >= 500 && pailError.reason !== Reason.unreachable) request.log.error({ err }, 'request failed');
+  for (const header of DOWNLOAD_HEADERS) {
+    // 416 says the file's size in its Content-Range.
+    if (header !== 'content-range' || pailError.reason !== Reason.badRange) reply.removeHeader(header);
+  }
+  return reply.code(status).send(errorBody(pailError));
+}
+
+/** The answer for a path no route serves. */
+export function noRoute(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(refusal(undefined, Reason.unknownCommand, `no route ${request.method} ${request.url}`), request, reply);
+}

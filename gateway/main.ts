@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { bucketServerAddress, type Settings } from '../server/config.ts';
+import { buildGateway } from './app.ts';
+import { parseOrigins } from './origin.ts';
+
+/** The web app's build output, served when it has been built. */
+const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
+
+/** Starts the gateway as the settings say: it listens on host:httpPort and talks to the bucket server's address. */
+export async function startGateway(settings: Settings, log: Logger): Promise<{ address: AddressInfo; close(): Promise<void> }> {
+  const app = await buildGateway({
+    bucketServer: { ...bucketServerAddress(settings), token: settings.token || undefined },
+    log,
+    maxFileSize: settings.maxFileSize,
+    maxLine: settings.maxLine,
+    origins: parseOrigins(settings.origins),
+    webRoot: existsSync(WEB_DIST) ? WEB_DIST : undefined,
+  });
+  try {
+    await app.listen({ host: settings.host, port: settings.httpPort });
+  } catch (err) {
+    // Ready ran before the bind failed: the event subscription is live and would keep the process up.
+    await app.close();
+    throw err;
+  }
+  const address = app.server.address() as AddressInfo;
+  log.info({ address: address.address, port: address.port }, 'gateway listening');
+  return { address, close: () => app.close() };
+}

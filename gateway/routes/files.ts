@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
+
+/** GET /api/buckets/:bucket/files and DELETE /api/buckets/:bucket/files/:name. */
+export async function fileRoutes(app: FastifyInstance): Promise<void> {
+  app.get<{ Params: { bucket: string } }>(
+    '/api/buckets/:bucket/files',
+    {
+      config: { command: 'ls_f' },
+      schema: {
+        summary: "Lists a bucket's files",
+        params: bucketParams,
+        response: {
+          200: {
+            type: 'object',
+            required: ['bucket', 'files'],
+            properties: { bucket: { type: 'string' }, files: { type: 'array', items: { $ref: 'File#' } } },
+          },
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { bucket } = request.params;
+      return { bucket, files: await app.pail.use((c) => c.listFiles(bucket)) };
+    },
+  );
+
+  app.delete<{ Params: { bucket: string; name: string } }>(
+    '/api/buckets/:bucket/files/:name',
+    {
+      config: { command: 'delete_f' },
+      schema: {
+        summary: 'Deletes a file',
+        params: fileParams,
+        response: { 204: { type: 'null' }, ...errorResponses(400, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { bucket, name } = request.params;
+      await app.pail.use((c) => c.deleteFile(bucket, name));
+      return reply.code(204).send();
+    },
+  );
+}

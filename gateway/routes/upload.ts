@@ -1,0 +1,139 @@
+import multipart, { type MultipartFile } from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import { finished } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { PailError } from '../../shared/client/errors.ts';
+import type { PailPool } from '../../shared/client/pool.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
+import { refusal } from '../errors.ts';
+import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
+
+export interface UploadLimits {
+  /** The bucket server's largest file: larger parts are refused as too large. */
+  readonly maxFileSize: number;
+}
+
+/** Parts of one multipart request, at most: a form is not a bulk import. */
+const MAX_PARTS = 1000;
+/** Plain form fields are ignored, so they may be small. */
+const MAX_FIELD_BYTES = 1024;
+
+const overwriteQuery = {
+  type: 'object',
+  properties: { overwrite: { type: 'boolean', default: false } },
+} as const;
+
+/**
+ * POST /api/buckets/:bucket/files (multipart, one or many files) and
+ * PUT /api/buckets/:bucket/files/:name (a raw body). Bodies are streamed into
+ * protocol uploads as they arrive: nothing is held whole, nothing is written
+ * to a temporary file here. A body that is cut short cuts the protocol upload
+ * too, so the bucket server stores nothing.
+ */
+export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): Promise<void> {
+  await app.register(multipart, {
+    // A part cut at the limit is refused by partBody, as that file's outcome; the others go on.
+    throwFileSizeLimit: false,
+    limits: { fileSize: limits.maxFileSize, parts: MAX_PARTS, fieldSize: MAX_FIELD_BYTES },
+  });
+  app.post<{ Params: { bucket: string }; Querystring: { overwrite: boolean } }>(
+    '/api/buckets/:bucket/files',
+    {
+      config: { command: 'upload_f' },
+      schema: {
+        summary: 'Uploads one or many files as multipart/form-data; each file is stored or refused on its own',
+        consumes: ['multipart/form-data'],
+        params: bucketParams,
+        querystring: overwriteQuery,
+        response: {
+          201: { description: 'Every file was stored', ...outcomesSchema },
+          207: { description: 'Some files were refused; see each error', ...outcomesSchema },
+          ...errorResponses(400, 403),
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) throw refusal('upload_f', Reason.badArgs, 'send the files as multipart/form-data');
+      const { bucket } = request.params;
+      const outcomes: UploadOutcome[] = [];
+      for await (const part of request.parts()) {
+        if (part.type !== 'file') continue;
+        outcomes.push(await storePart(app.pail, bucket, part, request.query.overwrite, limits.maxFileSize));
+      }
+      if (outcomes.length === 0) throw refusal('upload_f', Reason.badArgs, 'the form holds no file');
+      return reply.code(outcomes.every((o) => o.stored) ? 201 : 207).send({ files: outcomes });
+    },
+  );
+
+  await app.register(async (raw) => {
+    // Only here, any body is passed through as a stream, whatever its type says.
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    raw.put<{ Params: { bucket: string; name: string }; Querystring: { overwrite: boolean } }>(
+      '/api/buckets/:bucket/files/:name',
+      {
+        config: { command: 'upload_f' },
+        schema: {
+          summary: 'Uploads one file from the raw request body (curl -T)',
+          params: fileParams,
+          querystring: overwriteQuery,
+          response: { 201: { $ref: 'File#' }, ...errorResponses(400, 403, 404, 409, 413) },
+        },
+      },
+      async (request, reply) => {
+        const { bucket, name } = request.params;
+        const body = request.body as Readable | undefined;
+        const declared = request.headers['content-length'];
+        // With Content-Length the upload is sized, so the bucket server refuses a too large file before any byte.
+        const size = declared === undefined ? undefined : Number(declared);
+        try {
+          const stored = await app.pail.use((c) =>
+            c.upload(bucket, name, body ?? Buffer.alloc(0), { size: body ? size : undefined, overwrite: request.query.overwrite }),
+          );
+          return reply.code(201).send({ bucket, name, ...stored });
+        } catch (err) {
+          // The rest of a refused body is not read: the connection cannot serve another request.
+          if (body && !body.readableEnded) reply.header('connection', 'close');
+          throw err;
+        }
+      },
+    );
+  });
+}
+
+type UploadOutcome =
+  | { name: string; stored: true; size: number; sha256: string; modified: string }
+  | { name: string; stored: false; error: ReturnType<PailError['toJSON']> };
+
+const outcomesSchema = {
+  type: 'object',
+  required: ['files'],
+  properties: { files: { type: 'array', items: { $ref: 'UploadOutcome#' } } },
+} as const;
+
+/**
+ * Streams one part into its own upload. A refusal is this file's outcome; the
+ * rest of the part is then read and dropped so the parts after it are reached.
+ */
+async function storePart(pool: PailPool, bucket: string, part: MultipartFile, overwrite: boolean, maxFileSize: number): Promise<UploadOutcome> {
+  const name = part.filename;
+  try {
+    const stored = await pool.use((c) => c.upload(bucket, name, partBody(part, maxFileSize), { overwrite }));
+    return { name, stored: true, ...stored };
+  } catch (err) {
+    if (!(err instanceof PailError)) throw err;
+    part.file.resume();
+    await finished(part.file);
+    return { name, stored: false, error: err.toJSON() };
+  }
+}
+
+/**
+ * The part's bytes. Iterating never destroys the part's stream (that would
+ * stop the whole form); a part cut at the size limit fails instead of ending
+ * as if it were whole.
+ */
+async function* partBody(part: MultipartFile, maxFileSize: number): AsyncGenerator<Buffer> {
+  for await (const chunk of part.file.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+  if (part.file.truncated) throw refusal('upload_f', Reason.tooLarge, `files are limited to ${maxFileSize} bytes`);
+}

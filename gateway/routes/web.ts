@@ -1,0 +1,16 @@
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { noRoute } from '../errors.ts';
+
+/**
+ * Serves the web app's built files, and its index.html for any other GET
+ * outside /api, so the app's own paths survive a reload. Called on the root
+ * instance: it sets the gateway's not-found handler.
+ */
+export async function serveWebApp(app: FastifyInstance, root: string): Promise<void> {
+  await app.register(fastifyStatic, { root, prefix: '/', wildcard: true });
+  app.setNotFoundHandler((request, reply) => {
+    if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+    return noRoute(request, reply);
+  });
+}

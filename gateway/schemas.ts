@@ -1,0 +1,80 @@
+/** JSON schemas shared by the routes: they validate requests and build the OpenAPI document at /docs. */
+export const errorSchema = {
+  $id: 'PailError',
+  type: 'object',
+  description: "The bucket server's failure reply, or the one it would have given",
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'mnemonic', 'reason', 'message'],
+      properties: {
+        code: { type: 'integer', examples: [350] },
+        mnemonic: { type: 'string', examples: ['BCF'] },
+        reason: { type: 'string', examples: ['exists'] },
+        message: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+export const bucketSchema = {
+  $id: 'Bucket',
+  type: 'object',
+  required: ['name', 'files', 'bytes', 'created'],
+  properties: {
+    name: { type: 'string' },
+    files: { type: 'integer' },
+    bytes: { type: 'integer' },
+    created: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const fileSchema = {
+  $id: 'File',
+  type: 'object',
+  required: ['bucket', 'name', 'size', 'modified', 'sha256'],
+  properties: {
+    bucket: { type: 'string' },
+    name: { type: 'string' },
+    size: { type: 'integer' },
+    modified: { type: 'string', format: 'date-time' },
+    sha256: { type: 'string' },
+  },
+} as const;
+
+/** One file's outcome in a multipart upload. */
+export const uploadOutcomeSchema = {
+  $id: 'UploadOutcome',
+  type: 'object',
+  required: ['name', 'stored'],
+  properties: {
+    name: { type: 'string' },
+    stored: { type: 'boolean' },
+    size: { type: 'integer' },
+    sha256: { type: 'string' },
+    modified: { type: 'string', format: 'date-time' },
+    error: errorSchema.properties.error,
+  },
+} as const;
+
+export const SHARED_SCHEMAS = [errorSchema, bucketSchema, fileSchema, uploadOutcomeSchema];
+
+export const errorRef = { $ref: 'PailError#' } as const;
+
+/** Error responses a route can give, by HTTP status, for the OpenAPI document. */
+export function errorResponses(...statuses: number[]): Record<number, typeof errorRef> {
+  return Object.fromEntries([...statuses, 502].map((status) => [status, errorRef]));
+}
+
+export const bucketParams = {
+  type: 'object',
+  required: ['bucket'],
+  properties: { bucket: { type: 'string' } },
+} as const;
+
+export const fileParams = {
+  type: 'object',
+  required: ['bucket', 'name'],
+  properties: { bucket: { type: 'string' }, name: { type: 'string' } },
+} as const;
