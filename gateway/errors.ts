@@ -52,5 +52,5 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
 
 /** The answer for a path no route serves. */
 export function noRoute(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendError(refusal(undefined, Reason.unknownCommand, `no route ${request.method} ${request.url}`), request, reply);
+  return sendError(refusal(undefined, Reason.notFound, `no route ${request.method} ${request.url}`), request, reply);
 }

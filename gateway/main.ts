@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { bucketServerAddress, type Settings } from '../server/config.ts';
+import { bucketServerAddress, isLoopback, StartupError, type Settings } from '../server/config.ts';
 import { buildGateway } from './app.ts';
 import { parseOrigins } from './origin.ts';
 
@@ -11,6 +11,12 @@ const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 /** Starts the gateway as the settings say: it listens on host:httpPort and talks to the bucket server's address. */
 export async function startGateway(settings: Settings, log: Logger): Promise<{ address: AddressInfo; close(): Promise<void> }> {
+  if (!isLoopback(settings.host)) {
+    // The gateway holds the bucket server's token and has no login of its own yet: anyone reaching it would have full access.
+    throw new StartupError(
+      `refusing to serve the gateway on ${settings.host}: it has no login yet, so anyone who can reach it could read and delete every file. Bind 127.0.0.1 and put an authenticating reverse proxy in front.`,
+    );
+  }
   const app = await buildGateway({
     bucketServer: { ...bucketServerAddress(settings), token: settings.token || undefined },
     log,

@@ -66,6 +66,9 @@ export const SETTINGS: readonly SettingSpec[] = [
 
 export class ConfigError extends Error {}
 
+/** A configuration that would start but be unsafe or unusable; the process refuses to start. */
+export class StartupError extends Error {}
+
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 const TIME_UNITS: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -138,4 +141,11 @@ export function bucketServerAddress(settings: Settings): { host: string; port: n
   const port = at > 0 ? Number(settings.server.slice(at + 1)) : DEFAULTS.tcpPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--server takes HOST:PORT, got ${settings.server}`);
   return { host, port };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Whether an address to bind is reachable only from this machine. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
 }

@@ -1,16 +1,14 @@
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { BucketServer } from './bucket-server.ts';
-import type { Settings } from './config.ts';
+import { isLoopback, StartupError, type Settings } from './config.ts';
 import { FsStorage } from './storage/fs-storage.ts';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-export class StartupError extends Error {}
+export { StartupError } from './config.ts';
 
 /** Opens the data folder and starts a bucket server as the settings say. */
 export async function startBucketServer(settings: Settings, log: Logger = pino({ level: settings.logLevel })): Promise<BucketServer> {
-  if (!LOOPBACK.has(settings.host) && !settings.token) {
+  if (!isLoopback(settings.host) && !settings.token) {
     throw new StartupError(
       `refusing to serve ${settings.host} without an access token: anyone who can reach it could read and delete every file. Set PAIL_TOKEN (or --token), or bind 127.0.0.1.`,
     );

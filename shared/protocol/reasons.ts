@@ -37,6 +37,7 @@ export const REASON_TABLE = [
   reason('too-many-connections', 503, 'The server holds its maximum number of connections'),
   reason('idle-timeout', 408, 'The connection was silent for too long'),
   reason('shutting-down', 503, 'The server is shutting down'),
+  reason('not-found', 404, 'No such route (the gateway\'s answer to an unknown URL)'),
   reason('unreachable', 502, 'The bucket server cannot be reached'),
   reason('internal', 500, 'The server failed unexpectedly; see its log'),
 ] as const satisfies readonly ReasonSpec[];

@@ -73,7 +73,7 @@ describe('the web app', () => {
     expect(deepLink.statusCode).toBe(200);
     expect(deepLink.body).toContain('<title>Pail</title>');
     const api = await app.inject({ method: 'GET', url: '/api/nothing' });
-    expect(api.statusCode).toBe(400);
-    expect(api.json().error).toMatchObject({ code: Code.BCMD, reason: Reason.unknownCommand });
+    expect(api.statusCode).toBe(404);
+    expect(api.json().error).toMatchObject({ code: Code.BCMD, reason: Reason.notFound });
   });
 });

@@ -66,8 +66,8 @@ describe('bucket routes', () => {
 
   it('answers an unknown route in the same error shape', async () => {
     const response = await fetch(`${h.base}/api/nothing-here`);
-    expect(response.status).toBe(400);
-    expect((await jsonOf(response)).error).toMatchObject({ code: Code.BCMD, reason: Reason.unknownCommand });
+    expect(response.status).toBe(404);
+    expect((await jsonOf(response)).error).toMatchObject({ code: Code.BCMD, reason: Reason.notFound });
   });
 
   it('refuses a state-changing request from another origin before anything changes', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../gateway/main.ts';
-import { DEFAULTS, type Settings } from '../../server/config.ts';
+import { DEFAULTS, StartupError, type Settings } from '../../server/config.ts';
 import type { BucketServer } from '../../server/bucket-server.ts';
 import { startBucketServer } from '../../server/main.ts';
 import { jsonOf } from './harness.ts';
@@ -43,5 +43,9 @@ describe('startGateway', () => {
     } finally {
       await first.close();
     }
+  });
+
+  it('refuses to serve an address beyond loopback, where anyone could reach it without a login', async () => {
+    await expect(startGateway({ ...settings, host: '0.0.0.0' }, log)).rejects.toThrow(StartupError);
   });
 });

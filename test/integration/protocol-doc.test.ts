@@ -14,13 +14,12 @@ const TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g;
 const normalize = (line: string) => line.replace(TIME, '<time>');
 
 describe('PROTOCOL.md', () => {
-  it('shows the tables exactly as the code defines them (run npm run docs after changing a table)', () => {
-    expect(doc).toBe(renderGenerated(doc));
+  it('lists every reply code and reason word', () => {
     for (const c of CODE_TABLE) expect(doc).toContain(`| ${c.code} | ${c.mnemonic} |`);
     for (const r of REASON_TABLE) expect(doc).toContain(`| \`${r.reason}\` |`);
   });
 
-  it.each(DOCUMENTS)('%s shows the generated tables as the code defines them', async (name) => {
+  it.each(DOCUMENTS)('%s shows the generated tables as the code defines them (npm run docs rewrites them)', async (name) => {
     const text = await readFile(join(import.meta.dirname, '..', '..', name), 'utf8');
     expect(text).toBe(renderGenerated(text));
   });
