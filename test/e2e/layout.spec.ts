@@ -44,11 +44,12 @@ test.describe('size and scale', () => {
 });
 
 test('the file picker opens from the keyboard', async ({ page, bucket }) => {
+  // Listening from the start: Playwright turns on its interception of file choosers when the first listener is added.
+  const choosing = page.waitForEvent('filechooser', { timeout: 15_000 });
   await page.goto(`/b/${bucket}`);
   await page.getByRole('link', { name: 'All buckets' }).focus();
   await page.keyboard.press('Tab');
   await expect(page.getByLabel('Upload files')).toBeFocused();
-  const choosing = page.waitForEvent('filechooser');
   await page.keyboard.press('Space');
   const chooser = await choosing;
   expect(chooser.isMultiple()).toBe(true);

@@ -12,12 +12,19 @@ export interface ChildServer {
   readonly data: string;
   /** Resident set size now, and its peak so far, in bytes (Linux /proc). */
   memory(): Promise<{ rss: number; peak: number }>;
+  /** Ends the process with SIGKILL, as a crash or power cut would; the data folder stays. */
+  kill(): Promise<void>;
+  /** Ends the process with SIGTERM and removes the data folder (unless it was given). */
   stop(): Promise<void>;
 }
 
 /** Runs the real `pail server` binary in its own process, on an ephemeral loopback port. */
-export async function startChildServer(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ChildServer> {
-  const data = await mkdtemp(join(tmpdir(), 'pail-child-'));
+export async function startChildServer(
+  options: { data?: string; args?: string[]; env?: Record<string, string> } = {},
+): Promise<ChildServer> {
+  const data = options.data ?? (await mkdtemp(join(tmpdir(), 'pail-child-')));
+  const extraArgs = options.args ?? [];
+  const env = options.env ?? {};
   const child = spawn(process.execPath, [BIN, 'server', '--port', '0', '--data', data, '--log-level', 'warn', ...extraArgs], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -39,13 +46,19 @@ export async function startChildServer(extraArgs: string[] = [], env: Record<str
       const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
       return { rss: kib('VmRSS'), peak: kib('VmHWM') };
     },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
       }
-      await rm(data, { recursive: true, force: true });
+      if (!options.data) await rm(data, { recursive: true, force: true });
     },
   };
 }

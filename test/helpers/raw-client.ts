@@ -13,6 +13,8 @@ export class RawClient {
 
   private constructor(readonly socket: Socket) {
     this.reader = new SocketReader(socket, 1 << 20);
+    // A reset by the server shows as the end of input, which the reads report.
+    socket.on('error', () => {});
   }
 
   static async open(port: number): Promise<RawClient> {
