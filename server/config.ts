@@ -21,6 +21,8 @@ export interface Settings {
   maxChunk: number;
   maxConnections: number;
   idleTimeoutMs: number;
+  lineTimeoutMs: number;
+  minBodyRate: number;
   token: string;
   readToken: string;
   logLevel: string;
@@ -40,6 +42,8 @@ export const DEFAULTS: Readonly<Settings> = {
   maxChunk: 16 * 1024 ** 2,
   maxConnections: 1024,
   idleTimeoutMs: 5 * 60_000,
+  lineTimeoutMs: 30_000,
+  minBodyRate: 1024,
   token: '',
   readToken: '',
   logLevel: 'info',
@@ -57,6 +61,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxChunk', flag: '--max-chunk', env: 'PAIL_MAX_CHUNK', kind: 'bytes', summary: 'largest chunk of a chunked upload' },
   { key: 'maxConnections', flag: '--max-connections', env: 'PAIL_MAX_CONNECTIONS', kind: 'count', summary: 'connections served at once; more are refused with 421' },
   { key: 'idleTimeoutMs', flag: '--idle-timeout', env: 'PAIL_IDLE_TIMEOUT', kind: 'ms', summary: 'drop a silent connection after this long (ms, or with s/m)' },
+  { key: 'lineTimeoutMs', flag: '--line-timeout', env: 'PAIL_LINE_TIMEOUT', kind: 'ms', summary: 'drop a client whose command line takes longer than this to arrive' },
+  { key: 'minBodyRate', flag: '--min-rate', env: 'PAIL_MIN_RATE', kind: 'bytes', summary: 'drop an upload slower than this many bytes per second (after 10 s)' },
   { key: 'token', flag: '--token', env: 'PAIL_TOKEN', kind: 'string', summary: 'access token clients must present with auth (none by default)' },
   { key: 'readToken', flag: '--read-token', env: 'PAIL_READ_TOKEN', kind: 'string', summary: 'a second, read-only access token' },
   { key: 'server', flag: '--server', env: 'PAIL_SERVER', kind: 'string', summary: 'HOST:PORT of the bucket server to talk to (default: host and port above)' },

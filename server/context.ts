@@ -9,6 +9,12 @@ export interface Limits {
   readonly maxChunk: number;
   readonly maxConnections: number;
   readonly idleTimeoutMs: number;
+  /** A command line must be complete this long after its first byte. */
+  readonly lineTimeoutMs: number;
+  /** A body must arrive at least this fast on average, after a grace period (bytes per second). */
+  readonly minBodyRate: number;
+  /** How long a body may start slowly before its average rate is held to the minimum (10 s unless set). */
+  readonly bodyGraceMs?: number;
 }
 
 /** What every session shares: storage, limits, the token check and the log. */

@@ -26,6 +26,8 @@ export async function startBucketServer(settings: Settings, log: Logger = pino({
       maxChunk: settings.maxChunk,
       maxConnections: settings.maxConnections,
       idleTimeoutMs: settings.idleTimeoutMs,
+      lineTimeoutMs: settings.lineTimeoutMs,
+      minBodyRate: settings.minBodyRate,
     },
   });
   const address = await server.listen(settings.tcpPort, settings.host);

@@ -10,7 +10,7 @@ import { PROTOCOL_VERSION } from '../../shared/protocol/version.ts';
 import { HANDLERS } from '../commands/index.ts';
 import type { ServerContext } from '../context.ts';
 import { StorageError } from '../storage/storage.ts';
-import { PeerGone, SocketReader } from '../../shared/net/socket-reader.ts';
+import { PeerGone, PeerTooSlow, SocketReader } from '../../shared/net/socket-reader.ts';
 
 export type Access = 'none' | 'read' | 'full';
 type State = 'idle' | 'busy' | 'watching' | 'closed';
@@ -18,6 +18,7 @@ type State = 'idle' | 'busy' | 'watching' | 'closed';
 /** Rows are gathered into writes of about this many bytes. */
 const ROW_BATCH = 64 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const BODY_GRACE_MS = 10_000;
 
 /**
  * One client connection: reads command lines, runs their handlers one after
@@ -35,7 +36,8 @@ export class Session {
     readonly context: ServerContext,
     readonly id: number,
   ) {
-    this.reader = new SocketReader(socket, context.limits.maxLine);
+    const { maxLine, lineTimeoutMs, minBodyRate, bodyGraceMs = BODY_GRACE_MS } = context.limits;
+    this.reader = new SocketReader(socket, maxLine, undefined, { lineTimeoutMs, minBodyRate, bodyGraceMs });
     this.log = context.log.child({ session: id, peer: `${socket.remoteAddress}:${socket.remotePort}` });
     this.access = context.auth ? 'none' : 'full';
   }
@@ -48,7 +50,14 @@ export class Session {
   async run(): Promise<void> {
     this.send(formatStatus('HELLO', [PROTOCOL_VERSION], 'Pail bucket server ready; try help'));
     while (this.#state !== 'closed') {
-      const line = await this.reader.line();
+      let line: Awaited<ReturnType<SocketReader['line']>>;
+      try {
+        line = await this.reader.line();
+      } catch (err) {
+        if (!(err instanceof PeerTooSlow)) throw err;
+        this.#tooSlow(err);
+        break;
+      }
       if (line === null) break;
       if ((this.#state as State) === 'closed') break;
       if (line === TOO_LONG) {
@@ -88,6 +97,10 @@ export class Session {
     try {
       await HANDLERS[command.name](this, request);
     } catch (err) {
+      if (err instanceof PeerTooSlow) {
+        this.#tooSlow(err);
+        return;
+      }
       if (err instanceof PeerGone) {
         this.log.info({ command: command.name }, 'client left mid-command');
         this.close();
@@ -98,6 +111,11 @@ export class Session {
       if (this.#state === 'busy') this.#state = 'idle';
       this.log.info({ command: command.name, ms: Math.round(performance.now() - started) }, 'command');
     }
+  }
+
+  #tooSlow(err: PeerTooSlow): void {
+    this.log.warn({ reason: err.message }, 'dropped a slow client');
+    this.closeWith(formatFailure('BUSY', Reason.tooSlow, err.message));
   }
 
   /** Why the session may not run a command now, as a reply line; undefined when it may. */

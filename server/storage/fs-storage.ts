@@ -31,7 +31,6 @@ export interface FsStorageOptions {
 
 /** Writes are gathered into batches of this size, one writev each. */
 const WRITE_BATCH = 1 << 20;
-const READ_CHUNK = 1 << 20;
 const STAT_CONCURRENCY = 32;
 
 export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements Storage {
@@ -175,7 +174,8 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     } catch (err) {
       await fh?.close().catch(() => {});
       await rm(tmp, { force: true });
-      throw err instanceof StorageError ? err : translate(err, `cannot store ${bucket}/${name}`);
+      // Errors of the body's source (the client went away) pass through as they are; file system errors get a reason.
+      throw err instanceof StorageError || code(err) === undefined ? err : translate(err, `cannot store ${bucket}/${name}`);
     }
   }
 
@@ -202,7 +202,13 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
         throw new StorageError(Reason.badRange, `the range ${offset}+${length} lies outside the file's ${info.size} bytes`);
       }
       const handle = fh;
-      return { info, offset, length, body: readRange(handle, offset, length), close: () => handle.close().catch(() => {}) };
+      return {
+        info,
+        offset,
+        length,
+        read: async (buffer, count, position) => (await handle.read(buffer, 0, count, position)).bytesRead,
+        close: () => handle.close().catch(() => {}),
+      };
     } catch (err) {
       await fh.close();
       throw err;
@@ -324,24 +330,6 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     }
     this.#listings.invalidate(bucket);
     await syncDir(dir);
-  }
-}
-
-async function* readRange(fh: FileHandle, offset: number, length: number): AsyncGenerator<Buffer> {
-  try {
-    let position = offset;
-    let left = length;
-    while (left > 0) {
-      // A fresh buffer each time: the socket may still hold the previous one.
-      const buffer = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, left));
-      const { bytesRead } = await fh.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) throw new StorageError(Reason.internal, 'the file ended before its announced size');
-      position += bytesRead;
-      left -= bytesRead;
-      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await fh.close().catch(() => {});
   }
 }
 

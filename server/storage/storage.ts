@@ -42,9 +42,13 @@ export interface OpenedFile {
   readonly info: FileInfo;
   readonly offset: number;
   readonly length: number;
-  /** The bytes of the range, in chunks; iterate once. */
-  readonly body: AsyncIterable<Buffer>;
-  /** Releases the file when the body is not read to its end. */
+  /**
+   * Reads up to `length` bytes at `position` (an absolute offset in the file)
+   * into the caller's buffer, so a caller can reuse a few buffers for a whole
+   * transfer. Resolves to the bytes read; 0 only past the end of the file.
+   */
+  read(buffer: Buffer, length: number, position: number): Promise<number>;
+  /** Releases the file; call it once, whether or not everything was read. */
   close(): Promise<void>;
 }
 

@@ -26,6 +26,8 @@ export async function startTestServer(
     maxChunk: DEFAULTS.maxChunk,
     maxConnections: DEFAULTS.maxConnections,
     idleTimeoutMs: DEFAULTS.idleTimeoutMs,
+    lineTimeoutMs: DEFAULTS.lineTimeoutMs,
+    minBodyRate: DEFAULTS.minBodyRate,
     ...options.limits,
   };
   const storage = await FsStorage.open(data, { maxFileSize: limits.maxFileSize });

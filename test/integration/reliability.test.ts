@@ -216,6 +216,38 @@ describe('limits', () => {
   });
 });
 
+describe('slow senders', () => {
+  /** Sends `data` one byte at a time, a little apart, until the server closes the connection. */
+  async function trickle(client: RawClient, data: string): Promise<string[]> {
+    const closed = client.closed();
+    let open = true;
+    void closed.then(() => (open = false));
+    for (let i = 0; i < data.length && open; i++) {
+      client.send(data[i]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return closed;
+  }
+
+  it('drops a client that trickles a command line, with 421 BUSY too-slow', async () => {
+    const server = await serve({ limits: { lineTimeoutMs: 150 } });
+    const client = await greeted(server);
+    const rest = await trickle(client, 'ls_b'.padEnd(200, ' ') + '\n');
+    expect(parseStatus(rest[0]).reason).toBe(Reason.tooSlow);
+  });
+
+  it('drops an upload whose body trickles, leaving no file and no temporary', async () => {
+    const server = await serve({ limits: { minBodyRate: 10_000, bodyGraceMs: 150 } });
+    const client = await greeted(server);
+    await client.command('create_b photos');
+    expect(await client.command('put photos slow.txt 1000')).toMatch(/^100 SEND/);
+    const rest = await trickle(client, 'x'.repeat(1000));
+    expect(parseStatus(rest[0]).reason).toBe(Reason.tooSlow);
+    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 0, 'the temporary is removed');
+    expect(await readdir(join(server.data, 'photos'))).toEqual([]);
+  });
+});
+
 describe('access tokens', () => {
   it('requires auth before anything but help, code_r and quit, and a read token cannot write', async () => {
     const server = await serve({ token: 'full-secret', readToken: 'read-secret' });
