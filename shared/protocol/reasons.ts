@@ -36,6 +36,7 @@ export const REASON_TABLE = [
   reason('forbidden', 403, 'The token does not permit this operation'),
   reason('too-many-connections', 503, 'The server holds its maximum number of connections'),
   reason('idle-timeout', 408, 'The connection was silent for too long'),
+  reason('too-slow', 408, 'A line or body arrived too slowly'),
   reason('shutting-down', 503, 'The server is shutting down'),
   reason('not-found', 404, 'No such route (the gateway\'s answer to an unknown URL)'),
   reason('unreachable', 502, 'The bucket server cannot be reached'),

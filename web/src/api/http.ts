@@ -1,0 +1,74 @@
+/**
+ * The one place the app speaks HTTP to the gateway. Every failure becomes an
+ * ApiError carrying the bucket server's own code, mnemonic, reason word and
+ * message, so the interface can show the server's refusal as it was given.
+ */
+export interface ErrorBody {
+  readonly code: number;
+  readonly mnemonic: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: number;
+  readonly mnemonic: string;
+  readonly reason: string;
+
+  constructor(status: number, body: ErrorBody) {
+    super(body.message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.code;
+    this.mnemonic = body.mnemonic;
+    this.reason = body.reason;
+  }
+
+  /** For when the gateway itself cannot be reached or answered with something that is not Pail JSON. */
+  static unreachable(message: string, status = 0): ApiError {
+    return new ApiError(status, { code: 0, mnemonic: '', reason: 'unreachable', message });
+  }
+}
+
+/** Reads `{ error: {...} }` out of a response body, whatever else it may hold. */
+export function errorFrom(status: number, body: unknown, fallback: string): ApiError {
+  const error = (body as { error?: Partial<ErrorBody> } | null)?.error;
+  if (error && typeof error === 'object' && typeof error.message === 'string') {
+    return new ApiError(status, {
+      code: typeof error.code === 'number' ? error.code : 0,
+      mnemonic: error.mnemonic ?? '',
+      reason: error.reason ?? 'internal',
+      message: error.message,
+    });
+  }
+  return ApiError.unreachable(fallback, status);
+}
+
+export const bucketPath = (bucket: string): string => `/api/buckets/${encodeURIComponent(bucket)}`;
+export const filePath = (bucket: string, name: string): string =>
+  `${bucketPath(bucket)}/files/${encodeURIComponent(name)}`;
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw ApiError.unreachable('The gateway cannot be reached. Is it running?');
+  }
+  const text = await response.text();
+  let parsed: unknown = null;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+  }
+  if (!response.ok) throw errorFrom(response.status, parsed, `The gateway answered ${response.status} ${response.statusText}`);
+  return parsed as T;
+}

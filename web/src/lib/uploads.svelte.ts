@@ -1,0 +1,191 @@
+import type { FileInfo } from '../../../shared/protocol/types.ts';
+import { fileNameProblem } from '../../../shared/protocol/names.ts';
+import { ApiError } from '../api/http.ts';
+import { uploadFile, type UploadHandle } from '../api/upload.ts';
+import { announcer } from './announcer.svelte.ts';
+import { plural } from './format.ts';
+
+export type UploadState = 'queued' | 'uploading' | 'done' | 'failed' | 'exists' | 'cancelled';
+
+/** Files sent at once; the rest wait their turn. */
+export const CONCURRENCY = 3;
+
+let nextId = 1;
+
+/** One file on its way: bytes sent, speed and time left, come from the request's upload events. */
+export class Upload {
+  readonly id = nextId++;
+  readonly bucket: string;
+  readonly file: File;
+  state = $state<UploadState>('queued');
+  loaded = $state(0);
+  total = $state(0);
+  /** Bytes per second, smoothed. */
+  speed = $state(0);
+  error = $state('');
+  overwrite = false;
+  handle: UploadHandle | null = null;
+  #last = { time: 0, loaded: 0 };
+
+  readonly remaining = $derived(this.speed > 0 ? (this.total - this.loaded) / this.speed : Number.NaN);
+  readonly finished = $derived(this.state === 'done' || this.state === 'failed' || this.state === 'cancelled' || this.state === 'exists');
+
+  constructor(bucket: string, file: File) {
+    this.bucket = bucket;
+    this.file = file;
+    this.total = file.size;
+  }
+
+  started(now: number): void {
+    this.state = 'uploading';
+    this.loaded = 0;
+    this.speed = 0;
+    this.error = '';
+    this.#last = { time: now, loaded: 0 };
+  }
+
+  progress(loaded: number, total: number, now: number): void {
+    this.loaded = loaded;
+    this.total = total;
+    const elapsed = (now - this.#last.time) / 1000;
+    if (elapsed >= 0.2) {
+      const rate = (loaded - this.#last.loaded) / elapsed;
+      this.speed = this.speed === 0 ? rate : this.speed * 0.7 + rate * 0.3;
+      this.#last = { time: now, loaded };
+    }
+  }
+}
+
+/** The upload queue: bounded concurrency, per-file progress, cancel, overwrite on request, a summary at the end. */
+class UploadQueue {
+  items = $state<Upload[]>([]);
+  #active = 0;
+  #onStored: (file: FileInfo) => void = () => {};
+  #known: (bucket: string, name: string) => boolean = () => false;
+
+  readonly busy = $derived(this.items.some((u) => !u.finished));
+  readonly counts = $derived.by(() => {
+    const counts: Record<UploadState, number> = { queued: 0, uploading: 0, done: 0, failed: 0, exists: 0, cancelled: 0 };
+    for (const u of this.items) counts[u.state]++;
+    return counts;
+  });
+  readonly summary = $derived.by(() => {
+    if (this.items.length === 0 || this.busy) return '';
+    const c = this.counts;
+    const parts = [`${plural(c.done, 'file')} uploaded`];
+    if (c.failed) parts.push(`${c.failed} failed`);
+    if (c.exists) parts.push(`${c.exists} already ${c.exists === 1 ? 'exists' : 'exist'} (overwrite or keep?)`);
+    if (c.cancelled) parts.push(`${c.cancelled} cancelled`);
+    return parts.join(', ');
+  });
+
+  /** Called with each stored file, so the table shows it before the change event arrives. */
+  onStored(callback: (file: FileInfo) => void): void {
+    this.#onStored = callback;
+  }
+
+  /**
+   * Tells the queue which names the open bucket already holds, so the overwrite
+   * question is asked before any byte is sent. The server still has the last
+   * word: a name that appeared meanwhile is refused by it and offered the same way.
+   */
+  knownFiles(known: (bucket: string, name: string) => boolean): void {
+    this.#known = known;
+  }
+
+  add(bucket: string, list: Iterable<File>): void {
+    const added: Upload[] = [];
+    for (const file of list) {
+      const upload = new Upload(bucket, file);
+      const problem = fileNameProblem(file.name);
+      if (problem) {
+        upload.state = 'failed';
+        upload.error = `Not uploaded: ${problem}`;
+      } else if (this.#known(bucket, file.name)) {
+        upload.state = 'exists';
+        upload.error = `${file.name} already exists`;
+      }
+      added.push(upload);
+    }
+    if (added.length === 0) return;
+    // Start a new batch's summary afresh once the previous batch is over.
+    if (!this.busy) this.items = this.items.filter((u) => u.state === 'exists');
+    this.items.push(...added);
+    announcer.say(`${plural(added.length, 'file')} added to the upload queue`);
+    this.#pump();
+    if (!this.busy) this.#finishedOne();
+  }
+
+  cancel(upload: Upload): void {
+    if (upload.state === 'uploading') upload.handle?.cancel();
+    else if (upload.state === 'queued' || upload.state === 'exists') {
+      upload.state = 'cancelled';
+      upload.error = 'Cancelled';
+      this.#finishedOne();
+    }
+  }
+
+  overwrite(upload: Upload): void {
+    if (upload.state !== 'exists') return;
+    upload.overwrite = true;
+    upload.state = 'queued';
+    upload.error = '';
+    this.#pump();
+  }
+
+  cancelAll(): void {
+    for (const u of this.items) this.cancel(u);
+  }
+
+  clear(): void {
+    this.items = this.items.filter((u) => !u.finished || u.state === 'exists');
+  }
+
+  #pump(): void {
+    while (this.#active < CONCURRENCY) {
+      const next = this.items.find((u) => u.state === 'queued');
+      if (!next) return;
+      this.#start(next);
+    }
+  }
+
+  #start(upload: Upload): void {
+    this.#active++;
+    upload.started(performance.now());
+    upload.handle = uploadFile(upload.bucket, upload.file, {
+      overwrite: upload.overwrite,
+      onProgress: ({ loaded, total }) => upload.progress(loaded, total, performance.now()),
+    });
+    upload.handle.done.then(
+      (stored) => {
+        upload.loaded = upload.total;
+        upload.state = 'done';
+        this.#onStored(stored);
+      },
+      (err: unknown) => {
+        const error = err instanceof ApiError ? err : ApiError.unreachable(String(err));
+        if (error.reason === 'aborted') {
+          upload.state = 'cancelled';
+          upload.error = 'Cancelled';
+        } else if (error.reason === 'exists' && !upload.overwrite) {
+          upload.state = 'exists';
+          upload.error = error.message;
+        } else {
+          upload.state = 'failed';
+          upload.error = error.message;
+        }
+      },
+    ).finally(() => {
+      upload.handle = null;
+      this.#active--;
+      this.#finishedOne();
+      this.#pump();
+    });
+  }
+
+  #finishedOne(): void {
+    if (this.summary) announcer.say(`Uploads finished: ${this.summary}`);
+  }
+}
+
+export const uploads = new UploadQueue();
