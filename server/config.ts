@@ -23,6 +23,7 @@ export interface Settings {
   idleTimeoutMs: number;
   lineTimeoutMs: number;
   minBodyRate: number;
+  quota: number;
   token: string;
   readToken: string;
   logLevel: string;
@@ -44,6 +45,7 @@ export const DEFAULTS: Readonly<Settings> = {
   idleTimeoutMs: 5 * 60_000,
   lineTimeoutMs: 30_000,
   minBodyRate: 1024,
+  quota: 0,
   token: '',
   readToken: '',
   logLevel: 'info',
@@ -63,6 +65,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'idleTimeoutMs', flag: '--idle-timeout', env: 'PAIL_IDLE_TIMEOUT', kind: 'ms', summary: 'drop a silent connection after this long (ms, or with s/m)' },
   { key: 'lineTimeoutMs', flag: '--line-timeout', env: 'PAIL_LINE_TIMEOUT', kind: 'ms', summary: 'drop a client whose command line takes longer than this to arrive' },
   { key: 'minBodyRate', flag: '--min-rate', env: 'PAIL_MIN_RATE', kind: 'bytes', summary: 'drop an upload slower than this many bytes per second (after 10 s)' },
+  { key: 'quota', flag: '--quota', env: 'PAIL_QUOTA', kind: 'bytes', summary: 'most bytes all buckets may hold together; 0 for no limit' },
   { key: 'token', flag: '--token', env: 'PAIL_TOKEN', kind: 'string', summary: 'access token clients must present with auth (none by default)' },
   { key: 'readToken', flag: '--read-token', env: 'PAIL_READ_TOKEN', kind: 'string', summary: 'a second, read-only access token' },
   { key: 'server', flag: '--server', env: 'PAIL_SERVER', kind: 'string', summary: 'HOST:PORT of the bucket server to talk to (default: host and port above)' },

@@ -8,6 +8,7 @@ import type { BucketInfo, FileInfo, PailEvent } from '../../shared/protocol/type
 import { isBucketName, isFileName } from '../../shared/protocol/names.ts';
 import { ListingCache, type BucketListing } from './listing-cache.ts';
 import { MetadataStore } from './metadata.ts';
+import { Quota, type Reservation } from './quota.ts';
 import { mapLimit } from './map-limit.ts';
 import { StorageError, type ByteRange, type OpenedFile, type PutOptions, type Storage } from './storage.ts';
 
@@ -27,6 +28,8 @@ import { StorageError, type ByteRange, type OpenedFile, type PutOptions, type St
 export interface FsStorageOptions {
   /** The largest file accepted, in bytes. */
   readonly maxFileSize: number;
+  /** The most bytes all buckets may hold together; none when absent or 0. */
+  readonly quota?: number;
 }
 
 /** Writes are gathered into batches of this size, one writev each. */
@@ -38,6 +41,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   readonly #trash: string;
   readonly #meta: MetadataStore;
   readonly #listings: ListingCache;
+  #quota: Quota | undefined;
 
   private constructor(
     readonly root: string,
@@ -64,6 +68,11 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     await mkdir(storage.#tmp, { recursive: true });
     await mkdir(storage.#trash, { recursive: true });
     await mkdir(storage.#meta.root, { recursive: true });
+    if (options.quota) {
+      const names = await storage.#scanBucketNames();
+      const sizes = await Promise.all(names.map(async (name) => (await storage.#statFiles(name)).reduce((sum, f) => sum + f.st.size, 0)));
+      storage.#quota = new Quota(options.quota, sizes.reduce((a, b) => a + b, 0));
+    }
     return storage;
   }
 
@@ -97,6 +106,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
 
   async deleteBucket(bucket: string, options: { force?: boolean } = {}): Promise<void> {
     const dir = await this.#bucketDir(bucket);
+    const held = options.force && this.#quota ? (await this.#statFiles(bucket)).reduce((sum, f) => sum + f.st.size, 0) : 0;
     if (options.force) {
       // One rename takes the bucket out of sight at once; removing its contents can take a while.
       const gone = join(this.#trash, randomUUID());
@@ -116,6 +126,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       }
     }
     await syncDir(this.root);
+    this.#quota?.freed(held);
     this.#listings.drop(bucket);
     this.#meta.forgetBucket(bucket);
     await rm(this.#meta.bucketDir(bucket), { recursive: true, force: true });
@@ -146,16 +157,18 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     }
     const dir = await this.#bucketDir(bucket);
     if (!options.overwrite && (await exists(join(dir, name)))) throw fileExists(bucket, name);
+    this.#quota?.check(options.size ?? 0);
   }
 
   async put(bucket: string, name: string, body: AsyncIterable<Buffer>, options: PutOptions): Promise<FileInfo> {
     await this.checkPut(bucket, name, options);
     const tmp = join(this.#tmp, `${randomUUID()}.part`);
-    let fh: FileHandle | undefined = await open(tmp, 'wx', 0o644).catch((err) => {
-      throw translate(err, 'cannot start the upload');
-    });
+    // Room is held before the temporary exists: a full quota refuses without touching the disk.
+    const reservation = this.#quota?.reserve(options.size ?? 0);
+    let fh: FileHandle | undefined;
     try {
-      const { size, sha256 } = await this.#writeBody(fh, body, options);
+      fh = await open(tmp, 'wx', 0o644);
+      const { size, sha256 } = await this.#writeBody(fh, body, options, reservation);
       if (options.size !== undefined && size !== options.size) {
         throw new StorageError(Reason.badSize, `the body had ${size} bytes, not the ${options.size} announced`);
       }
@@ -167,11 +180,13 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       await fh.close();
       fh = undefined;
       await this.#meta.record(bucket, name, st, sha256);
-      await this.#commit(tmp, bucket, name, options.overwrite === true);
+      const replaced = await this.#commit(tmp, bucket, name, options.overwrite === true);
+      reservation?.commit(size, replaced);
       const info: FileInfo = { bucket, name, size, modified: st.mtime.toISOString(), sha256 };
       this.emit('change', { kind: 'file-uploaded', bucket, file: info });
       return info;
     } catch (err) {
+      reservation?.release();
       await fh?.close().catch(() => {});
       await rm(tmp, { force: true });
       // Errors of the body's source (the client went away) pass through as they are; file system errors get a reason.
@@ -224,6 +239,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       throw code(err) === 'ENOENT' ? noSuchFile(bucket, name) : translate(err, `cannot delete ${bucket}/${name}`);
     });
     await syncDir(dir);
+    this.#quota?.freed(st.size);
     this.#listings.invalidate(bucket);
     await this.#meta.forget(bucket, name);
     this.emit('change', { kind: 'file-deleted', bucket, name });
@@ -276,7 +292,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     return { bucket, name, size: st.size, modified: st.mtime.toISOString(), sha256 };
   }
 
-  async #writeBody(fh: FileHandle, body: AsyncIterable<Buffer>, options: PutOptions) {
+  async #writeBody(fh: FileHandle, body: AsyncIterable<Buffer>, options: PutOptions, reservation: Reservation | undefined) {
     const hash = createHash('sha256');
     const limit = Math.min(options.size ?? Infinity, this.options.maxFileSize);
     let size = 0;
@@ -299,6 +315,8 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
           ? tooLarge(this.options.maxFileSize)
           : new StorageError(Reason.badSize, `the body exceeds the ${options.size} bytes announced`);
       }
+      // A chunked body's size is unknown: it holds quota as it grows.
+      if (options.size === undefined) reservation?.grow(chunk.length);
       hash.update(chunk);
       batch.push(chunk);
       batchBytes += chunk.length;
@@ -309,12 +327,18 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     return { size, sha256: hash.digest('hex') };
   }
 
-  /** Moves a complete, synced temporary into its bucket and syncs the bucket's directory. */
-  async #commit(tmp: string, bucket: string, name: string, overwrite: boolean): Promise<void> {
+  /**
+   * Moves a complete, synced temporary into its bucket and syncs the bucket's
+   * directory. Resolves to the size of the file it replaced (0 for a new name).
+   */
+  async #commit(tmp: string, bucket: string, name: string, overwrite: boolean): Promise<number> {
     const dir = await this.#bucketDir(bucket);
     const dest = join(dir, name);
+    let replaced = 0;
     try {
       if (overwrite) {
+        const old = await lstat(dest).catch(() => undefined);
+        if (old?.isFile()) replaced = old.size;
         await rename(tmp, dest);
       } else {
         // link() fails if the name exists: of racing creates, exactly one wins.
@@ -330,6 +354,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     }
     this.#listings.invalidate(bucket);
     await syncDir(dir);
+    return replaced;
   }
 }
 

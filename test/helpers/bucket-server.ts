@@ -17,7 +17,7 @@ export interface TestServer {
 
 /** A real bucket server on an ephemeral loopback port over a fresh temporary data folder. */
 export async function startTestServer(
-  options: { limits?: Partial<Limits>; token?: string; readToken?: string; data?: string; shutdownGraceMs?: number } = {},
+  options: { limits?: Partial<Limits>; token?: string; readToken?: string; data?: string; shutdownGraceMs?: number; quota?: number } = {},
 ): Promise<TestServer> {
   const data = options.data ?? (await mkdtemp(join(tmpdir(), 'pail-test-')));
   const limits: Limits = {
@@ -30,7 +30,7 @@ export async function startTestServer(
     minBodyRate: DEFAULTS.minBodyRate,
     ...options.limits,
   };
-  const storage = await FsStorage.open(data, { maxFileSize: limits.maxFileSize });
+  const storage = await FsStorage.open(data, { maxFileSize: limits.maxFileSize, quota: options.quota });
   const server = new BucketServer({
     storage,
     limits,
