@@ -91,7 +91,9 @@ describe('a full disk', () => {
   }
 
   it.skipIf(!mounted)('answers 750 FUTF no-space, keeps the old files and recovers when space is freed (needs root to mount a tmpfs)', async () => {
-    cleanup.push(() => execFileSync('umount', [mountPoint]));
+    cleanup.push(() => {
+      execFileSync('umount', [mountPoint]);
+    });
     const data = join(mountPoint, 'data');
     await mkdir(data);
     const server = await startTestServer({ data });
