@@ -65,6 +65,7 @@ describe('file routes', () => {
     expect(response.headers.get('etag')).toBe(`"${sha256(DIGITS)}"`);
     expect(response.headers.get('content-type')).toBe('application/octet-stream');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
     expect(response.headers.get('accept-ranges')).toBe('bytes');
     expect(response.headers.get('content-disposition')).toBe(`attachment; filename="digits.txt"; filename*=UTF-8''digits.txt`);
     expect(await response.text()).toBe(DIGITS);
