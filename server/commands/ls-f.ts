@@ -4,5 +4,9 @@ import type { Handler } from './handler.ts';
 
 export const lsF: Handler = async (session, { bucket }) => {
   const files = await session.context.storage.listFiles(bucket);
-  await session.sendRows(formatStatus('FLS', [files.length], 'bucket name size modified sha256'), files.map(formatFileRow));
+  // Rows are formatted as they are written, in batches: a long listing is never held as one string.
+  const rows = (function* () {
+    for (const file of files) yield formatFileRow(file);
+  })();
+  await session.sendRows(formatStatus('FLS', [files.length], 'bucket name size modified sha256'), rows);
 };
