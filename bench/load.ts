@@ -142,3 +142,59 @@ export async function concurrentUploads(port: number, count: number, size: numbe
   );
   return { verified: results.filter(Boolean).length, seconds: ms(started) / 1000 };
 }
+
+/** Time to the first byte and to the last of a GET, the gateway's listing seen from a client. */
+export async function timeHttp(url: string): Promise<{ bytes: number; firstByteMs: number; lastByteMs: number }> {
+  const started = process.hrtime.bigint();
+  const response = await fetch(url);
+  let firstByteMs = NaN;
+  let bytes = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    if (bytes === 0) firstByteMs = ms(started);
+    bytes += chunk.length;
+  }
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+  return { bytes, firstByteMs, lastByteMs: ms(started) };
+}
+
+/** `clients` keep-alive HTTP clients GETting `url` in a loop, bounded in count and time. */
+export async function httpLoad(url: string, name: string, clients: number, limits: { maxOps: number; maxMs: number }): Promise<OpsResult> {
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const get = () =>
+    new Promise<void>((resolve, reject) => {
+      request(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+      })
+        .on('error', reject)
+        .end();
+    });
+  const latencies: number[] = [];
+  let issued = 0;
+  let failures = 0;
+  const started = process.hrtime.bigint();
+  const deadline = Date.now() + limits.maxMs;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (issued < limits.maxOps && Date.now() < deadline) {
+        issued++;
+        const t = process.hrtime.bigint();
+        await get().catch(() => failures++);
+        latencies.push(ms(t));
+      }
+    }),
+  );
+  const elapsed = ms(started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    op: name,
+    clients,
+    ops: latencies.length,
+    opsPerSecond: latencies.length / elapsed,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    failures,
+  };
+}

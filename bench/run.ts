@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PailConnection } from '../shared/client/connection.ts';
-import { concurrentUploads, holdIdle, opsLoad, seedBucket, timeListing, type OpsResult } from './load.ts';
+import { concurrentUploads, holdIdle, httpLoad, opsLoad, seedBucket, timeHttp, timeListing, type OpsResult } from './load.ts';
 import { spawnServer, type BenchProcess } from './spawn.ts';
 import { MB, MiB } from './stats.ts';
 import { httpDownload, httpUpload, pailDownload, pailUpload, payload, rawTcpDownload, rawTcpUpload, type Transfer } from './transfer.ts';
@@ -96,6 +96,7 @@ try {
   }
 
   // 4. Small operations at rising concurrency.
+  step('small operations');
   const ops: OpsResult[] = [];
   for (const clients of plan.clients) {
     const limits = { maxOps: plan.maxOps, maxMs: plan.maxMs };
@@ -114,6 +115,13 @@ try {
       }, limits),
     );
   }
+  if (gateway) {
+    for (const clients of plan.clients) {
+      const limits = { maxOps: plan.maxOps, maxMs: plan.maxMs };
+      ops.push(await httpLoad(`http://127.0.0.1:${gateway.port}/api/buckets`, 'gateway GET /api/buckets', clients, limits));
+      ops.push(await httpLoad(`http://127.0.0.1:${gateway.port}/api/buckets/small/files`, 'gateway GET …/small/files', clients, limits));
+    }
+  }
   for (const r of ops) {
     check(`${r.op} at ${r.clients} clients without failures`, r.failures === 0 && r.ops > 0);
     row('ops', `${r.op} × ${r.clients} clients`, `${r.opsPerSecond.toFixed(0)} ops/s`, `p50 ${r.p50Ms.toFixed(2)} ms · p99 ${r.p99Ms.toFixed(2)} ms`);
@@ -121,13 +129,21 @@ try {
   results.ops = ops;
 
   // 5. A big listing: time to the first row and to the last.
+  step(`listing ${plan.listingFiles} files`);
   await seedBucket(join(data, 'pail'), pail.port, 'big', plan.listingFiles);
   const listing = await timeListing(pail.port, 'big');
   check(`ls_f of ${plan.listingFiles} files lists them all`, listing.rows === plan.listingFiles);
   row('listing', `ls_f ${plan.listingFiles} files over TCP`, `first row ${listing.firstRowMs.toFixed(1)} ms`, `last ${listing.lastRowMs.toFixed(1)} ms`);
   results.listing = listing;
+  if (gateway) {
+    const http = await timeHttp(`http://127.0.0.1:${gateway.port}/api/buckets/big/files`);
+    check(`gateway listing of ${plan.listingFiles} files answered`, http.bytes > plan.listingFiles * 50);
+    row('listing', `GET …/files of ${plan.listingFiles} files via gateway`, `first byte ${http.firstByteMs.toFixed(1)} ms`, `last ${http.lastByteMs.toFixed(1)} ms`);
+    results.gatewayListing = http;
+  }
 
   // 6. Memory during a large transfer, minus idle.
+  step(`memory during a ${mib(memorySize)} round trip`);
   const memoryBody = payload(memorySize);
   const idleRss = await pail.rss();
   await pail.resetPeak();
@@ -139,6 +155,7 @@ try {
   results.memory = { size: memorySize, serverGrowth: growth };
 
   // 7. Idle connections held, and concurrent uploads verified.
+  step('connections');
   const before = await pail.rss();
   const idle = await holdIdle(pail.port, plan.idle);
   const after = await pail.rss();
