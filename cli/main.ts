@@ -1,56 +1,90 @@
-import { pino } from 'pino';
-import { ConfigError, resolveSettings, SETTINGS } from '../server/config.ts';
-import { closeOnSignals, startBucketServer, StartupError } from '../server/main.ts';
+import { createInterface } from 'node:readline/promises';
+import { Reason } from '../shared/protocol/reasons.ts';
+import { LazyConnection } from './connection.ts';
+import { describeFailure, UsageError } from './errors.ts';
+import { Exit } from './exit.ts';
+import { parseInvocation, type Invocation } from './invocation.ts';
+import { Output } from './output.ts';
+import type { Prompter } from './prompt.ts';
+import { findClientCommand } from './registry.ts';
+import { runClientCommand } from './run.ts';
+import { serve } from './serve.ts';
+import { findService, SHELL } from './services.ts';
+import { runShell } from './shell.ts';
 
 /** Runs the `pail` command; resolves to the process exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const [sub = 'help', ...rest] = argv;
+  // `pail ls | head` closes the pipe early; the reader had what it wanted, so stop quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(Exit.ok);
+  });
+  let output = new Output(argv.includes('--json'), process.stdout, process.stderr);
   try {
-    switch (sub) {
-      case 'server':
-      case 'start':
-        return await serve(rest);
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(usage());
-        return 0;
-      default:
-        process.stderr.write(`pail: unknown command ${sub}\n\n${usage()}`);
-        return 2;
-    }
+    const invocation = parseInvocation(argv, process.env);
+    output = new Output(invocation.json, process.stdout, process.stderr);
+    return await dispatch(invocation, output);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof StartupError) {
-      process.stderr.write(`pail: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    const { exit, report } = describeFailure(err);
+    output.failure(report);
+    return exit;
   }
 }
 
-async function serve(argv: readonly string[]): Promise<number> {
-  const { settings, rest } = resolveSettings(argv, process.env);
-  if (rest.length) throw new ConfigError(`unknown arguments: ${rest.join(' ')}`);
-  const log = pino({ level: settings.logLevel });
-  const server = await startBucketServer(settings, log);
-  const { address, port } = server.address();
-  process.stdout.write(`pail: bucket server on ${address}:${port} (data in ${settings.data})\n`);
-  closeOnSignals(() => server.close(), log);
-  await new Promise(() => {}); // serve until a signal ends the process
-  return 0;
+async function dispatch(invocation: Invocation, output: Output): Promise<number> {
+  const { word, words, settings } = invocation;
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (word === undefined) {
+    // Alone on a terminal, pail is a shell; in a script, it explains itself.
+    if (interactive) return runShell(settings, output);
+    return runOneShot(invocation, 'help', output);
+  }
+  const service = findService(word);
+  if (service) {
+    if (words.length) throw new UsageError(`${word} takes no arguments, only settings: ${words.join(' ')}`);
+    return serve(service, settings);
+  }
+  if (word === SHELL.name) {
+    if (words.length) throw new UsageError(`shell takes no arguments: ${words.join(' ')}`);
+    return runShell(settings, output);
+  }
+  return runOneShot(invocation, word, output);
 }
 
-function usage(): string {
-  const width = Math.max(...SETTINGS.map((s) => `${s.flag} VALUE`.length));
-  const flags = SETTINGS.map((s) => `  ${`${s.flag} VALUE`.padEnd(width)}  ${s.summary} [${s.env}]`).join('\n');
-  return `usage: pail COMMAND [options]
+async function runOneShot({ settings, words }: Invocation, word: string, output: Output): Promise<number> {
+  const command = findClientCommand(word);
+  if (!command) throw new UsageError(`no command ${JSON.stringify(word)}; try pail help`, Reason.unknownCommand);
+  const connection = new LazyConnection(settings);
+  const interrupt = new AbortController();
+  // The first Ctrl-C lets the command clean up (no partial files); a second one does not wait.
+  const onInterrupt = () => (interrupt.signal.aborted ? process.exit(Exit.interrupted) : interrupt.abort());
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await runClientCommand(command, words, {
+      output,
+      connection,
+      prompter: process.stdin.isTTY ? terminalPrompter() : undefined,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      terminal: process.stderr,
+      signal: interrupt.signal,
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    await connection.close();
+  }
+}
 
-commands:
-  server   run the bucket server
-  start    run Pail (what npm start runs)
-  help     show this help
-
-options:
-${flags}
-`;
+/** Asks on the terminal, one question at a time. */
+function terminalPrompter(): Prompter {
+  return {
+    async ask(question) {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
+  };
 }

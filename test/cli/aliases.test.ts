@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CODE_TABLE } from '../../shared/protocol/codes.ts';
 import { COMMANDS, type CommandName } from '../../shared/protocol/commands.ts';
+import { Exit } from '../../cli/exit.ts';
 import { json, runPail, startPail, startTestServer, tempFolder, type TestServer } from './harness.ts';
 
 /**
@@ -90,7 +91,7 @@ const CHECKS: Record<CommandName, (word: string) => Promise<void>> = {
     await t.client.createBucket(bucketFor(word));
     await watching.waitFor('stdout', new RegExp(`bucket-created ${bucketFor(word)}`));
     watching.signal('SIGINT');
-    expect(await watching.exited).toEqual({ status: 0, signal: null });
+    expect(await watching.exited).toEqual({ status: Exit.interrupted, signal: null });
   },
 };
 

@@ -22,7 +22,7 @@ afterAll(async () => {
   await work.remove();
 });
 
-describe('buckets', () => {
+describe.concurrent('buckets', () => {
   it('mb creates, ls lists, rb refuses a bucket with files unless --force', async () => {
     expect((await pail(['mb', 'holiday'])).out).toBe('created bucket holiday\n');
     const again = await pail(['mb', 'holiday']);
@@ -30,7 +30,8 @@ describe('buckets', () => {
     expect(again.stderr).toBe(`pail: ${Code.BCF} BCF ${Reason.exists}: bucket holiday already exists\n`);
 
     const listed = await pail(['ls']);
-    expect(listed.out).toMatch(/^BUCKET +FILES +SIZE +CREATED\nholiday +0 +0 B +\d{4}-/);
+    expect(listed.out).toMatch(/^BUCKET +FILES +SIZE +CREATED\n/);
+    expect(listed.out).toMatch(/^holiday +0 +0 B +\d{4}-/m);
 
     await t.client.upload('holiday', 'a.txt', Buffer.from('a'));
     const refused = await pail(['rb', 'holiday', '--json']);
@@ -40,7 +41,7 @@ describe('buckets', () => {
       error: { code: Code.BDF, mnemonic: 'BDF', reason: Reason.notEmpty, message: expect.any(String) },
     });
     expect(json(await pail(['rb', 'holiday', '--force', '--json']))).toEqual({ ok: true, bucket: 'holiday', force: true });
-    expect(await t.client.listBuckets()).toEqual([]);
+    expect((await t.client.listBuckets()).map((b) => b.name)).not.toContain('holiday');
   });
 
   it('a bad bucket name is refused with the reply code and reason', async () => {
@@ -50,24 +51,31 @@ describe('buckets', () => {
   });
 });
 
-describe('files', () => {
+describe.concurrent('files', () => {
   beforeAll(async () => {
-    await t.client.createBucket('docs');
     await writeFile(join(work.path, 'one.txt'), 'one\n');
     await writeFile(join(work.path, 'two.txt'), 'two two\n');
   });
 
+  /** A bucket of the test's own holding one.txt and two.txt, so that tests run side by side. */
+  async function bucketWithFiles(bucket: string): Promise<void> {
+    await t.client.createBucket(bucket);
+    await t.client.upload(bucket, 'one.txt', Buffer.from('one\n'));
+    await t.client.upload(bucket, 'two.txt', Buffer.from('two two\n'));
+  }
+
   it('put uploads several files at once, and each lands under its own name', async () => {
-    const run = await pail(['put', 'one.txt', 'two.txt', 'docs', '--json']);
+    await t.client.createBucket('several');
+    const run = await pail(['put', 'one.txt', 'two.txt', 'several', '--json']);
     expect(run.status, run.stderr).toBe(0);
     expect(json(run)).toEqual({
       ok: true,
       files: [
-        { source: 'one.txt', bucket: 'docs', name: 'one.txt', size: 4, sha256: sha256('one\n'), modified: expect.any(String) },
-        { source: 'two.txt', bucket: 'docs', name: 'two.txt', size: 8, sha256: sha256('two two\n'), modified: expect.any(String) },
+        { source: 'one.txt', bucket: 'several', name: 'one.txt', size: 4, sha256: sha256('one\n'), modified: expect.any(String) },
+        { source: 'two.txt', bucket: 'several', name: 'two.txt', size: 8, sha256: sha256('two two\n'), modified: expect.any(String) },
       ],
     });
-    const files = await t.client.listFiles('docs');
+    const files = await t.client.listFiles('several');
     expect(files.map((f) => [f.name, f.sha256])).toEqual([
       ['one.txt', sha256('one\n')],
       ['two.txt', sha256('two two\n')],
@@ -75,88 +83,97 @@ describe('files', () => {
   });
 
   it('put refuses to replace a file unless --overwrite, and --name stores under another name', async () => {
-    const refused = await pail(['put', 'two.txt', 'docs', '--name', 'one.txt']);
+    await bucketWithFiles('replace');
+    const refused = await pail(['put', 'two.txt', 'replace', '--name', 'one.txt']);
     expect(refused.status).toBe(Exit.refused);
     expect(refused.stderr).toMatch(new RegExp(`^pail: ${Code.FUTF} FUTF ${Reason.exists}: `));
-    const replaced = await pail(['put', 'two.txt', 'docs', '--name', 'one.txt', '--overwrite']);
+    const replaced = await pail(['put', 'two.txt', 'replace', '--name', 'one.txt', '--overwrite']);
     expect(replaced.status, replaced.stderr).toBe(0);
-    expect(replaced.out).toBe(`uploaded docs/one.txt  8 B  sha256 ${sha256('two two\n')}\n`);
-    await t.client.upload('docs', 'one.txt', Buffer.from('one\n'), { overwrite: true });
+    expect(replaced.out).toBe(`uploaded replace/one.txt  8 B  sha256 ${sha256('two two\n')}\n`);
   });
 
   it('put checks every local file before sending any', async () => {
-    const run = await pail(['put', 'one.txt', 'missing.txt', 'docs', '--name', 'x']);
-    expect(run.status).toBe(Exit.usage);
-    const missing = await pail(['put', 'one.txt', 'missing.txt', 'docs']);
+    await t.client.createBucket('checked-first');
+    expect((await pail(['put', 'one.txt', 'two.txt', 'checked-first', '--name', 'x'])).status).toBe(Exit.usage);
+    const missing = await pail(['put', 'one.txt', 'missing.txt', 'checked-first']);
     expect(missing.status).toBe(Exit.refused);
     expect(missing.stderr).toBe('pail: cannot read missing.txt: no such file\n');
-    expect((await t.client.listFiles('docs')).map((f) => f.name)).toEqual(['one.txt', 'two.txt']);
+    expect(await t.client.listFiles('checked-first')).toEqual([]);
   });
 
   it('put --sha256 makes the server refuse a body that does not match', async () => {
-    const run = await pail(['put', 'one.txt', 'docs', '--name', 'checked.txt', '--sha256', sha256('something else')]);
+    await t.client.createBucket('digests');
+    const run = await pail(['put', 'one.txt', 'digests', '--sha256', sha256('something else')]);
     expect(run.status).toBe(Exit.refused);
     expect(run.stderr).toMatch(new RegExp(`^pail: ${Code.FUTF} FUTF ${Reason.checksumMismatch}: `));
-    expect((await t.client.listFiles('docs')).map((f) => f.name)).not.toContain('checked.txt');
+    expect(await t.client.listFiles('digests')).toEqual([]);
+    expect((await pail(['put', 'one.txt', 'digests', '--sha256', sha256('one\n')])).status).toBe(0);
   });
 
   it('ls BUCKET and list BUCKET list its files; list alone lists every bucket', async () => {
-    const ls = json(await pail(['ls', 'docs', '--json']));
-    expect(ls.files).toEqual(await t.client.listFiles('docs'));
-    expect(json(await pail(['list', 'docs', '--json']))).toEqual(ls);
-    expect(json(await pail(['list', '--json'])).files).toEqual(await t.client.listFiles());
-    const text = await pail(['ls', 'docs']);
+    await bucketWithFiles('listed');
+    const ls = json(await pail(['ls', 'listed', '--json']));
+    expect(ls.files).toEqual(await t.client.listFiles('listed'));
+    expect(json(await pail(['list', 'listed', '--json']))).toEqual(ls);
+    expect(json(await pail(['list', '--json'])).files).toEqual(expect.arrayContaining(ls.files as unknown[]));
+    const text = await pail(['ls', 'listed']);
     expect(text.out.split('\n')[0]).toMatch(/^BUCKET +NAME +SIZE +MODIFIED +SHA256$/);
-    expect(text.out).toContain(sha256('one\n'));
+    expect(text.out).toMatch(new RegExp(`^listed +one\\.txt +4 B +\\S+ +${sha256('one\n')}$`, 'm'));
   });
 
-  it('get saves under the file name, into a folder, or as DEST, with no temporary left', async () => {
-    const into = join(work.path, 'downloads');
-    await mkdir(into);
-    expect((await pail(['get', 'docs', 'one.txt'])).status).toBe(0);
-    expect(await readFile(join(work.path, 'one.txt'), 'utf8')).toBe('one\n');
-    const run = await pail(['get', 'docs', 'two.txt', 'downloads', '--json']);
-    expect(json(run)).toEqual({
+  it('get saves under the file name, into a folder, or as DEST', async () => {
+    await bucketWithFiles('fetched');
+    const here = join(work.path, 'fetched-here');
+    await mkdir(join(here, 'downloads'), { recursive: true });
+    const get = (args: string[]) => runPail(['get', 'fetched', ...args], { env: t.env, cwd: here });
+    expect((await get(['one.txt'])).status).toBe(0);
+    expect(await readFile(join(here, 'one.txt'), 'utf8')).toBe('one\n');
+    expect(json(await get(['two.txt', 'downloads', '--json']))).toEqual({
       ok: true,
-      bucket: 'docs',
+      bucket: 'fetched',
       name: 'two.txt',
       dest: join('downloads', 'two.txt'),
       size: 8,
       sha256: sha256('two two\n'),
       modified: expect.any(String),
     });
-    expect((await pail(['get', 'docs', 'two.txt', 'downloads/renamed.txt'])).status).toBe(0);
-    expect((await readdir(into)).sort()).toEqual(['renamed.txt', 'two.txt']);
-    expect(await readFile(join(into, 'renamed.txt'), 'utf8')).toBe('two two\n');
+    expect((await get(['two.txt', 'downloads/renamed.txt'])).status).toBe(0);
+    // Nothing else: no temporary is left beside the files.
+    expect((await readdir(join(here, 'downloads'))).sort()).toEqual(['renamed.txt', 'two.txt']);
+    expect(await readFile(join(here, 'downloads', 'renamed.txt'), 'utf8')).toBe('two two\n');
   });
 
   it('get of a missing file fails with 950 FDFBF and creates nothing', async () => {
-    const run = await pail(['get', 'docs', 'nothing.txt', 'downloads/nothing.txt']);
+    await bucketWithFiles('fetch-fails');
+    const here = join(work.path, 'fetch-fails');
+    await mkdir(here);
+    const run = await runPail(['get', 'fetch-fails', 'nothing.txt'], { env: t.env, cwd: here });
     expect(run.status).toBe(Exit.refused);
     expect(run.stderr).toMatch(new RegExp(`^pail: ${Code.FDFBF} FDFBF ${Reason.noSuchFile}: `));
-    expect(await readdir(join(work.path, 'downloads'))).not.toContain('nothing.txt');
-    const nowhere = await pail(['get', 'docs', 'one.txt', 'no/such/folder/x']);
+    const nowhere = await runPail(['get', 'fetch-fails', 'one.txt', 'no/such/folder/x'], { env: t.env, cwd: here });
     expect(nowhere.status).toBe(Exit.refused);
     expect(nowhere.stderr).toMatch(/there is no folder no\/such\/folder/);
+    expect(await readdir(here)).toEqual([]);
   });
 
   it('rm deletes a file; a second rm fails with 1050 FDF no-such-file', async () => {
-    await t.client.upload('docs', 'gone.txt', Buffer.from('x'));
-    expect(json(await pail(['rm', 'docs', 'gone.txt', '--json']))).toEqual({ ok: true, bucket: 'docs', name: 'gone.txt' });
-    const again = await pail(['rm', 'docs', 'gone.txt', '--json']);
+    await bucketWithFiles('removals');
+    expect(json(await pail(['rm', 'removals', 'one.txt', '--json']))).toEqual({ ok: true, bucket: 'removals', name: 'one.txt' });
+    const again = await pail(['rm', 'removals', 'one.txt', '--json']);
     expect(again.status).toBe(Exit.refused);
     expect(json(again)).toMatchObject({ ok: false, error: { code: Code.FDF, mnemonic: 'FDF', reason: Reason.noSuchFile } });
+    expect((await t.client.listFiles('removals')).map((f) => f.name)).toEqual(['two.txt']);
   });
 
   it('names with spaces and non-ASCII letters go through unchanged', async () => {
+    await t.client.createBucket('unusual');
     await writeFile(join(work.path, 'café menu.txt'), 'menu\n');
-    expect((await pail(['put', 'café menu.txt', 'docs'])).status).toBe(0);
-    const run = await pail(['get', 'docs', 'café menu.txt', '-']);
-    expect(run.out).toBe('menu\n');
+    expect((await pail(['put', 'café menu.txt', 'unusual'])).status).toBe(0);
+    expect((await pail(['get', 'unusual', 'café menu.txt', '-'])).out).toBe('menu\n');
   });
 });
 
-describe('streaming', () => {
+describe.concurrent('streaming', () => {
   // Large enough to take several chunks and socket writes each way.
   const body = randomBytes(5 * 1024 * 1024 + 123);
 
@@ -181,13 +198,15 @@ describe('streaming', () => {
   });
 
   it('draws no progress bar when standard error is not a terminal', async () => {
-    const run = await pail(['get', 'streams', 'random.bin', join(work.path, 'quiet.bin')]);
+    await t.client.createBucket('quiet');
+    await t.client.upload('quiet', 'random.bin', body);
+    const run = await pail(['get', 'quiet', 'random.bin', join(work.path, 'quiet.bin')]);
     expect(run.status).toBe(0);
     expect(run.stderr).toBe('');
   });
 });
 
-describe('codes and help', () => {
+describe.concurrent('codes and help', () => {
   it('codes prints the server table; --json splits it into codes and reasons', async () => {
     const rows = await t.client.codes();
     expect((await pail(['codes'])).out).toBe(`${rows.join('\n')}\n`);
@@ -205,7 +224,7 @@ describe('codes and help', () => {
   });
 });
 
-describe('exit statuses', () => {
+describe.concurrent('exit statuses', () => {
   it('an unreachable server is status 3 with reason unreachable', async () => {
     const run = await runPail(['ls', '--json'], { env: { PAIL_SERVER: '127.0.0.1:1' } });
     expect(run.status).toBe(Exit.unreachable);

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,22 +10,29 @@ import { Reason } from '../../shared/protocol/reasons.ts';
 import { formatStatus } from '../../shared/protocol/reply.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.ts';
 import { Exit } from '../../cli/exit.ts';
-import { runPail, tempFolder } from './harness.ts';
+import { runPail, startPail, tempFolder } from './harness.ts';
 
 /**
  * get must never leave a corrupt or partial file. A real server does not send
  * either, so this one lies on purpose: for `corrupt.bin` it announces a
- * SHA-256 the bytes do not have, for `cut.bin` it closes halfway through.
+ * SHA-256 the bytes do not have, for `cut.bin` it closes halfway through,
+ * for `stall.bin` it stops sending halfway and waits.
  */
 const BODY = Buffer.from('the bytes on the wire\n');
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** What the server saw of the interrupted upload: its first chunk, and whether the body was ever finished. */
+const upload = { lines: [] as string[], start: () => {} };
+const uploadStarted = new Promise<void>((resolve) => {
+  upload.start = resolve;
+});
 
 function lyingServer(): Server {
   return createServer((socket) => {
     socket.write(`${formatStatus('HELLO', [PROTOCOL_VERSION])}\n`);
     const lines = createInterface({ input: socket });
     lines.on('line', (line) => {
-      if (!socket.writable) return;
+      if (!socket.writable || upload.lines.length) return;
       const modified = new Date(0).toISOString();
       if (line === 'download any corrupt.bin') {
         socket.write(`${formatStatus('FDFBS', [BODY.length, sha256(Buffer.from('other')), 0, BODY.length, modified])}\n`);
@@ -31,6 +40,16 @@ function lyingServer(): Server {
       } else if (line === 'download any cut.bin') {
         socket.write(`${formatStatus('FDFBS', [BODY.length * 2, sha256(Buffer.concat([BODY, BODY])), 0, BODY.length * 2, modified])}\n`);
         socket.end(BODY);
+      } else if (line === 'upload_f any stdin.bin chunked') {
+        socket.write(`${formatStatus('SEND', ['chunked'])}\n`);
+        lines.on('line', (body) => {
+          upload.lines.push(body);
+          upload.start();
+        });
+      } else if (line === 'download any stall.bin') {
+        // Half the body, then nothing until the client gives up.
+        socket.write(`${formatStatus('FDFBS', [BODY.length * 2, sha256(Buffer.concat([BODY, BODY])), 0, BODY.length * 2, modified])}\n`);
+        socket.write(BODY);
       } else {
         socket.end(`${formatStatus('BYE')}\n`);
       }
@@ -73,5 +92,42 @@ describe('get refuses to leave a bad file', () => {
     const run = await runPail(['get', 'any', 'corrupt.bin', '-'], { env, cwd: work.path });
     expect(run.status).toBe(Exit.refused);
     expect(run.stderr).toMatch(new RegExp(`^pail: ${Code.FDFBF} FDFBF ${Reason.checksumMismatch}: `));
+  });
+});
+
+describe('Ctrl-C during get', () => {
+  it('removes the partial download and exits 130', async () => {
+    const folder = join(work.path, 'interrupted');
+    await mkdir(folder);
+    const partial = appears(folder, /^\.stall\.bin\.[0-9a-f]+\.part$/);
+    const get = startPail(['get', 'any', 'stall.bin'], { env, cwd: folder });
+    await partial;
+    get.signal('SIGINT');
+    expect(await get.exited).toEqual({ status: Exit.interrupted, signal: null });
+    expect(await readdir(folder)).toEqual([]);
+  });
+});
+
+/** Resolves once a file whose name matches appears in the folder. */
+function appears(folder: string, name: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    const watcher = watch(folder, (_event, file) => {
+      if (file && name.test(file)) {
+        watcher.close();
+        resolve();
+      }
+    });
+  });
+}
+
+describe('Ctrl-C during put -', () => {
+  it('stops waiting for standard input, cuts the upload before its end and exits 130', async () => {
+    const put = startPail(['put', '-', 'any', '--name', 'stdin.bin'], { env });
+    put.type('the first bytes of a long stream');
+    await uploadStarted;
+    put.signal('SIGINT');
+    expect(await put.exited).toEqual({ status: Exit.interrupted, signal: null });
+    // A chunked body ends with a chunk of size 0; it was never sent.
+    expect(upload.lines).not.toContain('0');
   });
 });

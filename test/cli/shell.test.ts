@@ -21,7 +21,7 @@ afterAll(async () => {
   await work.remove();
 });
 
-describe('pail shell', () => {
+describe.concurrent('pail shell', () => {
   it('runs a put, an ls and a quit on one connection', async () => {
     await t.client.createBucket('inbox');
     const run = await shell('put notes.txt inbox\nls inbox\nquit\nls\n');
@@ -43,27 +43,30 @@ describe('pail shell', () => {
   });
 
   it('reports a failure and goes on; the exit status is that of the last command', async () => {
-    const run = await shell('mb inbox\nfrobnicate\nput "unterminated\nls --json\n');
+    await t.client.createBucket('taken');
+    const run = await shell('mb taken\nfrobnicate\nput "unterminated\nls --json\n');
     expect(run.status).toBe(0);
     expect(run.stderr.split('\n')).toEqual([
-      `pail: ${Code.BCF} BCF ${Reason.exists}: bucket inbox already exists`,
+      `pail: ${Code.BCF} BCF ${Reason.exists}: bucket taken already exists`,
       `pail: ${Code.BCMD} BCMD ${Reason.unknownCommand}: no command "frobnicate"; try help`,
       `pail: ${Code.BCMD} BCMD ${Reason.badQuoting}: unterminated quoted token`,
       '',
     ]);
     expect(JSON.parse(run.out)).toMatchObject({ ok: true });
-    expect((await shell('ls\nrm inbox nothing\n')).status).toBe(Exit.refused);
+    expect((await shell('ls\nrm taken nothing\n')).status).toBe(Exit.refused);
   });
 
   it('takes --json for every command of the session', async () => {
-    const run = await shell('ls\nrm inbox notes.txt\n', ['--json']);
+    await t.client.createBucket('jsonbox');
+    await t.client.upload('jsonbox', 'notes.txt', Buffer.from('x'));
+    const run = await shell('ls\nrm jsonbox notes.txt\n', ['--json']);
     const [listing, removed] = run.out.trim().split('\n').map((line) => JSON.parse(line));
-    expect(listing.buckets.map((b: { name: string }) => b.name)).toContain('inbox');
-    expect(removed).toEqual({ ok: true, bucket: 'inbox', name: 'notes.txt' });
+    expect(listing.buckets.map((b: { name: string }) => b.name)).toContain('jsonbox');
+    expect(removed).toEqual({ ok: true, bucket: 'jsonbox', name: 'notes.txt' });
   });
 
   it('refuses put - (standard input carries the commands)', async () => {
-    const run = await shell('put - inbox --name x\n');
+    const run = await shell('put - jsonbox --name x\n');
     expect(run.status).toBe(Exit.usage);
     expect(run.stderr).toMatch(/put - reads standard input/);
   });

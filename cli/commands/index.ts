@@ -1,0 +1,21 @@
+import { findCommand } from '../../shared/protocol/commands.ts';
+import { auth } from './auth.ts';
+import { codes } from './codes.ts';
+import type { ClientCommand } from './command.ts';
+import { get } from './get.ts';
+import { list, ls } from './ls.ts';
+import { mb } from './mb.ts';
+import { put } from './put.ts';
+import { quit } from './quit.ts';
+import { rb } from './rb.ts';
+import { rm } from './rm.ts';
+import { watch } from './watch.ts';
+
+/** The client commands that talk to a bucket server, in the order help lists them. */
+export const OPERATIONS: readonly ClientCommand[] = [mb, rb, ls, list, put, get, rm, codes, watch, auth, quit];
+
+/** The command among `commands` that a word names: a protocol command's name or any alias, in any letter case. */
+export function lookup(commands: readonly ClientCommand[], word: string): ClientCommand | undefined {
+  const spec = findCommand(word);
+  return spec && commands.find((c) => c.protocol === spec.name);
+}

@@ -1,0 +1,69 @@
+import { readdir } from 'node:fs/promises';
+import { commandWords } from '../shared/protocol/request.ts';
+import { quote } from '../shared/protocol/tokens.ts';
+import type { CliArg, CliArgKind } from './commands/command.ts';
+import { JSON_FLAG } from './help.ts';
+import { findClientCommand } from './registry.ts';
+
+/** Where completions come from: the server's buckets and files, and the local folders. */
+export interface CompletionSource {
+  buckets(): Promise<string[]>;
+  files(bucket: string): Promise<string[]>;
+  paths(partial: string): Promise<string[]>;
+}
+
+/** readline's answer: the candidates, and the part of the line they replace. */
+export type Completion = [string[], string];
+
+/** Completes the word under the cursor: a command, a flag, or an argument by its kind. */
+export async function complete(line: string, source: CompletionSource): Promise<Completion> {
+  const words = line.split(/\s+/).filter(Boolean);
+  const current = /\s$/.test(line) || line === '' ? '' : (words.pop() ?? '');
+  const candidates = await candidatesFor(words, current, source);
+  const hits = [...new Set(candidates)].filter((c) => c.startsWith(current)).sort();
+  // A single whole word is followed by a space, ready for the next; a folder stays open for its contents.
+  if (hits.length === 1 && !hits[0].endsWith('/')) return [[`${hits[0]} `], current];
+  return [hits, current];
+}
+
+async function candidatesFor(before: readonly string[], current: string, source: CompletionSource): Promise<string[]> {
+  if (before.length === 0) return commandWords();
+  const command = findClientCommand(before[0]);
+  if (!command) return [];
+  if (current.startsWith('--')) return [...command.flags, JSON_FLAG].map((f) => f.flag);
+  const given = before.slice(1).filter((w) => !w.startsWith('--'));
+  const kinds = kindsAt(command.args, given.length);
+  const lists = await Promise.all(
+    kinds.map((kind) => {
+      switch (kind) {
+        case 'bucket':
+          return source.buckets().then((names) => names.map(quote));
+        case 'file': {
+          const bucket = given[command.args.findIndex((a) => a.kind === 'bucket')];
+          return bucket === undefined ? [] : source.files(bucket).then((names) => names.map(quote));
+        }
+        case 'path':
+          return source.paths(current);
+        case 'command':
+          return commandWords();
+        default:
+          return [];
+      }
+    }),
+  );
+  return lists.flat();
+}
+
+/** What the argument at `index` may be; after a variadic one, either it or what follows it. */
+function kindsAt(args: readonly CliArg[], index: number): CliArgKind[] {
+  const variadic = args.findIndex((a) => a.variadic);
+  if (variadic < 0 || index < variadic) return args[index] ? [args[index].kind] : [];
+  return [args[variadic].kind, ...args.slice(variadic + 1).map((a) => a.kind)];
+}
+
+/** Local paths that start with `partial`; folders end in `/` so completion can go on inside them. */
+export async function localPaths(partial: string): Promise<string[]> {
+  const prefix = partial.slice(0, partial.lastIndexOf('/') + 1);
+  const entries = await readdir(prefix === '' ? '.' : prefix, { withFileTypes: true }).catch(() => []);
+  return entries.map((e) => `${prefix}${e.name}${e.isDirectory() ? '/' : ''}`);
+}

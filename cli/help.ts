@@ -1,0 +1,108 @@
+import { commandSpec } from '../shared/protocol/commands.ts';
+import { commandHelpRows } from '../shared/protocol/help.ts';
+import { Reason } from '../shared/protocol/reasons.ts';
+import { SETTINGS, type SettingSpec } from '../server/config.ts';
+import { arg, type ClientCommand, type CliFlag } from './commands/command.ts';
+import { lookup, OPERATIONS } from './commands/index.ts';
+import { UsageError } from './errors.ts';
+import { EXIT_STATUSES } from './exit.ts';
+import { alignColumns } from './format.ts';
+import { cliUsage } from './parse-args.ts';
+import { SERVICES, SHELL } from './services.ts';
+
+/**
+ * `pail help` and `pail help COMMAND`, read off the protocol's command table
+ * (names, aliases, summaries, replies), the client commands' arguments, and
+ * the settings table.
+ */
+
+/** The flag every client command takes besides its own. */
+export const JSON_FLAG: CliFlag = { flag: '--json', summary: 'print one JSON document per result, for scripts' };
+/** The settings a client reads: where the bucket server is, and the token to present. */
+const CLIENT_SETTINGS: readonly SettingSpec[] = SETTINGS.filter((s) => s.key === 'server' || s.key === 'token');
+const OTHERS = [...SERVICES, SHELL];
+const INDENT = '  ';
+
+export const help: ClientCommand = {
+  protocol: 'help',
+  word: 'help',
+  args: [arg('command', 'command', 'command', { optional: true })],
+  flags: [],
+  async run({ output }, args) {
+    const topic = args.one('command');
+    const all = [...OPERATIONS, help];
+    if (topic === undefined) return output.report({ commands: all.map(describe) }, overview(all));
+    const command = lookup(all, topic);
+    if (command) return output.report({ command: describe(command) }, commandHelp(command));
+    const other = OTHERS.find((s) => s.name === topic);
+    if (!other) throw new UsageError(`no command ${JSON.stringify(topic)}; try pail help`, Reason.unknownCommand);
+    output.report({ command: { word: other.name, summary: other.summary } }, otherHelp(other));
+  },
+};
+
+function summaryOf(command: ClientCommand): string {
+  return command.summary ?? commandSpec(command.protocol).summary;
+}
+
+function describe(command: ClientCommand) {
+  const spec = commandSpec(command.protocol);
+  return {
+    word: command.word,
+    usage: `pail ${cliUsage(command)}`,
+    summary: summaryOf(command),
+    aliases: [spec.name, ...spec.aliases],
+    protocol: spec.name,
+  };
+}
+
+function overview(commands: readonly ClientCommand[]): string[] {
+  const flagRows = (flags: readonly { flag: string; value?: string; summary: string; env?: string }[]) =>
+    alignColumns(flags.map((f) => [`${f.flag}${f.value ? ` ${f.value}` : ''}`, f.env ? `${f.summary} [${f.env}]` : f.summary]), INDENT);
+  return [
+    'usage: pail COMMAND [ARGUMENTS] [OPTIONS]',
+    '       pail HOST PORT COMMAND [ARGUMENTS]   (the address first, as the seed clients took it)',
+    '       pail                                 (the interactive shell, on a terminal)',
+    '',
+    'client commands (each also answers to its protocol name and aliases; see pail help COMMAND):',
+    ...alignColumns(commands.map((c) => [cliUsage(c), summaryOf(c)]), INDENT),
+    '',
+    'options of the client commands:',
+    ...flagRows([JSON_FLAG, ...CLIENT_SETTINGS.map(settingFlag)]),
+    '',
+    'other commands:',
+    ...alignColumns(OTHERS.map((s) => [s.name, s.summary]), INDENT),
+    '',
+    'settings of server, gateway and start (flags, or the environment variables in brackets):',
+    ...flagRows(SETTINGS.map(settingFlag)),
+    '',
+    'exit status:',
+    ...alignColumns(EXIT_STATUSES.map((e) => [String(e.status), e.meaning]), INDENT),
+  ];
+}
+
+function settingFlag(s: SettingSpec) {
+  return { flag: s.flag, value: 'VALUE', summary: s.summary, env: s.env };
+}
+
+function commandHelp(command: ClientCommand): string[] {
+  const spec = commandSpec(command.protocol);
+  return [
+    `usage: pail ${cliUsage(command)}`,
+    summaryOf(command),
+    `also: ${[spec.name, ...spec.aliases].filter((w) => w !== command.word).join(', ')}`,
+    ...alignColumns([...command.flags, JSON_FLAG].map((f) => [`${f.flag}${f.value ? ` ${f.value}` : ''}`, f.summary]), INDENT),
+    '',
+    'protocol command:',
+    ...commandHelpRows(spec).map((row) => `  ${row}`),
+  ];
+}
+
+function otherHelp(other: { name: string; summary: string }): string[] {
+  return [
+    `usage: pail ${other.name} [OPTIONS]`,
+    other.summary,
+    '',
+    'options (flags, or the environment variables in brackets):',
+    ...alignColumns(SETTINGS.map((s) => [`${s.flag} VALUE`, `${s.summary} [${s.env}]`]), INDENT),
+  ];
+}

@@ -1,0 +1,20 @@
+import { ConfigError, type Settings } from '../server/config.ts';
+import type { Service } from './services.ts';
+
+/** Starts a service, says where it listens, and serves until SIGINT or SIGTERM. */
+export async function serve(service: Service, settings: Settings): Promise<number> {
+  const [{ pino }, { closeOnSignals, StartupError }] = await Promise.all([import('pino'), import('../server/main.ts')]);
+  const log = pino({ level: settings.logLevel });
+  const running = await service.start(settings, log).catch((err: NodeJS.ErrnoException) => {
+    // Settings that cannot work are the person's to fix, told in a sentence rather than a stack.
+    if (err instanceof StartupError) throw new ConfigError(err.message);
+    if (err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES') {
+      throw new ConfigError(`cannot listen: ${err.message}`);
+    }
+    throw err;
+  });
+  for (const line of running.lines) process.stdout.write(`${line}\n`);
+  closeOnSignals(() => running.close(), log);
+  await new Promise(() => {}); // closeOnSignals ends the process
+  return 0;
+}
