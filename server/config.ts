@@ -31,6 +31,14 @@ export interface Settings {
   server: string;
   /** Extra origins (comma-separated) the gateway accepts besides its own. */
   origins: string;
+  /** API requests one client address may make to the gateway per minute. */
+  rateLimit: number;
+  /** Gateway login attempts one client address may make per minute. */
+  loginLimit: number;
+  /** How long a gateway login lasts. */
+  sessionTtlMs: number;
+  /** Command messages one protocol console may send per second. */
+  consoleRate: number;
 }
 
 export const DEFAULTS: Readonly<Settings> = {
@@ -51,6 +59,10 @@ export const DEFAULTS: Readonly<Settings> = {
   logLevel: 'info',
   server: '',
   origins: '',
+  rateLimit: 6000,
+  loginLimit: 10,
+  sessionTtlMs: 12 * 3_600_000,
+  consoleRate: 20,
 };
 
 export const SETTINGS: readonly SettingSpec[] = [
@@ -66,10 +78,14 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'lineTimeoutMs', flag: '--line-timeout', env: 'PAIL_LINE_TIMEOUT', kind: 'ms', summary: 'drop a client whose command line takes longer than this to arrive' },
   { key: 'minBodyRate', flag: '--min-rate', env: 'PAIL_MIN_RATE', kind: 'bytes', summary: 'drop an upload slower than this many bytes per second (after 10 s)' },
   { key: 'quota', flag: '--quota', env: 'PAIL_QUOTA', kind: 'bytes', summary: 'most bytes all buckets may hold together; 0 for no limit' },
-  { key: 'token', flag: '--token', env: 'PAIL_TOKEN', kind: 'string', summary: 'access token clients must present with auth (none by default)' },
+  { key: 'token', flag: '--token', env: 'PAIL_TOKEN', kind: 'string', summary: 'the access token: a server requires it of its clients, a client presents it (none by default)' },
   { key: 'readToken', flag: '--read-token', env: 'PAIL_READ_TOKEN', kind: 'string', summary: 'a second, read-only access token' },
   { key: 'server', flag: '--server', env: 'PAIL_SERVER', kind: 'string', summary: 'HOST:PORT of the bucket server to talk to (default: host and port above)' },
   { key: 'origins', flag: '--origins', env: 'PAIL_ORIGINS', kind: 'string', summary: 'extra origins the gateway accepts, comma-separated' },
+  { key: 'rateLimit', flag: '--rate-limit', env: 'PAIL_RATE_LIMIT', kind: 'count', summary: 'gateway API requests one client address may make per minute; more get 429' },
+  { key: 'loginLimit', flag: '--login-limit', env: 'PAIL_LOGIN_LIMIT', kind: 'count', summary: 'gateway login attempts one client address may make per minute' },
+  { key: 'sessionTtlMs', flag: '--session-ttl', env: 'PAIL_SESSION_TTL', kind: 'ms', summary: 'how long a gateway login lasts (ms, or with s/m/h)' },
+  { key: 'consoleRate', flag: '--console-rate', env: 'PAIL_CONSOLE_RATE', kind: 'count', summary: 'command messages one protocol console may send per second; an abusive one is closed' },
   { key: 'logLevel', flag: '--log-level', env: 'PAIL_LOG_LEVEL', kind: 'string', summary: 'pino log level: trace, debug, info, warn, error, silent' },
 ];
 
