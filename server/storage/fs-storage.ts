@@ -82,14 +82,13 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   async listBuckets(): Promise<BucketInfo[]> {
-    const names = await this.#listings.bucketNames();
-    const listings = await Promise.all(names.map((name) => this.#listings.bucket(name).catch(skipVanished)));
-    return names.flatMap((name, i) => {
-      const listing = listings[i];
-      if (!listing) return [];
-      const bytes = listing.files.reduce((sum, f) => sum + f.size, 0);
-      return [{ name, files: listing.files.length, bytes, created: listing.created }];
-    });
+    const names = this.#listings.peekBucketNames() ?? (await this.#listings.bucketNames());
+    const buckets: BucketInfo[] = [];
+    for (const name of names) {
+      const listing = this.#listings.peek(name) ?? (await this.#listings.bucket(name).catch(skipVanished));
+      if (listing) buckets.push({ name, files: listing.files.length, bytes: listing.bytes, created: listing.created });
+    }
+    return buckets;
   }
 
   async createBucket(bucket: string): Promise<void> {
@@ -268,6 +267,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     return {
       created: new Date(st.birthtimeMs || st.mtimeMs).toISOString(),
       files: await mapLimit(files, STAT_CONCURRENCY, (f) => this.#fileInfo(bucket, f.name, f.path, f.st)),
+      bytes: files.reduce((sum, f) => sum + f.st.size, 0),
     };
   }
 

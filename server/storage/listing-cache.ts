@@ -15,6 +15,8 @@ import type { FileInfo } from '../../shared/protocol/types.ts';
 export interface BucketListing {
   readonly created: string;
   readonly files: readonly FileInfo[];
+  /** The files' sizes added up. */
+  readonly bytes: number;
 }
 
 export interface ListingSource {
@@ -65,6 +67,16 @@ export class ListingCache {
       }
     }
     return this.#read(entry, () => this.source.scanBucket(bucket), this.#files.get(bucket) === entry);
+  }
+
+  /** The bucket names if they are cached, without waiting: listings served from memory make no promises. */
+  peekBucketNames(): string[] | undefined {
+    return this.#buckets.value;
+  }
+
+  /** A bucket's listing if it is cached. */
+  peek(bucket: string): BucketListing | undefined {
+    return this.#files.get(bucket)?.value;
   }
 
   /** Forgets a bucket's listing; the next one is read from disk. */
