@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exit } from '../../cli/exit.ts';
 import { runPail, startPail, startTestServer, tempFolder, type TestServer } from './harness.ts';
@@ -39,6 +41,23 @@ describe('running Pail', () => {
     expect(await response.text()).toContain('through-start');
     both.signal('SIGTERM');
     expect(await both.exited).toEqual({ status: 0, signal: null });
+  });
+
+  it('pail start (npm start) keeps data in ./data by default and honours the PAIL_ variables', async () => {
+    const cwd = await tempFolder();
+    try {
+      const env = { PAIL_HOST: '127.0.0.1', PAIL_TCP_PORT: '0', PAIL_HTTP_PORT: '0', PAIL_LOG_LEVEL: 'silent' };
+      const both = startPail(['start'], { cwd: cwd.path, env });
+      const text = await both.waitFor('stdout', /gateway on http:\S+/);
+      expect(text).toMatch(/bucket server on 127\.0\.0\.1:\d+ \(data in \.\/data\)/);
+      const [, tcp] = /bucket server on (\S+)/.exec(text)!;
+      expect((await runPail(['mb', 'in-default-data', '--server', tcp])).status).toBe(0);
+      expect(await readdir(join(cwd.path, 'data'))).toContain('in-default-data');
+      both.signal('SIGTERM');
+      expect(await both.exited).toEqual({ status: 0, signal: null });
+    } finally {
+      await cwd.remove();
+    }
   });
 
   it('pail gateway fronts the bucket server named by --server', async () => {
