@@ -5,9 +5,12 @@ import type { Logger } from 'pino';
 import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
 import { PailPool } from '../shared/client/pool.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
+import { DEFAULTS } from '../server/config.ts';
+import { setupAccess, type AccessOptions } from './auth/access.ts';
 import { EventHub, type Backoff } from './event-hub.ts';
 import { noRoute, refusal, sendError } from './errors.ts';
 import './fastify-types.ts';
+import { DEFAULT_LIMITS, serverTimeouts, setupLimits, type LimitOptions } from './limits.ts';
 import { OriginPolicy } from './origin.ts';
 import { bucketRoutes } from './routes/buckets.ts';
 import { consoleRoute } from './routes/console.ts';
@@ -33,9 +36,21 @@ export interface GatewayOptions {
   readonly webRoot?: string;
   /** Retry timing of the event subscription. */
   readonly backoff?: Backoff;
+  /** Login: without it, a login is required exactly when the bucket server has a token. */
+  readonly access?: AccessOptions;
+  /** Rate limits and timeouts; the settings' defaults unless given. */
+  readonly limits?: LimitOptions;
 }
 
 const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 10_000 };
+const DEFAULT_ACCESS: AccessOptions = { token: '', sessionTtlMs: DEFAULTS.sessionTtlMs, loginLimit: DEFAULTS.loginLimit };
+
+/**
+ * Stream buffer of every HTTP request and response: with Node's 16 KiB the
+ * socket stops reading after each 64 KiB read and a download is written one
+ * 64 KiB chunk per system call. A transfer holds at most about this much.
+ */
+const STREAM_BUFFER = 1 << 20;
 
 /**
  * The app's CSP: everything from the gateway itself, nothing inline, no
@@ -60,8 +75,15 @@ const CSP_DIRECTIVES = {
  * and the event subscription.
  */
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
   // pino's Logger is a FastifyBaseLogger; naming it so keeps the instance's type the plain one routes expect.
-  const app = Fastify({ loggerInstance: options.log as FastifyBaseLogger, forceCloseConnections: true });
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    forceCloseConnections: true,
+    // Request bodies are read, and responses written, in runs of up to this much instead of 16 KiB.
+    http: { highWaterMark: STREAM_BUFFER },
+    ...serverTimeouts(limits),
+  });
   const pool = new PailPool(options.bucketServer);
   const events = new EventHub({
     connect: () => PailConnection.connect(options.bucketServer),
@@ -89,14 +111,16 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     const problem = origins.problem(request);
     if (problem) return sendError(refusal(request.routeOptions.config.command, Reason.forbidden, problem), request, reply);
   });
+  await setupLimits(app, limits);
 
   await serveDocs(app);
+  await setupAccess(app, options.bucketServer, options.access ?? { ...DEFAULT_ACCESS, token: options.bucketServer.token ?? '' });
   await app.register(bucketRoutes);
   await app.register(fileRoutes);
   await app.register(downloadRoute);
   await app.register(uploadRoutes, { maxFileSize: options.maxFileSize });
   await app.register(eventsRoute);
-  await app.register(consoleRoute);
+  await app.register(consoleRoute, { linesPerSecond: limits.consoleRate });
   if (options.webRoot) await serveWebApp(app, options.webRoot);
   else app.setNotFoundHandler(noRoute);
   return app;

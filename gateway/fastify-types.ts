@@ -2,6 +2,7 @@ import type { PailPool } from '../shared/client/pool.ts';
 import type { CommandName } from '../shared/protocol/commands.ts';
 import type { EventHub } from './event-hub.ts';
 import type { ConnectOptions } from '../shared/client/connection.ts';
+import type { Access } from './auth/sessions.ts';
 
 /** What the gateway attaches to Fastify, and what each route declares. */
 declare module 'fastify' {
@@ -12,6 +13,16 @@ declare module 'fastify' {
     events: EventHub;
     /** Where the console's own sessions connect. */
     bucketServer: ConnectOptions;
+    /** Where a console session of a login with this access connects, with the token that enforces it. */
+    bucketServerFor(access: Access | undefined): ConnectOptions;
+    /** Calls `onEnd` when the login the request came with ends or expires (never for a bearer token); returns the function that stops watching. */
+    whenLoginEnds(request: FastifyRequest, onEnd: () => void): () => void;
+  }
+  interface FastifyRequest {
+    /** What the request's login may do, once the access check has passed it (every /api request). */
+    access: Access | undefined;
+    /** The id of the session cookie the request was let in by, if it was. */
+    loginId: string | undefined;
   }
   interface FastifyContextConfig {
     /** The protocol command a route runs: its failure code answers the gateway's own refusals. */

@@ -11,10 +11,10 @@ const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 /** Starts the gateway as the settings say: it listens on host:httpPort and talks to the bucket server's address. */
 export async function startGateway(settings: Settings, log: Logger): Promise<{ address: AddressInfo; close(): Promise<void> }> {
-  if (!isLoopback(settings.host)) {
-    // The gateway holds the bucket server's token and has no login of its own yet: anyone reaching it would have full access.
+  if (!isLoopback(settings.host) && !settings.token) {
+    // Without a token there is no login: anyone reaching the gateway would have full access.
     throw new StartupError(
-      `refusing to serve the gateway on ${settings.host}: it has no login yet, so anyone who can reach it could read and delete every file. Bind 127.0.0.1 and put an authenticating reverse proxy in front.`,
+      `refusing to serve the gateway on ${settings.host} without an access token: anyone who can reach it could read and delete every file. Set PAIL_TOKEN (--token), which the gateway's login then asks for, or bind 127.0.0.1.`,
     );
   }
   const app = await buildGateway({
@@ -24,6 +24,14 @@ export async function startGateway(settings: Settings, log: Logger): Promise<{ a
     maxLine: settings.maxLine,
     origins: parseOrigins(settings.origins),
     webRoot: existsSync(WEB_DIST) ? WEB_DIST : undefined,
+    access: { token: settings.token, readToken: settings.readToken, sessionTtlMs: settings.sessionTtlMs, loginLimit: settings.loginLimit },
+    limits: {
+      rateLimit: settings.rateLimit,
+      consoleRate: settings.consoleRate,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      headersTimeoutMs: settings.lineTimeoutMs,
+      minBodyRate: settings.minBodyRate,
+    },
   });
   try {
     await app.listen({ host: settings.host, port: settings.httpPort });

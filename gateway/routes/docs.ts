@@ -19,6 +19,14 @@ export async function serveDocs(app: FastifyInstance): Promise<void> {
         ].join('\n\n'),
         version: '1',
       },
+      // With PAIL_TOKEN set, every /api route asks for one of these (POST /api/login sets the cookie).
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'PAIL_TOKEN, or PAIL_READ_TOKEN for reading only' },
+          session: { type: 'apiKey', in: 'cookie', name: 'pail_session', description: 'The session cookie POST /api/login sets' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });

@@ -17,6 +17,8 @@ export interface UploadLimits {
 const MAX_PARTS = 1000;
 /** Plain form fields are ignored, so they may be small. */
 const MAX_FIELD_BYTES = 1024;
+/** Stream buffer of the multipart parser and of each file part. */
+const PART_BUFFER = 1 << 20;
 
 const overwriteQuery = {
   type: 'object',
@@ -34,6 +36,9 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
   await app.register(multipart, {
     // A part cut at the limit is refused by partBody, as that file's outcome; the others go on.
     throwFileSizeLimit: false,
+    // The parser takes, and each file part holds, up to this much before the request stops being read (16 KiB by default).
+    highWaterMark: PART_BUFFER,
+    fileHwm: PART_BUFFER,
     limits: { fileSize: limits.maxFileSize, parts: MAX_PARTS, fieldSize: MAX_FIELD_BYTES },
   });
   app.post<{ Params: { bucket: string }; Querystring: { overwrite: boolean } }>(

@@ -51,9 +51,43 @@ export interface Download {
 
 /** Reply rows may be long (a listing row holds a 255-byte name, quoted). */
 const MAX_REPLY_LINE = 64 * 1024;
-/** Chunked uploads send at most this much per chunk. */
+/** Uploads are sent in batches of up to this much; chunked, it is also the largest protocol chunk. */
 const SEND_CHUNK = 1 << 20;
+/** Unsent upload bytes the socket may hold before the source is read again. */
+const SEND_BUFFER = 2 << 20;
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Reads land in consecutive slices of slabs this large, never in one another's bytes. */
+const READ_SLAB = 1 << 20;
+/** A read is offered at least this much room; a slab with less left is replaced. */
+const MIN_READ = 64 * 1024;
+
+/**
+ * Read buffers for a socket's `onread`. By default Node allocates a fresh
+ * 64 KiB buffer for every read, so a download costs one system call, one
+ * allocation and one chunk per 64 KiB. Here each read gets the rest of a
+ * 1 MiB slab: it takes whatever is waiting (up to that) in one call, and the
+ * bytes it returns are a view of the slab that is never written again, so
+ * they may be held as long as needed.
+ */
+class SlabReads {
+  #slab = Buffer.allocUnsafeSlow(0);
+  #used = 0;
+
+  next(): Buffer {
+    if (this.#slab.length - this.#used < MIN_READ) {
+      this.#slab = Buffer.allocUnsafeSlow(READ_SLAB);
+      this.#used = 0;
+    }
+    return this.#slab.subarray(this.#used);
+  }
+
+  /** The `n` bytes just read into `buffer` (the last one `next` gave). */
+  took(n: number, buffer: Uint8Array): Buffer {
+    this.#used += n;
+    return Buffer.from(buffer.buffer, buffer.byteOffset, n);
+  }
+}
 
 /**
  * One TCP connection to a bucket server, speaking the protocol through the
@@ -77,7 +111,22 @@ export class PailConnection {
   }
 
   static async connect(options: ConnectOptions): Promise<PailConnection> {
-    const socket = netConnect({ host: options.host, port: options.port, noDelay: true });
+    const reads = new SlabReads();
+    const socket: Socket = netConnect({
+      host: options.host,
+      port: options.port,
+      noDelay: true,
+      onread: {
+        buffer: () => reads.next(),
+        callback: (n, buffer) => {
+          // Handed on as the 'data' the codec's reader listens to; the reader pauses the socket itself.
+          socket.emit('data', reads.took(n, buffer));
+          return true;
+        },
+      },
+    });
+    // With onread nothing is buffered for a later listener: the reader listens before the first byte can arrive.
+    const connection = new PailConnection(socket);
     const timeout = options.connectTimeoutMs ?? 5_000;
     const address = `${options.host}:${options.port}`;
     await new Promise<void>((resolve, reject) => {
@@ -94,7 +143,6 @@ export class PailConnection {
         reject(new UnreachableError(`cannot reach the bucket server at ${address}: ${err.message}`, { cause: err }));
       });
     });
-    const connection = new PailConnection(socket);
     try {
       connection.greeting = await connection.#status();
       if (connection.greeting.code !== Code.HELLO) throw PailError.from(connection.greeting);
@@ -158,7 +206,7 @@ export class PailConnection {
       const chunks = Buffer.isBuffer(body) ? [body] : body;
       let sent: number;
       try {
-        sent = size === undefined ? await this.#sendChunked(chunks, options) : await this.#sendSized(chunks, size, options);
+        sent = await this.#sendBody(chunks, size, options);
       } catch (err) {
         // The server may have refused mid-body (disk full, too large) and closed: its reply says why.
         if (err instanceof PeerGone) {
@@ -325,50 +373,86 @@ export class PailConnection {
     return rows;
   }
 
-  async #write(data: Buffer | string): Promise<void> {
+  /**
+   * Sends an upload's body. Chunks are gathered while more of them are at
+   * hand and go out together: one `writev` per batch instead of one `write`
+   * per chunk (and, chunked, one protocol chunk per batch instead of a header
+   * line and a body per chunk). A batch goes out when it reaches SEND_CHUNK,
+   * or once the event loop has handled the reads at hand (`setImmediate`).
+   * The socket may hold up to SEND_BUFFER unsent bytes before the source is
+   * read again. Returns the bytes taken from the source; sized,
+   * it stops (without sending it) at the chunk that would overrun `size`.
+   */
+  async #sendBody(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, size: number | undefined, options: UploadOptions): Promise<number> {
+    const socket = this.#socket;
+    const chunked = size === undefined;
+    let taken = 0;
+    let sent = 0;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let flushQueued: NodeJS.Immediate | undefined;
+    const flush = () => {
+      clearImmediate(flushQueued);
+      flushQueued = undefined;
+      if (batchBytes === 0 || socket.destroyed) return;
+      socket.cork();
+      if (chunked) socket.write(`${batchBytes}\n`);
+      for (const piece of batch) socket.write(piece);
+      socket.uncork();
+      sent += batchBytes;
+      batch = [];
+      batchBytes = 0;
+      options.onProgress?.(sent);
+    };
+    const add = (piece: Buffer) => {
+      batch.push(piece);
+      batchBytes += piece.length;
+      if (batchBytes >= SEND_CHUNK) flush();
+      // After this turn's I/O: the chunks of every read the loop makes now join the batch first.
+      else flushQueued ??= setImmediate(flush);
+    };
+    try {
+      for await (const chunk of chunks) {
+        if (socket.destroyed) throw new PeerGone();
+        if (!chunked && taken + chunk.length > size) return taken + chunk.length;
+        taken += chunk.length;
+        // A chunked batch is one protocol chunk, so it never exceeds SEND_CHUNK.
+        for (let at = 0; at < chunk.length; ) {
+          const n = chunked ? Math.min(chunk.length - at, SEND_CHUNK - batchBytes) : chunk.length;
+          add(at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n));
+          at += n;
+        }
+        if (socket.writableLength + batchBytes >= SEND_BUFFER) {
+          flush();
+          await this.#drained();
+        }
+      }
+      flush();
+      if (chunked) socket.write('0\n');
+      await this.#drained();
+      return taken;
+    } finally {
+      clearImmediate(flushQueued);
+    }
+  }
+
+  /** Waits for 'drain' when a write filled the socket's buffer; PeerGone if it closes first. */
+  async #drained(): Promise<void> {
+    const socket = this.#socket;
     // A socket that already closed would never emit the 'close' awaited below.
-    if (this.#socket.destroyed) throw new PeerGone();
-    if (this.#socket.write(data)) return;
+    if (socket.destroyed) throw new PeerGone();
+    if (!socket.writableNeedDrain) return;
     await new Promise<void>((resolve, reject) => {
       const done = () => {
-        this.#socket.off('close', gone);
+        socket.off('close', gone);
         resolve();
       };
       const gone = () => {
-        this.#socket.off('drain', done);
+        socket.off('drain', done);
         reject(new PeerGone());
       };
-      this.#socket.once('drain', done);
-      this.#socket.once('close', gone);
+      socket.once('drain', done);
+      socket.once('close', gone);
     });
-  }
-
-  async #sendSized(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, size: number, options: UploadOptions): Promise<number> {
-    let sent = 0;
-    for await (const chunk of chunks) {
-      if (sent + chunk.length > size) {
-        sent += chunk.length;
-        break;
-      }
-      await this.#write(chunk);
-      sent += chunk.length;
-      options.onProgress?.(sent);
-    }
-    return sent;
-  }
-
-  async #sendChunked(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, options: UploadOptions): Promise<number> {
-    let sent = 0;
-    for await (const chunk of chunks) {
-      for (let at = 0; at < chunk.length; at += SEND_CHUNK) {
-        const piece = chunk.subarray(at, at + SEND_CHUNK);
-        this.#socket.write(`${piece.length}\n`);
-        await this.#write(piece);
-        sent += piece.length;
-        options.onProgress?.(sent);
-      }
-    }
-    await this.#write('0\n');
-    return sent;
   }
 }

@@ -21,18 +21,25 @@ export interface Pail {
   /** Stops the gateway (the bucket server keeps running); start it again on the same port. */
   stopGateway(): Promise<void>;
   startGateway(): Promise<void>;
-  /** A greeted raw protocol connection to the bucket server, like `nc`. */
+  /** A greeted raw protocol connection to the bucket server, like `nc`, authenticated when the servers have a token. */
   raw(): Promise<RawClient>;
+}
+
+/** Access tokens the worker's servers start with; none by default. A spec opts in with `test.use({ pailAccess: … })`. */
+export interface PailAccess {
+  readonly token: string;
+  readonly readToken: string;
 }
 
 let bucketCounter = 0;
 const log = pino({ level: process.env.PAIL_E2E_LOG ?? 'silent' });
 
-export const test = base.extend<{ bucket: string; pageProblems: void }, { pail: Pail }>({
+export const test = base.extend<{ bucket: string; pageProblems: void }, { pail: Pail; pailAccess: PailAccess }>({
+  pailAccess: [{ token: '', readToken: '' }, { scope: 'worker', option: true }],
   pail: [
-    async ({}, use) => {
+    async ({ pailAccess }, use) => {
       const data = await mkdtemp(join(tmpdir(), 'pail-e2e-'));
-      const settings: Settings = { ...DEFAULTS, host: '127.0.0.1', tcpPort: 0, httpPort: 0, data, logLevel: 'silent' };
+      const settings: Settings = { ...DEFAULTS, ...pailAccess, host: '127.0.0.1', tcpPort: 0, httpPort: 0, data, logLevel: 'silent' };
       let server: BucketServer | null = await startBucketServer(settings, log);
       const serverPort = server.address().port;
       const gatewaySettings: Settings = { ...settings, tcpPort: serverPort };
@@ -56,7 +63,14 @@ export const test = base.extend<{ bucket: string; pageProblems: void }, { pail: 
         async startGateway() {
           gateway ??= await startGateway({ ...gatewaySettings, httpPort }, log);
         },
-        raw: () => RawClient.greeted(serverPort),
+        async raw() {
+          const client = await RawClient.greeted(serverPort);
+          if (pailAccess.token) {
+            const reply = await client.command(joinTokens(['auth', pailAccess.token]));
+            if (!reply.startsWith('230 ')) throw new Error(`auth refused: ${reply}`);
+          }
+          return client;
+        },
       });
       await gateway?.close();
       await server?.close();

@@ -24,6 +24,9 @@ describe('OpenAPI document', () => {
       '/api/buckets/{bucket}',
       '/api/buckets/{bucket}/files',
       '/api/buckets/{bucket}/files/{name}',
+      '/api/login',
+      '/api/logout',
+      '/api/session',
     ]);
     expect(Object.keys(document.paths['/api/buckets/{bucket}/files/{name}']).sort()).toEqual(['delete', 'get', 'put']);
     expect(document.components.schemas.PailError.properties.error.required).toEqual(['code', 'mnemonic', 'reason', 'message']);

@@ -32,6 +32,9 @@ export interface Harness {
 
 export interface HarnessOptions {
   readonly maxFileSize?: number;
+  /** Access tokens of the bucket server, which the gateway's login then asks for. */
+  readonly token?: string;
+  readonly readToken?: string;
   readonly gateway?: Partial<GatewayOptions>;
 }
 
@@ -40,11 +43,13 @@ const silent = pino({ level: 'silent' });
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const data = await mkdtemp(join(tmpdir(), 'pail-gateway-'));
   const maxFileSize = options.maxFileSize ?? DEFAULTS.maxFileSize;
-  const serverSettings = { ...DEFAULTS, host: '127.0.0.1', tcpPort: 0, data, maxFileSize, logLevel: 'silent' };
+  const tokens = { token: options.token ?? '', readToken: options.readToken ?? '' };
+  const serverSettings = { ...DEFAULTS, ...tokens, host: '127.0.0.1', tcpPort: 0, data, maxFileSize, logLevel: 'silent' };
   let server = await startBucketServer(serverSettings, silent);
   const serverPort = server.address().port;
   const gateway = await buildGateway({
-    bucketServer: { host: '127.0.0.1', port: serverPort },
+    bucketServer: { host: '127.0.0.1', port: serverPort, token: options.token },
+    access: { ...tokens, sessionTtlMs: DEFAULTS.sessionTtlMs, loginLimit: DEFAULTS.loginLimit },
     log: silent,
     maxFileSize,
     maxLine: DEFAULTS.maxLine,

@@ -7,6 +7,8 @@ import { startGateway } from '../../gateway/main.ts';
 import { DEFAULTS, StartupError, type Settings } from '../../server/config.ts';
 import type { BucketServer } from '../../server/bucket-server.ts';
 import { startBucketServer } from '../../server/main.ts';
+import { Code } from '../../shared/protocol/codes.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
 import { jsonOf } from './harness.ts';
 
 describe('startGateway', () => {
@@ -45,7 +47,30 @@ describe('startGateway', () => {
     }
   });
 
-  it('refuses to serve an address beyond loopback, where anyone could reach it without a login', async () => {
+  it('refuses to serve an address beyond loopback without a token, where anyone could reach it without a login', async () => {
     await expect(startGateway({ ...settings, host: '0.0.0.0' }, log)).rejects.toThrow(StartupError);
+    await expect(startGateway({ ...settings, host: '192.0.2.1' }, log)).rejects.toThrow(/without an access token/);
+  });
+
+  it('with a token, goes on to bind an address beyond loopback (one this machine lacks, so nothing is exposed)', async () => {
+    // 192.0.2.1 is TEST-NET-1: the bind itself fails, after the refusal would have been made.
+    const started = startGateway({ ...settings, host: '192.0.2.1', token: 'sesame' }, log);
+    await expect(started).rejects.toThrow(/EADDRNOTAVAIL/);
+    await expect(started).rejects.not.toThrow(StartupError);
+  });
+
+  it('with a token, asks every API request for a login and takes the token as a bearer', async () => {
+    const gateway = await startGateway({ ...settings, token: 'sesame' }, log);
+    try {
+      const url = `http://127.0.0.1:${gateway.address.port}/api/buckets`;
+      const refused = await fetch(url);
+      expect(refused.status).toBe(401);
+      expect((await jsonOf(refused)).error).toMatchObject({ code: Code.NOAUTH, reason: Reason.authRequired });
+      const allowed = await fetch(url, { headers: { authorization: 'Bearer sesame' } });
+      expect(allowed.status).toBe(200);
+      expect(await jsonOf(allowed)).toEqual({ buckets: [] });
+    } finally {
+      await gateway.close();
+    }
   });
 });

@@ -45,6 +45,18 @@ export function errorFrom(status: number, body: unknown, fallback: string): ApiE
   return ApiError.unreachable(fallback, status);
 }
 
+let unauthorized: (() => void) | null = null;
+
+/** Called whenever the gateway answers 401: the login is missing or has ended. */
+export function onUnauthorized(listener: () => void): void {
+  unauthorized = listener;
+}
+
+/** Tells the listener when a response says the login is gone. */
+export function noteStatus(status: number): void {
+  if (status === 401) unauthorized?.();
+}
+
 export const bucketPath = (bucket: string): string => `/api/buckets/${encodeURIComponent(bucket)}`;
 export const filePath = (bucket: string, name: string): string =>
   `${bucketPath(bucket)}/files/${encodeURIComponent(name)}`;
@@ -69,6 +81,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       parsed = null;
     }
   }
+  noteStatus(response.status);
   if (!response.ok) throw errorFrom(response.status, parsed, `The gateway answered ${response.status} ${response.statusText}`);
   return parsed as T;
 }

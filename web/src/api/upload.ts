@@ -1,5 +1,5 @@
 import type { FileInfo } from '../../../shared/protocol/types.ts';
-import { ApiError, bucketPath, errorFrom } from './http.ts';
+import { ApiError, bucketPath, errorFrom, noteStatus } from './http.ts';
 
 export interface UploadProgress {
   readonly loaded: number;
@@ -43,6 +43,7 @@ export function uploadFile(
         resolve(storedFile(bucket, file, outcome));
         return;
       }
+      noteStatus(xhr.status);
       const status = xhr.status >= 200 && xhr.status < 300 ? 500 : xhr.status;
       reject(errorFrom(status, outcome?.error ? { error: outcome.error } : body, `The gateway answered ${xhr.status}`));
     });

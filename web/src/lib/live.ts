@@ -1,4 +1,5 @@
 import { openEvents } from '../api/events.ts';
+import { auth } from './auth.svelte.ts';
 import { buckets } from './buckets.svelte.ts';
 import { connection } from './connection.svelte.ts';
 import { files } from './files.svelte.ts';
@@ -19,7 +20,11 @@ export function startLive(): () => void {
       }
       everOpen = true;
     },
-    onClose: () => connection.gatewayDown(),
+    onClose: () => {
+      connection.gatewayDown();
+      // The gateway closes the sockets of a login that ends; the page then asks for a login again.
+      void auth.confirm();
+    },
     onMessage: (message) => {
       if (message.type === 'server') {
         const wasDown = connection.server === 'down';
