@@ -58,7 +58,7 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
       },
     },
     async (request, reply) => {
-      if (!request.isMultipart()) throw refusal('upload_f', Reason.badArgs, 'send the files as multipart/form-data');
+      if (!request.isMultipart()) throw refusal('upload_f', Reason.unsupportedMediaType, 'send the files as multipart/form-data');
       const { bucket } = request.params;
       const outcomes: UploadOutcome[] = [];
       for await (const part of request.parts()) {

@@ -38,6 +38,7 @@ export const REASON_TABLE = [
   reason('idle-timeout', 408, 'The connection was silent for too long'),
   reason('too-slow', 408, 'A line or body arrived too slowly'),
   reason('shutting-down', 503, 'The server is shutting down'),
+  reason('unsupported-media-type', 415, 'The request body is not of a type this route takes (the gateway)'),
   reason('too-many-requests', 429, 'Too many requests or wrong tokens from one address; wait and try again'),
   reason('not-found', 404, 'No such route (the gateway\'s answer to an unknown URL)'),
   reason('unreachable', 502, 'The bucket server cannot be reached'),

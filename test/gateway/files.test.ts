@@ -209,8 +209,8 @@ describe('multipart uploads', () => {
 
   it('refuses a request that is not multipart, or holds no file', async () => {
     const notMultipart = await postJson(`${h.base}${files}`, { name: 'x' });
-    expect(notMultipart.status).toBe(400);
-    expect((await jsonOf(notMultipart)).error).toMatchObject({ code: Code.FUTF, reason: Reason.badArgs });
+    expect(notMultipart.status).toBe(415);
+    expect((await jsonOf(notMultipart)).error).toMatchObject({ code: Code.FUTF, reason: Reason.unsupportedMediaType });
     const noFile = await fetch(`${h.base}${files}`, { method: 'POST', body: form([]) });
     expect(noFile.status).toBe(400);
     expect((await jsonOf(noFile)).error).toMatchObject({ code: Code.FUTF, reason: Reason.badArgs });
