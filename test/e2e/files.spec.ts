@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, rawUpload, test } from './fixtures.ts';
 
@@ -64,7 +65,7 @@ test.describe('files', () => {
     await expect(fileRow(page, 'c d.txt').getByRole('link')).toHaveAttribute('download', 'c d.txt');
   });
 
-  test('shows bytes, speed and time left while a file is on its way, and cancels it', async ({ page, bucket }) => {
+  test('shows bytes, speed and time left while a file is on its way, and cancels it', async ({ page, pail, bucket }) => {
     await page.goto(`/b/${bucket}`);
     // Slow the page's uploads to 256 KiB/s so a 2 MiB file is in flight long enough to watch.
     const cdp = await page.context().newCDPSession(page);
@@ -80,6 +81,9 @@ test.describe('files', () => {
     await expect(page.getByRole('region', { name: 'Uploads' }).getByRole('status')).toHaveText('Done: 0 files uploaded, 1 cancelled.');
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     await expect(fileRow(page, 'slow.bin')).toHaveCount(0);
+    // The browser gave up half-way: the bucket server keeps neither the file nor its temporary.
+    await expect.poll(() => readdir(join(pail.data, '.pail', 'tmp'))).toEqual([]);
+    expect(await readdir(join(pail.data, bucket))).toEqual([]);
   });
 
   test('offers to overwrite a file that exists', async ({ page, pail, bucket }) => {
