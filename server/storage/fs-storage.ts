@@ -60,8 +60,8 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
 
   /** Opens (creating if need be) a data folder, and sweeps what a crash left behind. */
   static async open(root: string, options: FsStorageOptions): Promise<FsStorage> {
-    const storage = new FsStorage(root, options);
     await mkdir(root, { recursive: true });
+    const storage = new FsStorage(root, options);
     // Temporaries and trash from an earlier run are never valid data: remove them.
     await rm(storage.#tmp, { recursive: true, force: true });
     await rm(storage.#trash, { recursive: true, force: true });

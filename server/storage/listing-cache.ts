@@ -37,17 +37,30 @@ export class ListingCache {
   readonly #buckets: Entry<string[]> = { generation: 0 };
   readonly #files = new Map<string, Entry<BucketListing>>();
   readonly #watchers = new Map<string, FSWatcher>();
-  readonly #rootWatcher: FSWatcher | undefined;
+  #rootWatcher: FSWatcher | undefined;
 
   constructor(
     readonly root: string,
     readonly source: ListingSource,
   ) {
-    this.#rootWatcher = this.#watch(root, () => this.invalidateBuckets(), () => this.invalidateBuckets());
+    this.#watchRoot();
   }
 
   bucketNames(): Promise<string[]> {
+    // A root that could not be watched yet (it did not exist) is watched as soon as it can be.
+    if (!this.#rootWatcher) this.#watchRoot();
     return this.#read(this.#buckets, () => this.source.bucketNames(), this.#rootWatcher !== undefined);
+  }
+
+  #watchRoot(): void {
+    this.#rootWatcher = this.#watch(
+      this.root,
+      () => this.invalidateBuckets(),
+      () => {
+        this.#rootWatcher = undefined;
+        this.invalidateBuckets();
+      },
+    );
   }
 
   bucket(bucket: string): Promise<BucketListing> {
