@@ -2,6 +2,7 @@
 // Measures Pail against baselines run on this machine in the same run, prints one table, writes JSON to bench/results/.
 // Every load loop is bounded in count and time; only loopback is used. Checks (completion, checksums) fail the run;
 // timings never do.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -25,8 +26,8 @@ const quick = flags.quick!;
 const size = Number(flags.size ?? (quick ? 16 * MiB : 1024 * MiB));
 const memorySize = Number(flags['memory-size'] ?? (quick ? 64 * MiB : 4096 * MiB));
 const plan = quick
-  ? { clients: [1, 16], maxOps: 500, maxMs: 500, listingFiles: 500, idle: 200, concurrent: 10, concurrentSize: MiB }
-  : { clients: [1, 16, 64, 256], maxOps: 50_000, maxMs: 3_000, listingFiles: 10_000, idle: 10_000, concurrent: 100, concurrentSize: 10 * MB };
+  ? { rounds: 1, clients: [1, 16], maxOps: 500, maxMs: 500, listingFiles: 500, idle: 200, concurrent: 10, concurrentSize: MiB }
+  : { rounds: 3, clients: [1, 16, 64, 256], maxOps: 50_000, maxMs: 3_000, listingFiles: 10_000, idle: 10_000, concurrent: 100, concurrentSize: 10 * MB };
 
 const here = import.meta.dirname;
 const rows: { section: string; measure: string; value: string; ratio?: string }[] = [];
@@ -62,11 +63,18 @@ try {
   // 1–3. Large transfers, each path beside its baseline.
   const body = payload(size);
   const label = mib(size);
+  // The disk's write-back of one transfer would slow the next: every run starts after `sync`, and the
+  // best of `rounds` runs counts, so the order of the paths does not decide their ratio.
   const transfer = async (name: string, run: () => Promise<Transfer>) => {
-    step(name);
-    const t = await run();
-    check(`${name}: ${t.bytes} bytes, SHA-256 matches`, t.bytes === size && t.sha256 === body.sha256);
-    return t;
+    let best: Transfer | undefined;
+    for (let round = 0; round < plan.rounds; round++) {
+      step(`${name}${plan.rounds > 1 ? ` (${round + 1} of ${plan.rounds})` : ''}`);
+      execFileSync('sync');
+      const t = await run();
+      check(`${name}: ${t.bytes} bytes, SHA-256 matches`, t.bytes === size && t.sha256 === body.sha256);
+      if (!best || t.seconds < best.seconds) best = t;
+    }
+    return best!;
   };
   const rawUp = await transfer('raw TCP upload', () => rawTcpUpload(rawTcp.port, body));
   const rawDown = await transfer('raw TCP download', () => rawTcpDownload(rawTcp.port));
@@ -84,7 +92,7 @@ try {
   row('baseline', `node:http GET ${label}`, `${mbps(httpDown).toFixed(0)} MB/s`);
   if (gateway) {
     const url = `http://127.0.0.1:${gateway.port}/api/buckets/bench/files`;
-    const gwPut = await transfer('gateway PUT', () => httpUpload(`${url}/gw-put.bin`, body));
+    const gwPut = await transfer('gateway PUT', () => httpUpload(`${url}/gw-put.bin?overwrite=true`, body));
     const gwPost = await transfer('gateway multipart POST', () => httpUpload(`${url}?overwrite=true`, body, 'multipart', 'gw-post.bin'));
     const gwGet = await transfer('gateway GET', () => httpDownload(`${url}/gw-put.bin`));
     row('gateway', `PUT ${label}`, `${mbps(gwPut).toFixed(0)} MB/s`, `${(mbps(gwPut) / mbps(httpUp)).toFixed(2)}× http`);

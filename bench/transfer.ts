@@ -112,9 +112,11 @@ export async function httpUpload(url: string, body: Payload, mode: 'put' | 'mult
       'content-type': mode === 'put' ? 'application/octet-stream' : `multipart/form-data; boundary=${boundary}`,
     },
   });
+  // once() rejects on 'error': a refusal that closes the connection mid-body fails this transfer, not the process.
   const response = once(req, 'response');
+  req.on('error', () => {}); // after the response, a late EPIPE of the abandoned body is of no interest
   if (mode === 'multipart') req.write(head);
-  await writeAll(req, body.chunks());
+  await Promise.race([writeAll(req, body.chunks()), response]);
   if (mode === 'multipart') req.write(tail);
   req.end();
   const [res] = (await response) as [Readable & { statusCode: number }];
