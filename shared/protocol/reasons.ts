@@ -60,10 +60,6 @@ function camel(word: string): string {
 
 const byReason = new Map<string, ReasonSpec>(REASON_TABLE.map((r) => [r.reason, r]));
 
-export function reasonSpec(word: string): ReasonSpec | undefined {
-  return byReason.get(word);
-}
-
 export function isReason(word: string): word is Reason {
   return byReason.has(word);
 }
