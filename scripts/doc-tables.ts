@@ -33,10 +33,19 @@ function reasonsTable(): string {
   return ['| reason | HTTP status (gateway) | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
+/** A default as a person would write it: `64G` rather than 68719476736, `5m` rather than 300000. */
+function humane(kind: string, value: string | number): string {
+  if (typeof value !== 'number' || value === 0) return String(value);
+  const units: [number, string][] =
+    kind === 'bytes' ? [[1024 ** 4, 'T'], [1024 ** 3, 'G'], [1024 ** 2, 'M'], [1024, 'K']] : kind === 'ms' ? [[3_600_000, 'h'], [60_000, 'm'], [1000, 's']] : [];
+  const unit = units.find(([size]) => value % size === 0);
+  return unit ? `${value / unit[0]}${unit[1]}` : String(value);
+}
+
 function settingsTable(): string {
   const rows = SETTINGS.map((s) => {
     const value = DEFAULTS[s.key];
-    const shown = value === '' ? '(none)' : `\`${value}\``;
+    const shown = value === '' ? '(none)' : `\`${humane(s.kind, value)}\``;
     return `| \`${s.env}\` | \`${s.flag}\` | ${shown} | ${cell(s.summary)} |`;
   });
   return ['| variable | flag | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
