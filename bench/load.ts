@@ -19,9 +19,44 @@ export interface OpsResult {
 }
 
 /**
- * `clients` connections each run `op` in a loop until `maxOps` operations in
- * all or `maxMs` of wall time, whichever comes first.
+ * `workers` loops run `op` until `maxOps` operations in all or `maxMs` of wall
+ * time, whichever comes first; each operation's latency is recorded.
  */
+async function measureLoop<W>(
+  name: string,
+  workers: readonly W[],
+  op: (worker: W, i: number) => Promise<unknown>,
+  limits: { maxOps: number; maxMs: number },
+): Promise<OpsResult> {
+  const latencies: number[] = [];
+  let issued = 0;
+  let failures = 0;
+  const started = process.hrtime.bigint();
+  const deadline = Date.now() + limits.maxMs;
+  await Promise.all(
+    workers.map(async (worker) => {
+      while (issued < limits.maxOps && Date.now() < deadline) {
+        const i = issued++;
+        const t = process.hrtime.bigint();
+        await op(worker, i).catch(() => failures++);
+        latencies.push(ms(t));
+      }
+    }),
+  );
+  const elapsed = ms(started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    op: name,
+    clients: workers.length,
+    ops: latencies.length,
+    opsPerSecond: latencies.length / elapsed,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    failures,
+  };
+}
+
+/** `clients` protocol connections, each running `op` in a bounded loop. */
 export async function opsLoad(
   port: number,
   name: string,
@@ -30,37 +65,9 @@ export async function opsLoad(
   limits: { maxOps: number; maxMs: number },
 ): Promise<OpsResult> {
   const connections = await Promise.all(Array.from({ length: clients }, () => PailConnection.connect({ host: '127.0.0.1', port })));
-  const latencies: number[] = [];
-  let issued = 0;
-  let failures = 0;
-  const started = process.hrtime.bigint();
-  const deadline = Date.now() + limits.maxMs;
-  await Promise.all(
-    connections.map(async (c) => {
-      while (issued < limits.maxOps && Date.now() < deadline) {
-        const i = issued++;
-        const t = process.hrtime.bigint();
-        try {
-          await op(c, i);
-        } catch {
-          failures++;
-        }
-        latencies.push(ms(t));
-      }
-    }),
-  );
-  const elapsed = ms(started) / 1000;
+  const result = await measureLoop(name, connections, op, limits);
   await Promise.all(connections.map((c) => c.quit()));
-  latencies.sort((a, b) => a - b);
-  return {
-    op: name,
-    clients,
-    ops: latencies.length,
-    opsPerSecond: latencies.length / elapsed,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    failures,
-  };
+  return result;
 }
 
 /** Files written straight into a bucket folder (as an operator would), then listed once to record their hashes. */
@@ -157,7 +164,7 @@ export async function timeHttp(url: string): Promise<{ bytes: number; firstByteM
   return { bytes, firstByteMs, lastByteMs: ms(started) };
 }
 
-/** `clients` keep-alive HTTP clients GETting `url` in a loop, bounded in count and time. */
+/** `clients` keep-alive HTTP clients GETting `url` in a bounded loop. */
 export async function httpLoad(url: string, name: string, clients: number, limits: { maxOps: number; maxMs: number }): Promise<OpsResult> {
   const { Agent, request } = await import('node:http');
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
@@ -170,31 +177,7 @@ export async function httpLoad(url: string, name: string, clients: number, limit
         .on('error', reject)
         .end();
     });
-  const latencies: number[] = [];
-  let issued = 0;
-  let failures = 0;
-  const started = process.hrtime.bigint();
-  const deadline = Date.now() + limits.maxMs;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (issued < limits.maxOps && Date.now() < deadline) {
-        issued++;
-        const t = process.hrtime.bigint();
-        await get().catch(() => failures++);
-        latencies.push(ms(t));
-      }
-    }),
-  );
-  const elapsed = ms(started) / 1000;
+  const result = await measureLoop(name, Array.from({ length: clients }, (_, i) => i), get, limits);
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    op: name,
-    clients,
-    ops: latencies.length,
-    opsPerSecond: latencies.length / elapsed,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    failures,
-  };
+  return result;
 }
