@@ -132,8 +132,9 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     this.emit('change', { kind: 'bucket-deleted', bucket });
   }
 
-  async listFiles(bucket?: string): Promise<FileInfo[]> {
-    if (bucket !== undefined) return [...(await this.#listings.bucket(bucket)).files];
+  async listFiles(bucket?: string): Promise<readonly FileInfo[]> {
+    // A cached listing is handed out as it is (it is never mutated, only replaced).
+    if (bucket !== undefined) return (this.#listings.peek(bucket) ?? (await this.#listings.bucket(bucket))).files;
     const names = await this.#listings.bucketNames();
     // A bucket deleted while every bucket is being listed simply has no files.
     const listings = await Promise.all(names.map((name) => this.#listings.bucket(name).catch(skipVanished)));

@@ -13,7 +13,7 @@ export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
   createBucket(bucket: string): Promise<void>;
   deleteBucket(bucket: string, options?: { force?: boolean }): Promise<void>;
   /** One bucket's files, or every bucket's when none is named, sorted by bucket then name. */
-  listFiles(bucket?: string): Promise<FileInfo[]>;
+  listFiles(bucket?: string): Promise<readonly FileInfo[]>;
   stat(bucket: string, name: string): Promise<FileInfo>;
   /** Checks an upload before any byte is sent: the bucket, the size, an existing name. */
   checkPut(bucket: string, name: string, options: PutOptions): Promise<void>;
