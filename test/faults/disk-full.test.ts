@@ -2,16 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { parseStatus } from '../../shared/protocol/reply.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { startTestServer, type TestServer } from '../helpers/bucket-server.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const { cleanup } = cleanupAfterEach();
 
 async function put(client: RawClient, name: string, body: Buffer, mode: 'sized' | 'chunked' = 'sized'): Promise<string> {
   const goAhead = await client.command(`put photos ${name} ${mode === 'sized' ? body.length : 'chunked'} overwrite`);

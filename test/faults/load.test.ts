@@ -1,24 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { parseStatus } from '../../shared/protocol/reply.ts';
 import { RawClient } from '../helpers/raw-client.ts';
-import { startTestServer, type TestServer } from '../helpers/bucket-server.ts';
+import type { TestServer } from '../helpers/bucket-server.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-async function serve(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const server = await startTestServer(options);
-  cleanup.push(() => server.close());
-  return server;
-}
+const { cleanup, serve } = cleanupAfterEach();
 
 async function connect(server: TestServer): Promise<PailConnection> {
   const c = await PailConnection.connect({ host: '127.0.0.1', port: server.port });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
@@ -9,19 +9,11 @@ import { parseStatus } from '../../shared/protocol/reply.ts';
 import type { PailEvent } from '../../shared/protocol/types.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { startTestServer, type TestServer } from '../helpers/bucket-server.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-async function serve(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const server = await startTestServer(options);
-  cleanup.push(() => server.close());
-  return server;
-}
+const { cleanup, serve } = cleanupAfterEach();
 
 async function greeted(server: TestServer): Promise<RawClient> {
   const client = await RawClient.greeted(server.port);
