@@ -70,7 +70,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     await mkdir(storage.#meta.root, { recursive: true });
     if (options.quota) {
       const names = await storage.#scanBucketNames();
-      const sizes = await Promise.all(names.map(async (name) => (await storage.#statFiles(name)).reduce((sum, f) => sum + f.st.size, 0)));
+      const sizes = await Promise.all(names.map(async (name) => totalSize(await storage.#statFiles(name))));
       storage.#quota = new Quota(options.quota, sizes.reduce((a, b) => a + b, 0));
     }
     return storage;
@@ -105,7 +105,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
 
   async deleteBucket(bucket: string, options: { force?: boolean } = {}): Promise<void> {
     const dir = await this.#bucketDir(bucket);
-    const held = options.force && this.#quota ? (await this.#statFiles(bucket)).reduce((sum, f) => sum + f.st.size, 0) : 0;
+    const held = options.force && this.#quota ? totalSize(await this.#statFiles(bucket)) : 0;
     if (options.force) {
       // One rename takes the bucket out of sight at once; removing its contents can take a while.
       const gone = join(this.#trash, randomUUID());
@@ -268,7 +268,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     return {
       created: new Date(st.birthtimeMs || st.mtimeMs).toISOString(),
       files: await mapLimit(files, STAT_CONCURRENCY, (f) => this.#fileInfo(bucket, f.name, f.path, f.st)),
-      bytes: files.reduce((sum, f) => sum + f.st.size, 0),
+      bytes: totalSize(files),
     };
   }
 
@@ -413,4 +413,8 @@ const tooLarge = (max: number) => new StorageError(Reason.tooLarge, `files are l
 function skipVanished(err: unknown): undefined {
   if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
   throw err;
+}
+
+function totalSize(files: readonly { st: Stats }[]): number {
+  return files.reduce((sum, f) => sum + f.st.size, 0);
 }

@@ -61,7 +61,11 @@ export const bucketPath = (bucket: string): string => `/api/buckets/${encodeURIC
 export const filePath = (bucket: string, name: string): string =>
   `${bucketPath(bucket)}/files/${encodeURIComponent(name)}`;
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * A JSON request to the gateway. A 401 tells the login listener, unless
+ * `watchLogin` is false (the login routes themselves, where 401 is an answer).
+ */
+export async function request<T>(method: string, path: string, body?: unknown, { watchLogin = true } = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -81,7 +85,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       parsed = null;
     }
   }
-  noteStatus(response.status);
+  if (watchLogin) noteStatus(response.status);
   if (!response.ok) throw errorFrom(response.status, parsed, `The gateway answered ${response.status} ${response.statusText}`);
   return parsed as T;
 }
