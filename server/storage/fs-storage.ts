@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { constants, type Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import type { BucketInfo, FileInfo, PailEvent } from '../../shared/protocol/types.ts';
 import { isBucketName, isFileName } from '../../shared/protocol/names.ts';
+import { BodyWriter } from './body-writer.ts';
 import { ListingCache, type BucketListing } from './listing-cache.ts';
 import { MetadataStore } from './metadata.ts';
 import { Quota, type Reservation } from './quota.ts';
@@ -32,8 +33,6 @@ export interface FsStorageOptions {
   readonly quota?: number;
 }
 
-/** Writes are gathered into batches of this size, one writev each. */
-const WRITE_BATCH = 1 << 20;
 const STAT_CONCURRENCY = 32;
 
 export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements Storage {
@@ -235,14 +234,35 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     const path = join(dir, name);
     const st = await lstat(path).catch(() => undefined);
     if (!st?.isFile()) throw noSuchFile(bucket, name);
-    await unlink(path).catch((err) => {
+    // Moved to the trash at once and removed after the reply, as a replaced file is.
+    const retired = join(this.#trash, randomUUID());
+    await rename(path, retired).catch((err) => {
       throw code(err) === 'ENOENT' ? noSuchFile(bucket, name) : translate(err, `cannot delete ${bucket}/${name}`);
     });
     await syncDir(dir);
+    this.#discard(retired);
     this.#quota?.freed(st.size);
     this.#listings.invalidate(bucket);
     await this.#meta.forget(bucket, name);
     this.emit('change', { kind: 'file-deleted', bucket, name });
+  }
+
+  /**
+   * A hard link to `path` in the trash, or undefined if none could be made.
+   * Freeing a large file's blocks takes a while (over 100 ms for a GiB here):
+   * with a second name the file's last name goes in #discard, after the reply.
+   */
+  async #secondName(path: string): Promise<string | undefined> {
+    const retired = join(this.#trash, randomUUID());
+    return link(path, retired).then(
+      () => retired,
+      () => undefined,
+    );
+  }
+
+  /** Removes a trash name in the background; what a crash leaves there is swept at the next start. */
+  #discard(retired: string): void {
+    void unlink(retired).catch(() => {});
   }
 
   /** The bucket's directory, if it is a real directory (never a symbolic link). */
@@ -294,38 +314,25 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   async #writeBody(fh: FileHandle, body: AsyncIterable<Buffer>, options: PutOptions, reservation: Reservation | undefined) {
-    const hash = createHash('sha256');
     const limit = Math.min(options.size ?? Infinity, this.options.maxFileSize);
-    let size = 0;
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    // One batch is written while the next is gathered: the disk and the socket both stay busy.
-    let writing: Promise<void> | undefined;
-    const flush = async () => {
-      if (writing) await writing;
-      const buffers = batch;
-      batch = [];
-      batchBytes = 0;
-      writing = writeAll(fh, buffers);
-      writing.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
-    };
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > limit) {
-        throw size > this.options.maxFileSize
-          ? tooLarge(this.options.maxFileSize)
-          : new StorageError(Reason.badSize, `the body exceeds the ${options.size} bytes announced`);
+    const writer = new BodyWriter(fh);
+    try {
+      for await (const chunk of body) {
+        const size = writer.size + chunk.length;
+        if (size > limit) {
+          throw size > this.options.maxFileSize
+            ? tooLarge(this.options.maxFileSize)
+            : new StorageError(Reason.badSize, `the body exceeds the ${options.size} bytes announced`);
+        }
+        // A chunked body's size is unknown: it holds quota as it grows.
+        if (options.size === undefined) reservation?.grow(chunk.length);
+        await writer.add(chunk);
       }
-      // A chunked body's size is unknown: it holds quota as it grows.
-      if (options.size === undefined) reservation?.grow(chunk.length);
-      hash.update(chunk);
-      batch.push(chunk);
-      batchBytes += chunk.length;
-      if (batchBytes >= WRITE_BATCH) await flush();
+      return await writer.finish();
+    } catch (err) {
+      await writer.abort();
+      throw err;
     }
-    if (batch.length) await flush();
-    if (writing) await writing;
-    return { size, sha256: hash.digest('hex') };
   }
 
   /**
@@ -339,8 +346,11 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     try {
       if (overwrite) {
         const old = await lstat(dest).catch(() => undefined);
+        // A second name in the trash keeps the replaced file's blocks from being freed inside rename().
+        const retired = old?.isFile() ? await this.#secondName(dest) : undefined;
         if (old?.isFile()) replaced = old.size;
         await rename(tmp, dest);
+        if (retired) this.#discard(retired);
       } else {
         // link() fails if the name exists: of racing creates, exactly one wins.
         await link(tmp, dest);
@@ -357,22 +367,6 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     await syncDir(dir);
     return replaced;
   }
-}
-
-async function writeAll(fh: FileHandle, buffers: Buffer[]): Promise<void> {
-  let pending = buffers;
-  while (pending.length) {
-    const { bytesWritten } = await fh.writev(pending);
-    pending = dropBytes(pending, bytesWritten);
-  }
-}
-
-function dropBytes(buffers: Buffer[], n: number): Buffer[] {
-  let i = 0;
-  while (i < buffers.length && n >= buffers[i].length) n -= buffers[i++].length;
-  const rest = buffers.slice(i);
-  if (n > 0 && rest.length) rest[0] = rest[0].subarray(n);
-  return rest;
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -31,6 +31,27 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
 }
 
 describe('an upload is whole or absent', () => {
+  it('keeps a replaced or deleted file readable by a download already open, then leaves nothing in the trash', async () => {
+    const server = await serve();
+    const client = await PailConnection.connect({ host: '127.0.0.1', port: server.port });
+    cleanup.push(() => client.quit());
+    await client.createBucket('photos');
+    const first = Buffer.alloc(3 << 20, 0x61);
+    await client.upload('photos', 'a.bin', first);
+    await client.upload('photos', 'b.bin', first);
+    const reader = await PailConnection.connect({ host: '127.0.0.1', port: server.port });
+    cleanup.push(() => reader.quit());
+    // Opened before the overwrite: the old file must stay whole for this download.
+    const download = await reader.download('photos', 'a.bin');
+    const second = Buffer.alloc(2 << 20, 0x62);
+    await client.upload('photos', 'a.bin', second, { overwrite: true });
+    await client.deleteFile('photos', 'b.bin');
+    expect(sha256(Buffer.concat(await download.body.toArray()))).toBe(sha256(first));
+    expect((await client.listFiles('photos')).map((f) => [f.name, f.size])).toEqual([['a.bin', second.length]]);
+    const trash = join(server.data, '.pail', 'trash');
+    await eventually(async () => (await readdir(trash)).length === 0, 'the replaced and deleted files leave the trash');
+  });
+
   it('leaves no file and no temporary when the client vanishes mid-upload', async () => {
     const server = await serve();
     const client = await greeted(server);
