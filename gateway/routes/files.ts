@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { listingJson } from '../http/listing-json.ts';
 import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
 
 /** GET /api/buckets/:bucket/files and DELETE /api/buckets/:bucket/files/:name. */
@@ -20,9 +22,13 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { bucket } = request.params;
-      return { bucket, files: await app.pail.use((c) => c.listFiles(bucket)) };
+      // Streamed as the rows arrive (the schema above documents the shape; a stream skips the serializer).
+      const listing = await app.pail.streamFiles(bucket);
+      const body = Readable.from(listingJson(bucket, listing.files), { objectMode: false });
+      body.once('close', () => listing.cancel());
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 

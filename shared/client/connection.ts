@@ -43,6 +43,15 @@ export interface DownloadInfo {
   readonly modified: string;
 }
 
+/** A listing being read row by row (see `streamFiles`). */
+export interface FileStream {
+  /** Rows the server announced. */
+  readonly count: number;
+  readonly files: AsyncIterable<FileInfo>;
+  /** Gives up on the rest: the connection closes if rows are still unread. */
+  cancel(): void;
+}
+
 export interface Download {
   readonly info: DownloadInfo;
   /** Exactly `info.length` bytes; errors if the connection is cut before. */
@@ -175,6 +184,42 @@ export class PailConnection {
   async listFiles(bucket?: string): Promise<FileInfo[]> {
     const rows = await this.#exclusive(() => this.#withRows(formatRequest('ls_f', bucket === undefined ? [] : [bucket])));
     return rows.map(parseFileRow);
+  }
+
+  /**
+   * Lists a bucket's files as their rows arrive, for listings too long to
+   * gather first. Resolves once the server has answered (a refusal rejects
+   * here, before any row); `files` then yields one file per row. The
+   * connection is busy until every row is read; `cancel` (or an iteration
+   * ended early) closes it, since the rest is still on the wire.
+   */
+  streamFiles(bucket: string): Promise<FileStream> {
+    return new Promise<FileStream>((resolveList, rejectList) => {
+      void this.#exclusive(async () => {
+        const status = await this.#simple(formatRequest('ls_f', [bucket])).catch((err) => {
+          rejectList(err);
+          throw err;
+        });
+        const count = announced(status);
+        let read = 0;
+        let done!: () => void;
+        const finished = new Promise<void>((resolve) => (done = resolve));
+        const cancel = () => {
+          if (read < count) this.destroy();
+          done();
+        };
+        const line = () => this.#line();
+        async function* files(): AsyncGenerator<FileInfo> {
+          try {
+            for (; read < count; read++) yield parseFileRow(await line());
+          } finally {
+            cancel();
+          }
+        }
+        resolveList({ count, files: files(), cancel });
+        await finished;
+      }).catch(rejectList); // once resolved, this is a no-op
+    });
   }
 
   async deleteFile(bucket: string, name: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { PailConnection, type ConnectOptions, type Download } from './connection.ts';
+import { PailConnection, type ConnectOptions, type Download, type FileStream } from './connection.ts';
 import { UnreachableError } from './errors.ts';
 
 export interface PoolOptions extends ConnectOptions {
@@ -54,6 +54,41 @@ export class PailPool {
     }
     download.body.once('close', () => this.release(connection));
     return download;
+  }
+
+  /**
+   * Starts a row-by-row listing on a connection of the pool (see
+   * PailConnection.streamFiles). The connection stays lent until the rows
+   * are read or the listing is cancelled.
+   */
+  async streamFiles(bucket: string): Promise<FileStream> {
+    const connection = await this.acquire();
+    let listing: FileStream;
+    try {
+      listing = await connection.streamFiles(bucket);
+    } catch (err) {
+      this.release(connection);
+      throw err;
+    }
+    let lent = true;
+    const giveBack = () => {
+      if (lent) this.release(connection);
+      lent = false;
+    };
+    return {
+      count: listing.count,
+      files: (async function* () {
+        try {
+          yield* listing.files;
+        } finally {
+          giveBack();
+        }
+      })(),
+      cancel() {
+        listing.cancel();
+        giveBack();
+      },
+    };
   }
 
   async acquire(): Promise<PailConnection> {
