@@ -12,8 +12,13 @@ export interface BenchProcess {
   /** Resets the peak RSS (Linux clear_refs), so a later `peak` covers only what follows. */
   resetPeak(): Promise<void>;
   peak(): Promise<number>;
+  /** CPU time used so far (user and system, all threads), in seconds. */
+  cpu(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/** Linux's USER_HZ, the unit of /proc's CPU times; 100 on every common build. */
+const CLOCK_TICKS = 100;
 
 export async function spawnServer(name: string, script: string, args: string[]): Promise<BenchProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -34,6 +39,12 @@ export async function spawnServer(name: string, script: string, args: string[]):
     child,
     rss: () => field('VmRSS'),
     peak: () => field('VmHWM'),
+    async cpu() {
+      // Fields 14 and 15 of /proc/PID/stat (utime, stime), counted after the command name's closing parenthesis.
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    },
     async resetPeak() {
       await writeFile(`/proc/${child.pid}/clear_refs`, '5').catch(() => {});
     },
