@@ -53,6 +53,16 @@ describe('a long listing through the gateway', () => {
     expect(listed.files[FILES - 1].name).toBe(`f-${String(FILES - 1).padStart(5, '0')}.txt`);
   });
 
+  it('answers HEAD of a listing without keeping a bucket server connection, more times than the pool has connections', { timeout: 30_000 }, async () => {
+    for (let i = 0; i < 24; i++) {
+      const head = await fetch(url(), { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe('');
+    }
+    const listed = await jsonOf(await fetch(url()));
+    expect(listed.files).toHaveLength(FILES);
+  });
+
   it('answers 404 with the error JSON for a missing bucket, before any row', async () => {
     const response = await fetch(`${h.base}/api/buckets/nothere/files`);
     expect(response.status).toBe(404);
