@@ -27,6 +27,8 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
       // Streamed as the rows arrive (the schema above documents the shape; a stream skips the serializer).
       const listing = await app.pail.streamFiles(bucket);
       const body = Readable.from(listingJson(bucket, listing.files), { objectMode: false });
+      // A generator never started runs no `finally` (a HEAD request, a browser gone before the first row):
+      // closing the stream gives the listing up either way.
       body.once('close', () => listing.cancel());
       return reply.type('application/json; charset=utf-8').send(body);
     },

@@ -107,7 +107,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     const held = options.force && this.#quota ? totalSize(await this.#statFiles(bucket)) : 0;
     if (options.force) {
       // One rename takes the bucket out of sight at once; removing its contents can take a while.
-      const gone = join(this.#trash, randomUUID());
+      const gone = this.#trashName();
       await rename(dir, gone).catch((err) => {
         throw code(err) === 'ENOENT' ? noSuchBucket(bucket) : translate(err, `cannot delete bucket ${bucket}`);
       });
@@ -235,7 +235,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     const st = await lstat(path).catch(() => undefined);
     if (!st?.isFile()) throw noSuchFile(bucket, name);
     // Moved to the trash at once and removed after the reply, as a replaced file is.
-    const retired = join(this.#trash, randomUUID());
+    const retired = this.#trashName();
     await rename(path, retired).catch((err) => {
       throw code(err) === 'ENOENT' ? noSuchFile(bucket, name) : translate(err, `cannot delete ${bucket}/${name}`);
     });
@@ -253,11 +253,16 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
    * with a second name the file's last name goes in #discard, after the reply.
    */
   async #secondName(path: string): Promise<string | undefined> {
-    const retired = join(this.#trash, randomUUID());
+    const retired = this.#trashName();
     return link(path, retired).then(
       () => retired,
       () => undefined,
     );
+  }
+
+  /** A new, unused name in the trash. */
+  #trashName(): string {
+    return join(this.#trash, randomUUID());
   }
 
   /** Removes a trash name in the background; what a crash leaves there is swept at the next start. */
@@ -346,9 +351,12 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     try {
       if (overwrite) {
         const old = await lstat(dest).catch(() => undefined);
-        // A second name in the trash keeps the replaced file's blocks from being freed inside rename().
-        const retired = old?.isFile() ? await this.#secondName(dest) : undefined;
-        if (old?.isFile()) replaced = old.size;
+        let retired: string | undefined;
+        if (old?.isFile()) {
+          replaced = old.size;
+          // A second name in the trash keeps the replaced file's blocks from being freed inside rename().
+          retired = await this.#secondName(dest);
+        }
         await rename(tmp, dest);
         if (retired) this.#discard(retired);
       } else {

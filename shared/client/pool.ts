@@ -44,14 +44,7 @@ export class PailPool {
    * abandoned it is dropped.
    */
   async download(bucket: string, name: string, range: { offset?: number; length?: number } = {}): Promise<Download> {
-    const connection = await this.acquire();
-    let download: Download;
-    try {
-      download = await connection.download(bucket, name, range);
-    } catch (err) {
-      this.release(connection);
-      throw err;
-    }
+    const [connection, download] = await this.#lend((c) => c.download(bucket, name, range));
     download.body.once('close', () => this.release(connection));
     return download;
   }
@@ -62,14 +55,7 @@ export class PailPool {
    * are read or the listing is cancelled.
    */
   async streamFiles(bucket: string): Promise<FileStream> {
-    const connection = await this.acquire();
-    let listing: FileStream;
-    try {
-      listing = await connection.streamFiles(bucket);
-    } catch (err) {
-      this.release(connection);
-      throw err;
-    }
+    const [connection, listing] = await this.#lend((c) => c.streamFiles(bucket));
     let lent = true;
     const giveBack = () => {
       if (lent) this.release(connection);
@@ -89,6 +75,21 @@ export class PailPool {
         giveBack();
       },
     };
+  }
+
+  /**
+   * Starts work that outlives this call (a download, a listing) on a
+   * connection of the pool, which the caller then gives back; if the work
+   * fails to start, the connection goes back at once.
+   */
+  async #lend<T>(start: (connection: PailConnection) => Promise<T>): Promise<[PailConnection, T]> {
+    const connection = await this.acquire();
+    try {
+      return [connection, await start(connection)];
+    } catch (err) {
+      this.release(connection);
+      throw err;
+    }
   }
 
   async acquire(): Promise<PailConnection> {
