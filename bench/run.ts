@@ -28,7 +28,7 @@ const size = Number(flags.size ?? (quick ? 16 * MiB : 1024 * MiB));
 const memorySize = Number(flags['memory-size'] ?? (quick ? 64 * MiB : 4096 * MiB));
 const plan = quick
   ? { rounds: 1, clients: [1, 16], maxOps: 500, maxMs: 500, listingFiles: 500, idle: 200, concurrent: 10, concurrentSize: MiB }
-  : { rounds: 3, clients: [1, 16, 64, 256], maxOps: 50_000, maxMs: 3_000, listingFiles: 10_000, idle: 10_000, concurrent: 100, concurrentSize: 10 * MB };
+  : { rounds: 5, clients: [1, 16, 64, 256], maxOps: 50_000, maxMs: 3_000, listingFiles: 10_000, idle: 10_000, concurrent: 100, concurrentSize: 10 * MB };
 
 const here = import.meta.dirname;
 const rows: { section: string; measure: string; value: string; ratio?: string }[] = [];
@@ -91,53 +91,75 @@ try {
   const label = mib(size);
   const hashRate = sha256Rate(body);
   row('baseline', 'SHA-256 on one core (Pail hashes every upload)', `${hashRate.toFixed(0)} MB/s`);
+  /** One transfer path: what it runs, which processes serve it, and whether the server reports a SHA-256. */
+  interface Path {
+    readonly name: string;
+    readonly servers: BenchProcess[];
+    readonly kind: 'upload' | 'download';
+    readonly run: () => Promise<Transfer>;
+    readonly reportsSha256?: boolean;
+  }
   /**
-   * The best of `rounds` runs, with the CPU time the `servers` spent on it. Every run starts from the same
-   * state, so the order of the paths does not decide their ratio: the last run's dirty pages written (`sync`)
-   * and, before an upload, clean pages dropped, so each side's new file takes its pages from the same pool
-   * (in this VM, memory not touched since boot made a first upload's writes cost 3× the system time).
+   * Runs `paths` in rounds, every path once per round in the order given, and keeps the median run of each
+   * (by throughput), with the CPU time its servers spent on it. Interleaving makes the machine's drift (disk
+   * speed changes from minute to minute here) fall on a path and its baseline alike; the median ignores one
+   * lucky or unlucky run either way. Every run starts from the same state: the dirty pages of the last one
+   * written (`sync`) and, before an upload, clean pages dropped, so each side's new file takes its pages from
+   * the same pool (in this VM, memory not touched since boot made a first upload's writes cost 3× the system
+   * time). A download follows its own upload in the order, so it reads from a warm cache on both sides.
    */
-  const transfer = async (name: string, servers: BenchProcess[], run: () => Promise<Transfer>, kind: 'upload' | 'download', reportsSha256 = true) => {
-    let best: Measured | undefined;
+  const transfers = async (paths: Path[]): Promise<Measured[]> => {
+    const runs: Measured[][] = paths.map(() => []);
     for (let round = 0; round < plan.rounds; round++) {
-      step(`${name}${plan.rounds > 1 ? ` (${round + 1} of ${plan.rounds})` : ''}`);
-      execFileSync('sync');
-      if (kind === 'upload') dropCleanPages();
-      const cpuBefore = await totalCpu(servers);
-      const t = await run();
-      const measured = { ...t, cpuSeconds: (await totalCpu(servers)) - cpuBefore };
-      if (reportsSha256) check(`${name}: ${t.bytes} bytes, SHA-256 matches`, t.bytes === size && t.sha256 === body.sha256);
-      else check(`${name}: ${t.bytes} bytes (the download checks them)`, t.bytes === size);
-      if (!best || t.seconds < best.seconds) best = measured;
+      for (const [i, path] of paths.entries()) {
+        step(`${path.name}${plan.rounds > 1 ? ` (${round + 1} of ${plan.rounds})` : ''}`);
+        execFileSync('sync');
+        if (path.kind === 'upload') dropCleanPages();
+        const cpuBefore = await totalCpu(path.servers);
+        const t = await path.run();
+        runs[i].push({ ...t, cpuSeconds: (await totalCpu(path.servers)) - cpuBefore });
+        if (path.reportsSha256 !== false) check(`${path.name}: ${t.bytes} bytes, SHA-256 matches`, t.bytes === size && t.sha256 === body.sha256);
+        else check(`${path.name}: ${t.bytes} bytes (the download checks them)`, t.bytes === size);
+      }
     }
-    return best!;
+    // Every round's MB/s goes into the JSON beside the median, so the spread can be seen.
+    return runs.map((r) => ({ ...[...r].sort((a, b) => mbps(a) - mbps(b))[r.length >> 1], roundsMBps: r.map((t) => Math.round(mbps(t))) }));
   };
   /** Throughput, its ratio to a baseline, and CPU seconds per GiB of the processes serving it. */
   const compared = (section: string, measure: string, t: Measured, base: Measured, baseName: string) =>
     row(section, measure, `${mbps(t).toFixed(0)} MB/s`, `${(mbps(t) / mbps(base)).toFixed(2)}× ${baseName} · CPU ${cpuPerGiB(t)} s/GiB`);
   const baseline = (measure: string, t: Measured) => row('baseline', measure, `${mbps(t).toFixed(0)} MB/s`, `CPU ${cpuPerGiB(t)} s/GiB`);
 
-  const rawUp = await transfer('raw TCP upload', [rawTcp], () => rawTcpUpload(rawTcp.port, body), 'upload', false);
-  const rawDown = await transfer('raw TCP download', [rawTcp], () => rawTcpDownload(rawTcp.port), 'download');
-  const tcpUp = await transfer('Pail TCP upload', [pail], () => pailUpload(pail.port, body), 'upload');
-  const tcpDown = await transfer('Pail TCP download', [pail], () => pailDownload(pail.port), 'download');
+  const [rawUp, rawDown, tcpUp, tcpDown] = await transfers([
+    { name: 'raw TCP upload', servers: [rawTcp], kind: 'upload', run: () => rawTcpUpload(rawTcp.port, body), reportsSha256: false },
+    { name: 'raw TCP download', servers: [rawTcp], kind: 'download', run: () => rawTcpDownload(rawTcp.port) },
+    { name: 'Pail TCP upload', servers: [pail], kind: 'upload', run: () => pailUpload(pail.port, body) },
+    { name: 'Pail TCP download', servers: [pail], kind: 'download', run: () => pailDownload(pail.port) },
+  ]);
   baseline(`raw TCP upload ${label} (fsync)`, rawUp);
   baseline(`raw TCP download ${label}`, rawDown);
   compared('TCP', `upload ${label}`, tcpUp, rawUp, 'raw');
   compared('TCP', `download ${label}`, tcpDown, rawDown, 'raw');
-  results.transfer = { size, sha256MBps: hashRate, rawUp, rawDown, tcpUp, tcpDown };
+  results.transfer = { size, rounds: plan.rounds, statistic: 'median', sha256MBps: hashRate, rawUp, rawDown, tcpUp, tcpDown };
 
-  const httpUp = await transfer('HTTP baseline PUT', [rawHttp], () => httpUpload(`http://127.0.0.1:${rawHttp.port}/f`, body), 'upload', false);
-  const httpDown = await transfer('HTTP baseline GET', [rawHttp], () => httpDownload(`http://127.0.0.1:${rawHttp.port}/f`), 'download');
+  // The gateway's figures count both processes a transfer passes through: the gateway and the bucket server.
+  const gwUrl = gateway && `http://127.0.0.1:${gateway.port}/api/buckets/bench/files`;
+  const gatewayPaths: Path[] = gateway
+    ? [
+        { name: 'gateway PUT', servers: [gateway, pail], kind: 'upload', run: () => httpUpload(`${gwUrl}/gw-put.bin?overwrite=true`, body) },
+        { name: 'gateway GET', servers: [gateway, pail], kind: 'download', run: () => httpDownload(`${gwUrl}/gw-put.bin`) },
+        { name: 'gateway multipart POST', servers: [gateway, pail], kind: 'upload', run: () => httpUpload(`${gwUrl}?overwrite=true`, body, 'multipart', 'gw-post.bin') },
+      ]
+    : [];
+  const httpUrl = `http://127.0.0.1:${rawHttp.port}/f`;
+  const [httpUp, httpDown, gwPut, gwGet, gwPost] = await transfers([
+    { name: 'HTTP baseline PUT', servers: [rawHttp], kind: 'upload', run: () => httpUpload(httpUrl, body), reportsSha256: false },
+    { name: 'HTTP baseline GET', servers: [rawHttp], kind: 'download', run: () => httpDownload(httpUrl) },
+    ...gatewayPaths,
+  ]);
   baseline(`node:http PUT ${label} (fsync)`, httpUp);
   baseline(`node:http GET ${label}`, httpDown);
   if (gateway) {
-    // The gateway's figures count both processes a transfer passes through: the gateway and the bucket server.
-    const both = [gateway, pail];
-    const url = `http://127.0.0.1:${gateway.port}/api/buckets/bench/files`;
-    const gwPut = await transfer('gateway PUT', both, () => httpUpload(`${url}/gw-put.bin?overwrite=true`, body), 'upload');
-    const gwPost = await transfer('gateway multipart POST', both, () => httpUpload(`${url}?overwrite=true`, body, 'multipart', 'gw-post.bin'), 'upload');
-    const gwGet = await transfer('gateway GET', both, () => httpDownload(`${url}/gw-put.bin`), 'download');
     compared('gateway', `PUT ${label}`, gwPut, httpUp, 'http');
     compared('gateway', `multipart POST ${label}`, gwPost, httpUp, 'http');
     compared('gateway', `GET ${label}`, gwGet, httpDown, 'http');
@@ -249,6 +271,7 @@ const [ws, wm, wv] = [width('section'), width('measure'), width('value')];
 const line = (s: string, m: string, v: string, r = '') => `${s.padEnd(ws)}  ${m.padEnd(wm)}  ${v.padStart(wv)}  ${r}`;
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
 console.log(`\nPail benchmark${quick ? ' (quick)' : ''} on ${machine}\n`);
+console.log(`Large transfers: the median of ${plan.rounds} interleaved round${plan.rounds > 1 ? 's' : ''}.\n`);
 console.log(line('section', 'measure', 'value', 'ratio / detail'));
 for (const r of rows) console.log(line(r.section, r.measure, r.value, r.ratio));
 const failed = checks.filter((c) => !c.ok);
