@@ -51,4 +51,49 @@ describe('BodyWriter', () => {
     await writer.abort();
     await fh.close();
   });
+
+  describe('background syncs', () => {
+    /** A real file whose datasync calls are counted, or made to fail. */
+    async function counted(name: string, fail = false) {
+      const fh = await open(join(dir, name), 'wx');
+      const calls = { datasync: 0 };
+      const datasync = fh.datasync.bind(fh);
+      fh.datasync = async () => {
+        calls.datasync++;
+        if (fail) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+        return datasync();
+      };
+      return { fh, calls };
+    }
+
+    it('hands written bytes to the disk while the body still arrives', async () => {
+      const { fh, calls } = await counted('synced.bin');
+      const writer = new BodyWriter(fh, 2 * MiB);
+      const body = Buffer.alloc(9 * MiB, 7);
+      for (let at = 0; at < body.length; at += 65_536) await writer.add(body.subarray(at, at + 65_536));
+      const reported = await writer.finish();
+      await fh.close();
+      expect(calls.datasync).toBeGreaterThanOrEqual(1);
+      expect(reported.size).toBe(body.length);
+      expect((await readFile(join(dir, 'synced.bin'))).equals(body)).toBe(true);
+    });
+
+    it('leaves a body smaller than the interval to the final fsync', async () => {
+      const { fh, calls } = await counted('small.bin');
+      const writer = new BodyWriter(fh, 2 * MiB);
+      await writer.add(Buffer.alloc(MiB + 5));
+      await writer.finish();
+      await fh.close();
+      expect(calls.datasync).toBe(0);
+    });
+
+    it('fails the body when a background sync fails', async () => {
+      const { fh, calls } = await counted('failed-sync.bin', true);
+      const writer = new BodyWriter(fh, MiB);
+      for (let i = 0; i < 4; i++) await writer.add(Buffer.alloc(MiB, i));
+      await expect(writer.finish()).rejects.toMatchObject({ code: 'EIO' });
+      await fh.close();
+      expect(calls.datasync).toBe(1);
+    });
+  });
 });
