@@ -12,7 +12,11 @@ export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
   listBuckets(): Promise<BucketInfo[]>;
   createBucket(bucket: string): Promise<void>;
   deleteBucket(bucket: string, options?: { force?: boolean }): Promise<void>;
-  /** One bucket's files, or every bucket's when none is named, sorted by bucket then name. */
+  /**
+   * One bucket's files, or every bucket's when none is named, sorted by bucket
+   * then name. The array is never changed after it is handed out (a new one
+   * replaces it), so callers may key caches by it.
+   */
   listFiles(bucket?: string): Promise<readonly FileInfo[]>;
   stat(bucket: string, name: string): Promise<FileInfo>;
   /** Checks an upload before any byte is sent: the bucket, the size, an existing name. */
