@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PailConnection } from '../shared/client/connection.ts';
 import { concurrentUploads, holdIdle, httpLoad, opsLoad, seedBucket, timeHttp, timeListing, type OpsResult } from './load.ts';
-import { pailNodeFlags, spawnServer, type BenchProcess } from './spawn.ts';
+import { spawnServer, type BenchProcess } from './spawn.ts';
 import { MB, MiB, seconds } from './stats.ts';
 import { httpDownload, httpUpload, pailDownload, pailUpload, payload, rawTcpDownload, rawTcpUpload, type Payload, type Transfer } from './transfer.ts';
 
@@ -68,9 +68,9 @@ const data = await mkdtemp(join(tmpdir(), 'pail-bench-'));
 const processes: BenchProcess[] = [];
 /** Progress on stderr, so a long run shows where it is. */
 const step = (what: string) => process.stderr.write(`bench: ${what}\n`);
-const start = async (name: string, script: string, args: string[], nodeFlags: string[] = []) => {
+const start = async (name: string, script: string, args: string[]) => {
   step(`starting ${name}`);
-  const p = await spawnServer(name, join(here, 'servers', script), args, nodeFlags);
+  const p = await spawnServer(name, join(here, 'servers', script), args);
   processes.push(p);
   return p;
 };
@@ -78,10 +78,8 @@ const start = async (name: string, script: string, args: string[], nodeFlags: st
 try {
   const rawTcp = await start('raw-tcp', 'raw-tcp.ts', [data]);
   const rawHttp = await start('raw-http', 'raw-http.ts', [data]);
-  const pail = await start('pail', 'pail.ts', [join(data, 'pail')], pailNodeFlags());
-  const gateway = existsSync(join(here, '..', 'gateway', 'main.ts'))
-    ? await start('gateway', 'gateway.ts', [String(pail.port)], pailNodeFlags())
-    : undefined;
+  const pail = await start('pail', 'pail.ts', [join(data, 'pail')]);
+  const gateway = existsSync(join(here, '..', 'gateway', 'main.ts')) ? await start('gateway', 'gateway.ts', [String(pail.port)]) : undefined;
   const setup = await PailConnection.connect({ host: '127.0.0.1', port: pail.port });
   await setup.createBucket('bench');
   await setup.createBucket('small');
@@ -273,8 +271,7 @@ const [ws, wm, wv] = [width('section'), width('measure'), width('value')];
 const line = (s: string, m: string, v: string, r = '') => `${s.padEnd(ws)}  ${m.padEnd(wm)}  ${v.padStart(wv)}  ${r}`;
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
 console.log(`\nPail benchmark${quick ? ' (quick)' : ''} on ${machine}\n`);
-console.log(`Large transfers: the median of ${plan.rounds} interleaved round${plan.rounds > 1 ? 's' : ''}.`);
-console.log(`Pail's servers run with the Node flags bin/pail.js gives them: ${pailNodeFlags().join(' ') || 'none'}.\n`);
+console.log(`Large transfers: the median of ${plan.rounds} interleaved round${plan.rounds > 1 ? 's' : ''}.\n`);
 console.log(line('section', 'measure', 'value', 'ratio / detail'));
 for (const r of rows) console.log(line(r.section, r.measure, r.value, r.ratio));
 const failed = checks.filter((c) => !c.ok);
@@ -286,7 +283,7 @@ const dir = join(here, 'results');
 const previous = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.json')).sort().at(-1);
 if (!quick) {
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, JSON.stringify({ machine, nodeFlags: pailNodeFlags(), date: new Date().toISOString(), size, memorySize, pagesDropped, rows, results }, null, 2));
+  await writeFile(file, JSON.stringify({ machine, date: new Date().toISOString(), size, memorySize, pagesDropped, rows, results }, null, 2));
   console.log(`results written to ${file}`);
 }
 if (flags.compare && previous) {

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
@@ -21,19 +20,8 @@ export interface BenchProcess {
 /** Linux's USER_HZ, the unit of /proc's CPU times; 100 on every common build. */
 const CLOCK_TICKS = 100;
 
-/**
- * The Node flags the `pail` command runs with, read from its `#!/usr/bin/env -S node …` line, so Pail's
- * servers are measured as they are shipped. The baselines run on plain `node`.
- */
-export function pailNodeFlags(): string[] {
-  const shebang = readFileSync(new URL('../bin/pail.js', import.meta.url), 'utf8').split('\n', 1)[0];
-  const flags = /^#!\/usr\/bin\/env (?:-S )?node(.*)$/.exec(shebang)?.[1].trim();
-  if (flags === undefined) throw new Error(`bin/pail.js does not start with a node shebang: ${shebang}`);
-  return flags ? flags.split(/\s+/) : [];
-}
-
-export async function spawnServer(name: string, script: string, args: string[], nodeFlags: string[] = []): Promise<BenchProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function spawnServer(name: string, script: string, args: string[]): Promise<BenchProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const m = /^listening (\d+)$/.exec(line);
