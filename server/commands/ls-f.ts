@@ -1,6 +1,7 @@
 import { formatStatus } from '../../shared/protocol/reply.ts';
 import { formatFileRow } from '../../shared/protocol/rows.ts';
 import type { FileInfo } from '../../shared/protocol/types.ts';
+import { replyBatches } from '../session/reply-batches.ts';
 import type { Handler } from './handler.ts';
 
 /** Listings of up to this many files keep their formatted reply while they stay unchanged. */
@@ -15,21 +16,18 @@ const replies = new WeakMap<readonly FileInfo[], string>();
 
 const status = (files: readonly FileInfo[]) => formatStatus('FLS', [files.length], 'bucket name size modified sha256');
 
+/** Rows formatted as they are taken: a long listing is never held as one string. */
+function* rows(files: readonly FileInfo[]): Generator<string> {
+  for (const file of files) yield formatFileRow(file);
+}
+
 export const lsF: Handler = async (session, { bucket }) => {
   const files = await session.context.storage.listFiles(bucket);
-  if (files.length <= CACHED_REPLY_FILES) {
-    let reply = replies.get(files);
-    if (reply === undefined) {
-      reply = `${status(files)}\n`;
-      for (const file of files) reply += `${formatFileRow(file)}\n`;
-      replies.set(files, reply);
-    }
-    await session.write(reply);
-    return;
+  if (files.length > CACHED_REPLY_FILES) return session.sendRows(status(files), rows(files));
+  let reply = replies.get(files);
+  if (reply === undefined) {
+    reply = [...replyBatches(status(files), rows(files))].join('');
+    replies.set(files, reply);
   }
-  // Rows are formatted as they are written, in batches: a long listing is never held as one string.
-  const rows = (function* () {
-    for (const file of files) yield formatFileRow(file);
-  })();
-  await session.sendRows(status(files), rows);
+  await session.write(reply);
 };

@@ -8,6 +8,7 @@ import { formatFailure, formatStatus } from '../../shared/protocol/reply.ts';
 import { parseRequest } from '../../shared/protocol/request.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.ts';
 import { HANDLERS } from '../commands/index.ts';
+import { replyBatches } from './reply-batches.ts';
 import type { ServerContext } from '../context.ts';
 import { StorageError } from '../storage/storage.ts';
 import { PeerGone, PeerTooSlow, SocketReader } from '../../shared/net/socket-reader.ts';
@@ -15,9 +16,8 @@ import { PeerGone, PeerTooSlow, SocketReader } from '../../shared/net/socket-rea
 export type Access = 'none' | 'read' | 'full';
 type State = 'idle' | 'busy' | 'watching' | 'closed';
 
-/** Rows are gathered into writes of about this many bytes. */
-const ROW_BATCH = 64 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 const BODY_GRACE_MS = 10_000;
 
 /**
@@ -151,15 +151,7 @@ export class Session {
 
   /** A status line and its rows, written in batches that wait for the socket to drain. */
   async sendRows(status: string, rows: Iterable<string>): Promise<void> {
-    let batch = `${status}\n`;
-    for (const row of rows) {
-      batch += `${row}\n`;
-      if (batch.length >= ROW_BATCH) {
-        await this.write(batch);
-        batch = '';
-      }
-    }
-    if (batch) await this.write(batch);
+    for (const batch of replyBatches(status, rows)) await this.write(batch);
   }
 
   /** Writes and, when the socket's buffer is full, waits until it drains. */

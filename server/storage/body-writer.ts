@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 /** Writes are gathered into batches of this size, one write call each. */
 const BATCH = 1 << 20;
 /** Written bytes are handed to the disk in the background each time this many more have been written. */
-export const SYNC_EVERY = 64 << 20;
+const SYNC_EVERY = 64 << 20;
 
 /**
  * Writes an upload's body to its temporary file and computes its SHA-256 on
