@@ -2,7 +2,7 @@ import type { PailPool } from '../shared/client/pool.ts';
 import type { CommandName } from '../shared/protocol/commands.ts';
 import type { EventHub } from './event-hub.ts';
 import type { ConnectOptions } from '../shared/client/connection.ts';
-import type { Access } from './auth/sessions.ts';
+import type { Granted as Access } from '../shared/access/access.ts';
 
 /** What the gateway attaches to Fastify, and what each route declares. */
 declare module 'fastify' {

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Logger } from 'pino';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { formatFailure } from '../shared/protocol/reply.ts';
-import { Authenticator } from './auth.ts';
+import { Authenticator } from '../shared/access/authenticator.ts';
 import type { Limits, ServerContext } from './context.ts';
 import { Session } from './session/session.ts';
 import type { Storage } from './storage/storage.ts';

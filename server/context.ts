@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Storage } from './storage/storage.ts';
-import type { Authenticator } from './auth.ts';
+import type { Authenticator } from '../shared/access/authenticator.ts';
 
 /** The limits a bucket server enforces; see server/config.ts for their defaults. */
 export interface Limits {

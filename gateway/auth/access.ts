@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Authenticator } from '../../server/auth.ts';
+import { Authenticator } from '../../shared/access/authenticator.ts';
 import type { ConnectOptions } from '../../shared/client/connection.ts';
 import { PailError } from '../../shared/client/errors.ts';
 import { Code, codeSpec } from '../../shared/protocol/codes.ts';
@@ -7,7 +7,7 @@ import { commandSpec } from '../../shared/protocol/commands.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { refusal, sendError } from '../errors.ts';
 import { errorResponses } from '../schemas.ts';
-import { AttemptLimiter } from './attempts.ts';
+import { AttemptLimiter } from '../../shared/access/attempts.ts';
 import { SessionStore, type Access } from './sessions.ts';
 
 export interface AccessOptions {

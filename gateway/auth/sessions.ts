@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
-/** What a login grants: everything, or reading only. */
-export type Access = 'full' | 'read';
+import type { Granted as Access } from '../../shared/access/access.ts';
+
+export type { Access };
 
 interface Session {
   readonly access: Access;

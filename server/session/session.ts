@@ -13,7 +13,7 @@ import type { ServerContext } from '../context.ts';
 import { StorageError } from '../storage/storage.ts';
 import { PeerGone, PeerTooSlow, SocketReader } from '../../shared/net/socket-reader.ts';
 
-export type Access = 'none' | 'read' | 'full';
+import type { Access } from '../../shared/access/access.ts';
 type State = 'idle' | 'busy' | 'watching' | 'closed';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieValue, sessionCookie } from '../../gateway/auth/access.ts';
-import { AttemptLimiter } from '../../gateway/auth/attempts.ts';
+import { AttemptLimiter } from '../../shared/access/attempts.ts';
 import { SessionStore } from '../../gateway/auth/sessions.ts';
 import { DEFAULTS } from '../../server/config.ts';
 import { PailConnection } from '../../shared/client/connection.ts';

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Access } from './session/session.ts';
+import type { Access } from './access.ts';
 
 /** Checks access tokens in constant time: a full token, and optionally a read-only one. */
 export class Authenticator {
