@@ -1,8 +1,10 @@
 import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
 import { PailError } from '../shared/client/errors.ts';
-import { Code } from '../shared/protocol/codes.ts';
+import type { Granted } from '../shared/access/access.ts';
+import { Code, codeSpec, type Mnemonic } from '../shared/protocol/codes.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
-import { formatStatus, parseStatus } from '../shared/protocol/reply.ts';
+import { formatFailure, formatStatus, parseStatus } from '../shared/protocol/reply.ts';
+import { parseRequest } from '../shared/protocol/request.ts';
 import { refusal } from './errors.ts';
 
 /** Command lines waiting their turn in one console, at most. */
@@ -23,6 +25,12 @@ export interface ConsoleOutput {
  * One browser console's protocol session: command lines run one after
  * another on a TCP connection of its own, opened at once (its greeting is the
  * first message) and again for the next line if the bucket server dropped it.
+ *
+ * The console runs with its login's rights, whatever the bucket server would
+ * allow (it may require no token at all): the gateway itself refuses a
+ * read-only login's writes, judged from the command table's `writes` column
+ * on the codec's parse of the line, and `auth`, which would let a console try
+ * tokens without end or raise its own rights.
  */
 export class ConsoleSession {
   #connection: PailConnection | undefined;
@@ -32,6 +40,7 @@ export class ConsoleSession {
 
   constructor(
     readonly options: ConnectOptions,
+    readonly access: Granted,
     readonly output: ConsoleOutput,
   ) {}
 
@@ -47,11 +56,33 @@ export class ConsoleSession {
       return;
     }
     this.#enqueue(async () => {
+      // Answered in turn, so replies stay in the order of their lines.
+      const refused = this.#refusal(line);
+      if (refused) {
+        this.output.send({ type: 'lines', lines: [refused] });
+        return;
+      }
       const connection = await this.#connect();
       const lines = await connection.raw(line);
       this.output.send({ type: 'lines', lines });
       if (isGoodbye(lines[0])) this.output.goodbye();
     });
+  }
+
+  /** The reply line refusing a command this login may not send here, or undefined. */
+  #refusal(line: string): string | undefined {
+    const parsed = parseRequest(line);
+    // A line the codec refuses is answered by PailConnection.raw with the server's own reply.
+    if (!parsed.ok) return undefined;
+    const { command } = parsed.request;
+    const failure = codeSpec(command.failure)!.mnemonic as Mnemonic;
+    if (command.name === 'auth') {
+      return formatFailure(failure, Reason.forbidden, 'the console runs with the rights of your login; to change them, log in again with another token');
+    }
+    if (this.access === 'read' && command.writes) {
+      return formatFailure(failure, Reason.forbidden, 'this login may only list and download; log in with the full token to change anything');
+    }
+    return undefined;
   }
 
   reject(err: PailError): void {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { bucketServerAddress, isLoopback, StartupError, type Settings } from '../server/config.ts';
 import { buildGateway } from './app.ts';
+import { reportBucketServerAccess } from './bucket-server-access.ts';
 import { parseOrigins } from './origin.ts';
 
 /** The web app's build output, served when it has been built. */
@@ -17,8 +18,9 @@ export async function startGateway(settings: Settings, log: Logger): Promise<{ a
       `refusing to serve the gateway on ${settings.host} without an access token: anyone who can reach it could read and delete every file. Set PAIL_TOKEN (--token), which the gateway's login then asks for, or bind 127.0.0.1.`,
     );
   }
+  const bucketServer = bucketServerAddress(settings);
   const app = await buildGateway({
-    bucketServer: { ...bucketServerAddress(settings), token: settings.token || undefined },
+    bucketServer: { ...bucketServer, token: settings.token || undefined },
     log,
     maxFileSize: settings.maxFileSize,
     maxLine: settings.maxLine,
@@ -42,5 +44,6 @@ export async function startGateway(settings: Settings, log: Logger): Promise<{ a
   }
   const address = app.server.address() as AddressInfo;
   log.info({ address: address.address, port: address.port }, 'gateway listening');
+  await reportBucketServerAccess(bucketServer, settings.token !== '', log);
   return { address, close: () => app.close() };
 }

@@ -21,12 +21,13 @@ export interface ConsoleLimits {
  * back as one `{type:"lines"}` message per command, a refusal as
  * `{type:"error"}`. Commands that carry a body are refused, and so are lines
  * beyond the console's rate. The session presents the token of the
- * browser's login, so a read-only login's console can only read.
+ * browser's login and is held to its rights by the gateway too (see
+ * ConsoleSession), so a read-only login's console can only read.
  */
 export async function consoleRoute(app: FastifyInstance, limits: ConsoleLimits): Promise<void> {
   app.get('/api/console', { websocket: true, config: { command: 'help' } }, (socket: WebSocket, request) => {
     const rate = new MessageRate(limits.linesPerSecond);
-    const session = new ConsoleSession(app.bucketServerFor(request.access), {
+    const session = new ConsoleSession(app.bucketServerFor(request.access), request.access ?? 'full', {
       send: (message) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
       },

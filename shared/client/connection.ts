@@ -1,11 +1,11 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { Code } from '../protocol/codes.ts';
-import { CHUNKED, findCommand } from '../protocol/commands.ts';
+import { CHUNKED } from '../protocol/commands.ts';
 import { TOO_LONG } from '../protocol/frames.ts';
 import { Reason } from '../protocol/reasons.ts';
 import { announced, parseStatus, type Status } from '../protocol/reply.ts';
-import { formatRequest } from '../protocol/request.ts';
+import { formatProblem, formatRequest, parseRequest } from '../protocol/request.ts';
 import { parseBucketRow, parseEvent, parseFileRow } from '../protocol/rows.ts';
 import type { BucketInfo, FileInfo, PailEvent } from '../protocol/types.ts';
 import { PeerGone, SocketReader } from '../net/socket-reader.ts';
@@ -327,12 +327,16 @@ export class PailConnection {
 
   /**
    * Sends one command line as typed and returns the raw reply lines, for the
-   * web console and the shell's raw mode. Commands that carry a body are refused.
+   * web console and the shell's raw mode. What the line is comes from the
+   * codec's parse, never from its raw text (a quoted `"get"` is a download
+   * too): a line the codec refuses is answered here with the reply the
+   * server would give, and commands that carry a body are refused.
    */
   async raw(line: string): Promise<string[]> {
-    const word = line.trim().split(/\s+/)[0] ?? '';
-    const command = findCommand(word);
-    if (command?.carriesBody) {
+    const parsed = parseRequest(line);
+    if (!parsed.ok) return [formatProblem(parsed.problem)];
+    const { command } = parsed.request;
+    if (command.carriesBody) {
       throw new PailError(Code.BCMD, 'BCMD', Reason.notNow, `${command.name} carries a body or a stream; use the app's upload and download, or the CLI`);
     }
     return this.#exclusive(async () => {

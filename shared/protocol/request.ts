@@ -1,7 +1,8 @@
-import { Code, type ReplyCode } from './codes.ts';
+import { Code, codeSpec, type Mnemonic, type ReplyCode } from './codes.ts';
 import { CHUNKED, COMMANDS, findCommand, usage, type ArgSpec, type CommandSpec } from './commands.ts';
 import { bucketNameProblem, fileNameProblem } from './names.ts';
 import { Reason } from './reasons.ts';
+import { formatFailure } from './reply.ts';
 import { joinTokens, QuotingError, tokenize } from './tokens.ts';
 
 /** A parsed request: the command and its arguments, checked against the table. */
@@ -131,6 +132,11 @@ function required(args: readonly ArgSpec[]): number {
 
 function quoteForText(token: string): string {
   return JSON.stringify(token.length > 80 ? `${token.slice(0, 80)}…` : token);
+}
+
+/** The failure reply a server gives to a line the codec refused. */
+export function formatProblem(problem: RequestProblem): string {
+  return formatFailure(codeSpec(problem.code)!.mnemonic as Mnemonic, problem.reason, problem.message);
 }
 
 /** Formats a request line for a client: the command, its arguments, then its options. */
