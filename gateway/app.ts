@@ -122,6 +122,6 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(eventsRoute);
   await app.register(consoleRoute, { linesPerSecond: limits.consoleRate });
   if (options.webRoot) await serveWebApp(app, options.webRoot);
-  else app.setNotFoundHandler(noRoute);
+  else app.setNotFoundHandler({ preHandler: app.rateLimit() }, noRoute);
   return app;
 }

@@ -68,7 +68,7 @@ export async function setupLimits(app: FastifyInstance, limits: LimitOptions): P
     max: limits.rateLimit,
     timeWindow: limits.rateWindowMs ?? MINUTE_MS,
     // The app's files and /docs are not limited; everything under /api is, per client address.
-    allowList: (request) => !request.url.startsWith('/api'),
+    allowList: (request) => !underApi(request),
     errorResponseBuilder: (request, context) =>
       refusal(
         request.routeOptions.config.command,
@@ -81,6 +81,26 @@ export async function setupLimits(app: FastifyInstance, limits: LimitOptions): P
   app.addHook('onRequest', async (request) => {
     if (carriesBody(request)) watchBodyRate(request, limits.minBodyRate, windowMs);
   });
+}
+
+/**
+ * Whether a request is for the API, judged on the path the router matched
+ * (`/%61pi/buckets` reaches /api/buckets), never on the raw URL; a path no
+ * route serves is judged on its decoded form.
+ */
+export function underApi(request: FastifyRequest): boolean {
+  const routed = request.routeOptions.url;
+  const path = routed ?? decodedPath(request.url);
+  return path === '/api' || path.startsWith('/api/');
+}
+
+function decodedPath(url: string): string {
+  const path = url.split('?')[0];
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 function windowName(limits: LimitOptions): string {

@@ -1,6 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { noRoute } from '../errors.ts';
+import { underApi } from '../limits.ts';
 
 /**
  * Serves the web app's built files, and its index.html for any other GET
@@ -9,8 +10,9 @@ import { noRoute } from '../errors.ts';
  */
 export async function serveWebApp(app: FastifyInstance, root: string): Promise<void> {
   await app.register(fastifyStatic, { root, prefix: '/', wildcard: true });
-  app.setNotFoundHandler((request, reply) => {
-    if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+  // Unknown paths under /api count against the rate limit as the API's routes do.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => {
+    if (request.method === 'GET' && !underApi(request)) return reply.sendFile('index.html');
     return noRoute(request, reply);
   });
 }

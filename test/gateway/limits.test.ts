@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,35 @@ describe('gateway rate limit', () => {
       expect(docs.status).toBe(200);
       await docs.text();
     }
+  });
+});
+
+describe('gateway rate limit, however the path is spelled', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ gateway: { limits: { ...limits, rateLimit: 5 } } });
+  });
+  afterAll(() => h.close());
+
+  it('counts percent-encoded paths against the route they reach, and refuses them past the limit', async () => {
+    const spellings = ['/%61pi/buckets', '/api/%62uckets', '/%61%70%69/buckets', '/api/buckets?x=1', '/api/buckets'];
+    for (const path of spellings) {
+      const response = await fetch(`${h.base}${path}`);
+      expect(response.status, path).toBe(200);
+      await response.text();
+    }
+    for (const path of spellings) {
+      const limited = await fetch(`${h.base}${path}`);
+      expect(limited.status, path).toBe(429);
+      await limited.text();
+    }
+    const write = await postJson(`${h.base}/%61pi/buckets`, { name: 'encoded' });
+    expect(write.status).toBe(429);
+    await write.text();
+    const missing = await fetch(`${h.base}/%61pi/no-such-route`);
+    expect(missing.status).toBe(429);
+    await missing.text();
+    expect((await readdir(h.data)).includes('encoded')).toBe(false);
   });
 });
 
