@@ -20,6 +20,8 @@ export function resolveRange(header: string | undefined, size: number): RangeAns
     // A suffix: the last N bytes.
     const suffix = Number(last);
     if (suffix === 0) return { kind: 'unsatisfiable' };
+    // Satisfiable (RFC 9110 §14.1.1) but no Content-Range can name zero bytes: the whole, empty file (§14.1.2).
+    if (size === 0) return { kind: 'whole' };
     const length = Math.min(suffix, size);
     return { kind: 'partial', offset: size - length, length };
   }

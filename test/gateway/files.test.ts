@@ -99,6 +99,17 @@ describe('file routes', () => {
     }
   });
 
+  it('answers a suffix Range of an empty file with a plain 200 and the empty body', async () => {
+    const put = await fetch(`${files('docs')}/empty.txt`, { method: 'PUT', body: '' });
+    expect(put.status).toBe(201);
+    await put.text();
+    const response = await fetch(`${files('docs')}/empty.txt`, { headers: { range: 'bytes=-5' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-range')).toBeNull();
+    expect(response.headers.get('content-length')).toBe('0');
+    expect(await response.text()).toBe('');
+  });
+
   it('answers a Range past the end with 416 and the size', async () => {
     const response = await fetch(`${files('docs')}/digits.txt`, { headers: { range: 'bytes=10-' } });
     expect(response.status).toBe(416);

@@ -28,6 +28,10 @@ describe('resolveRange', () => {
     expect(resolveRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' });
   });
 
+  it('sends an empty file whole for a suffix range, which no Content-Range could describe', () => {
+    expect(resolveRange('bytes=-5', 0)).toEqual({ kind: 'whole' });
+  });
+
   it('formats Content-Range', () => {
     expect(contentRange(90, 10, SIZE)).toBe('bytes 90-99/100');
   });
