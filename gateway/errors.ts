@@ -40,6 +40,11 @@ export function asPailError(err: unknown, command: CommandName | undefined): Pai
 const DOWNLOAD_HEADERS = ['content-disposition', 'content-range', 'etag', 'last-modified', 'accept-ranges'];
 
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (clientGone(request)) {
+    // A cancelled upload or a closed tab: nothing failed, and no answer can reach anyone.
+    request.log.info({ reason: err instanceof Error ? err.message : String(err) }, 'the client went away; request cancelled');
+    return reply.code(499 as number).send();
+  }
   const pailError = asPailError(err, request.routeOptions.config.command);
   const status = httpStatusFor(pailError.reason);
   if (status >= 500 && pailError.reason !== Reason.unreachable) request.log.error({ err }, 'request failed');
@@ -48,6 +53,11 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
     if (header !== 'content-range' || pailError.reason !== Reason.badRange) reply.removeHeader(header);
   }
   return reply.code(status).send(errorBody(pailError));
+}
+
+/** Whether the request's client has gone: its connection closed (a request read to its end is destroyed too, so the socket tells). */
+export function clientGone(request: FastifyRequest): boolean {
+  return request.raw.socket?.destroyed === true;
 }
 
 /** The answer for a path no route serves. */

@@ -1,11 +1,11 @@
 import multipart, { type MultipartFile } from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { PailError } from '../../shared/client/errors.ts';
 import type { PailPool } from '../../shared/client/pool.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
-import { refusal } from '../errors.ts';
+import { clientGone, refusal } from '../errors.ts';
 import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
 
 export interface UploadLimits {
@@ -61,9 +61,16 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
       if (!request.isMultipart()) throw refusal('upload_f', Reason.unsupportedMediaType, 'send the files as multipart/form-data');
       const { bucket } = request.params;
       const outcomes: UploadOutcome[] = [];
-      for await (const part of request.parts()) {
-        if (part.type !== 'file') continue;
-        outcomes.push(await storePart(app.pail, bucket, part, request.query.overwrite, limits.maxFileSize));
+      try {
+        for await (const part of request.parts()) {
+          if (part.type !== 'file') continue;
+          outcomes.push(await storePart(app.pail, request, bucket, part, limits.maxFileSize));
+        }
+      } catch (err) {
+        if (!isPartsLimit(err)) throw formFailure(err, request);
+        // Every file read has its outcome; the rest of the form is never read, so the connection cannot serve another request.
+        const unread = refusal('upload_f', Reason.tooLarge, `a form may hold at most ${MAX_PARTS} files; the parts after the ${MAX_PARTS}th were not read`);
+        return reply.code(207).header('connection', 'close').send({ files: outcomes, unread: unread.toJSON() });
       }
       if (outcomes.length === 0) throw refusal('upload_f', Reason.badArgs, 'the form holds no file');
       return reply.code(outcomes.every((o) => o.stored) ? 201 : 207).send({ files: outcomes });
@@ -113,24 +120,47 @@ type UploadOutcome =
 const outcomesSchema = {
   type: 'object',
   required: ['files'],
-  properties: { files: { type: 'array', items: { $ref: 'UploadOutcome#' } } },
+  properties: {
+    files: { type: 'array', items: { $ref: 'UploadOutcome#' } },
+    unread: { description: 'Why the rest of the form was not read (more files than one form may hold)', $ref: 'PailError#/properties/error' },
+  },
 } as const;
 
 /**
  * Streams one part into its own upload. A refusal is this file's outcome; the
  * rest of the part is then read and dropped so the parts after it are reached.
+ * A part whose stream broke (a malformed form, a client gone) fails the form.
  */
-async function storePart(pool: PailPool, bucket: string, part: MultipartFile, overwrite: boolean, maxFileSize: number): Promise<UploadOutcome> {
+async function storePart(pool: PailPool, request: FastifyRequest, bucket: string, part: MultipartFile, maxFileSize: number): Promise<UploadOutcome> {
   const name = part.filename;
+  const overwrite = (request.query as { overwrite: boolean }).overwrite;
   try {
     const stored = await pool.use((c) => c.upload(bucket, name, partBody(part, maxFileSize), { overwrite }));
     return { name, stored: true, ...stored };
   } catch (err) {
+    if (part.file.errored) throw formFailure(part.file.errored, request);
     if (!(err instanceof PailError)) throw err;
     part.file.resume();
-    await finished(part.file);
+    await finished(part.file).catch((cause: unknown) => {
+      throw formFailure(cause, request);
+    });
     return { name, stored: false, error: err.toJSON() };
   }
+}
+
+/** Multipart's error for a form with more parts than allowed. */
+function isPartsLimit(err: unknown): boolean {
+  return (err as { code?: string } | undefined)?.code === 'FST_PARTS_LIMIT';
+}
+
+/**
+ * What a broken form stream means: the client went away (passed on as it is,
+ * and logged as a cancellation), or the client sent a malformed form (400).
+ */
+function formFailure(err: unknown, request: FastifyRequest): unknown {
+  if (err instanceof PailError || clientGone(request)) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return refusal('upload_f', Reason.badArgs, `the multipart body is malformed (${detail}); a form ends with its closing boundary`);
 }
 
 /**
