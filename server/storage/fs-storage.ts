@@ -12,6 +12,7 @@ import { MetadataStore } from './metadata.ts';
 import { Quota, type Reservation } from './quota.ts';
 import { mapLimit } from './map-limit.ts';
 import { StorageError, type ByteRange, type OpenedFile, type PutOptions, type Storage } from './storage.ts';
+import { errnoCode as code, SILENT_LOG, type StorageLog } from './storage-log.ts';
 
 /**
  * Buckets as directories and files as files under one data folder, so an
@@ -25,12 +26,18 @@ import { StorageError, type ByteRange, type OpenedFile, type PutOptions, type St
  * Symbolic links are never followed: buckets and files are checked with
  * lstat and opened with O_NOFOLLOW, and listings show only real directories
  * and regular files.
+ *
+ * Only ENOENT (or ENOTDIR, a path component that is not a directory) means
+ * a bucket or file is absent; any other failure to look is `internal`, and
+ * logged with its cause.
  */
 export interface FsStorageOptions {
   /** The largest file accepted, in bytes. */
   readonly maxFileSize: number;
   /** The most bytes all buckets may hold together; none when absent or 0. */
   readonly quota?: number;
+  /** Where storage logs failures it cannot explain and cleanups that failed; silent when absent. */
+  readonly log?: StorageLog;
 }
 
 const STAT_CONCURRENCY = 32;
@@ -40,6 +47,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   readonly #trash: string;
   readonly #meta: MetadataStore;
   readonly #listings: ListingCache;
+  readonly #log: StorageLog;
   #quota: Quota | undefined;
 
   private constructor(
@@ -50,7 +58,8 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     const own = join(root, '.pail');
     this.#tmp = join(own, 'tmp');
     this.#trash = join(own, 'trash');
-    this.#meta = new MetadataStore(join(own, 'meta'), this.#tmp);
+    this.#log = options.log ?? SILENT_LOG;
+    this.#meta = new MetadataStore(join(own, 'meta'), this.#tmp, this.#log);
     this.#listings = new ListingCache(root, {
       bucketNames: () => this.#scanBucketNames(),
       scanBucket: (bucket) => this.#scanBucket(bucket),
@@ -67,12 +76,30 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     await mkdir(storage.#tmp, { recursive: true });
     await mkdir(storage.#trash, { recursive: true });
     await mkdir(storage.#meta.root, { recursive: true });
+    await storage.#sweepRecords();
     if (options.quota) {
       const names = await storage.#scanBucketNames();
       const sizes = await Promise.all(names.map(async (name) => totalSize(await storage.#statFiles(name))));
       storage.#quota = new Quota(options.quota, sizes.reduce((a, b) => a + b, 0));
     }
     return storage;
+  }
+
+  /** Removes the SHA-256 records of buckets and files that no longer exist; a failure only leaves them (they are harmless). */
+  async #sweepRecords(): Promise<void> {
+    try {
+      const { records } = await this.#meta.sweep(async (bucket) => {
+        if (!isBucketName(bucket)) return undefined;
+        const entries = await readdir(join(this.root, bucket)).catch((err) => {
+          if (absent(err)) return undefined;
+          throw err;
+        });
+        return entries && new Set(entries);
+      });
+      if (records > 0) this.#log.info({ records }, 'removed SHA-256 records of files that no longer exist');
+    } catch (err) {
+      this.#log.warn({ err }, 'cannot sweep the SHA-256 records of files that no longer exist');
+    }
   }
 
   async close(): Promise<void> {
@@ -95,7 +122,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       await mkdir(join(this.root, bucket));
     } catch (err) {
       if (code(err) === 'EEXIST') throw new StorageError(Reason.exists, `bucket ${bucket} already exists`);
-      throw translate(err, `cannot create bucket ${bucket}`);
+      throw this.#fail(err, `cannot create bucket ${bucket}`);
     }
     await syncDir(this.root);
     this.#listings.invalidateBuckets();
@@ -109,9 +136,10 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       // One rename takes the bucket out of sight at once; removing its contents can take a while.
       const gone = this.#trashName();
       await rename(dir, gone).catch((err) => {
-        throw code(err) === 'ENOENT' ? noSuchBucket(bucket) : translate(err, `cannot delete bucket ${bucket}`);
+        throw code(err) === 'ENOENT' ? noSuchBucket(bucket) : this.#fail(err, `cannot delete bucket ${bucket}`);
       });
-      await rm(gone, { recursive: true, force: true });
+      // What cannot be removed now stays in the trash, which the next start empties.
+      await rm(gone, { recursive: true, force: true }).catch((err) => this.#log.warn({ err, bucket }, 'cannot empty a deleted bucket'));
     } else {
       try {
         await rmdir(dir);
@@ -120,14 +148,17 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
           throw new StorageError(Reason.notEmpty, `bucket ${bucket} still holds files; delete it with force`);
         }
         if (code(err) === 'ENOENT') throw noSuchBucket(bucket);
-        throw translate(err, `cannot delete bucket ${bucket}`);
+        throw this.#fail(err, `cannot delete bucket ${bucket}`);
       }
     }
     await syncDir(this.root);
     this.#quota?.freed(held);
     this.#listings.drop(bucket);
     this.#meta.forgetBucket(bucket);
-    await rm(this.#meta.bucketDir(bucket), { recursive: true, force: true });
+    // Records left here are swept at the next start.
+    await rm(this.#meta.bucketDir(bucket), { recursive: true, force: true }).catch((err) =>
+      this.#log.warn({ err, bucket }, "cannot remove a deleted bucket's SHA-256 records"),
+    );
     this.emit('change', { kind: 'bucket-deleted', bucket });
   }
 
@@ -144,7 +175,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     const dir = await this.#bucketDir(bucket);
     const path = join(dir, name);
     const st = await lstat(path).catch((err) => {
-      throw code(err) === 'ENOENT' ? noSuchFile(bucket, name) : translate(err, `cannot read ${bucket}/${name}`);
+      throw absent(err) ? noSuchFile(bucket, name) : this.#fail(err, `cannot read ${bucket}/${name}`);
     });
     if (!st.isFile()) throw noSuchFile(bucket, name);
     return this.#fileInfo(bucket, name, path, st);
@@ -155,7 +186,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       throw tooLarge(this.options.maxFileSize);
     }
     const dir = await this.#bucketDir(bucket);
-    if (!options.overwrite && (await exists(join(dir, name)))) throw fileExists(bucket, name);
+    if (!options.overwrite && (await this.#exists(join(dir, name), `cannot check ${bucket}/${name}`))) throw fileExists(bucket, name);
     this.#quota?.check(options.size ?? 0);
   }
 
@@ -165,6 +196,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     // Room is held before the temporary exists: a full quota refuses without touching the disk.
     const reservation = this.#quota?.reserve(options.size ?? 0);
     let fh: FileHandle | undefined;
+    let recorded = false;
     try {
       fh = await open(tmp, 'wx', 0o644);
       const { size, sha256 } = await this.#writeBody(fh, body, options, reservation);
@@ -179,6 +211,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       await fh.close();
       fh = undefined;
       await this.#meta.record(bucket, name, st, sha256);
+      recorded = true;
       const replaced = await this.#commit(tmp, bucket, name, options.overwrite === true);
       reservation?.commit(size, replaced);
       const info: FileInfo = { bucket, name, size, modified: st.mtime.toISOString(), sha256 };
@@ -187,9 +220,11 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     } catch (err) {
       reservation?.release();
       await fh?.close().catch(() => {});
-      await rm(tmp, { force: true });
+      await rm(tmp, { force: true }).catch((rmErr) => this.#log.warn({ err: rmErr }, 'cannot remove an upload temporary'));
+      // A record for a file that was never committed (its bucket deleted with force meanwhile) would outlive it.
+      if (recorded) await this.#forgetUncommitted(bucket, name, err);
       // Errors of the body's source (the client went away) pass through as they are; file system errors get a reason.
-      throw err instanceof StorageError || code(err) === undefined ? err : translate(err, `cannot store ${bucket}/${name}`);
+      throw err instanceof StorageError || code(err) === undefined ? err : this.#fail(err, `cannot store ${bucket}/${name}`);
     }
   }
 
@@ -202,7 +237,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     } catch (err) {
       // ELOOP: the name is a symbolic link, which Pail never follows.
       if (code(err) === 'ENOENT' || code(err) === 'ELOOP') throw noSuchFile(bucket, name);
-      throw translate(err, `cannot read ${bucket}/${name}`);
+      throw this.#fail(err, `cannot read ${bucket}/${name}`);
     }
     try {
       // Stats of the open handle: a later overwrite renames a new file into
@@ -232,12 +267,15 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   async deleteFile(bucket: string, name: string): Promise<void> {
     const dir = await this.#bucketDir(bucket);
     const path = join(dir, name);
-    const st = await lstat(path).catch(() => undefined);
+    const st = await lstat(path).catch((err) => {
+      if (absent(err)) return undefined;
+      throw this.#fail(err, `cannot read ${bucket}/${name}`);
+    });
     if (!st?.isFile()) throw noSuchFile(bucket, name);
     // Moved to the trash at once and removed after the reply, as a replaced file is.
     const retired = this.#trashName();
     await rename(path, retired).catch((err) => {
-      throw code(err) === 'ENOENT' ? noSuchFile(bucket, name) : translate(err, `cannot delete ${bucket}/${name}`);
+      throw code(err) === 'ENOENT' ? noSuchFile(bucket, name) : this.#fail(err, `cannot delete ${bucket}/${name}`);
     });
     await syncDir(dir);
     this.#discard(retired);
@@ -267,20 +305,55 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
 
   /** Removes a trash name in the background; what a crash leaves there is swept at the next start. */
   #discard(retired: string): void {
-    void unlink(retired).catch(() => {});
+    void unlink(retired).catch((err) => {
+      if (code(err) !== 'ENOENT') this.#log.warn({ err, path: retired }, 'cannot remove a retired file; the next start will');
+    });
+  }
+
+  /** Forgets the record an upload wrote before its commit failed; and the bucket's folder of records if the bucket is gone. */
+  async #forgetUncommitted(bucket: string, name: string, err: unknown): Promise<void> {
+    await this.#meta.forget(bucket, name);
+    if (err instanceof StorageError && err.reason === Reason.noSuchBucket) await this.#meta.dropEmptyBucket(bucket);
+  }
+
+  /** Whether anything has this name; only ENOENT or ENOTDIR means no. */
+  async #exists(path: string, message: string): Promise<boolean> {
+    try {
+      await lstat(path);
+      return true;
+    } catch (err) {
+      if (absent(err)) return false;
+      throw this.#fail(err, message);
+    }
+  }
+
+  /**
+   * The StorageError for a file system failure. A full disk is the client's
+   * to hear about; anything else is Pail's to explain, so it is logged with
+   * its cause (the client only sees `internal`).
+   */
+  #fail(err: unknown, message: string): StorageError {
+    const failure = translate(err, message);
+    if (failure.reason === Reason.internal) this.#log.error({ err }, message);
+    return failure;
   }
 
   /** The bucket's directory, if it is a real directory (never a symbolic link). */
   async #bucketDir(bucket: string): Promise<string> {
     if (!isBucketName(bucket)) throw new StorageError(Reason.badName, `${bucket} is not a bucket name`);
     const dir = join(this.root, bucket);
-    const st = await lstat(dir).catch(() => undefined);
+    const st = await lstat(dir).catch((err) => {
+      if (absent(err)) return undefined;
+      throw this.#fail(err, `cannot read bucket ${bucket}`);
+    });
     if (!st?.isDirectory()) throw noSuchBucket(bucket);
     return dir;
   }
 
   async #scanBucketNames(): Promise<string[]> {
-    const entries = await readdir(this.root, { withFileTypes: true });
+    const entries = await readdir(this.root, { withFileTypes: true }).catch((err) => {
+      throw this.#fail(err, 'cannot list the buckets');
+    });
     return entries
       .filter((e) => e.isDirectory() && isBucketName(e.name))
       .map((e) => e.name)
@@ -300,13 +373,16 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   async #statFiles(bucket: string): Promise<{ name: string; path: string; st: Stats }[]> {
     const dir = await this.#bucketDir(bucket);
     const entries = await readdir(dir, { withFileTypes: true }).catch((err) => {
-      throw code(err) === 'ENOENT' ? noSuchBucket(bucket) : translate(err, `cannot list ${bucket}`);
+      throw code(err) === 'ENOENT' ? noSuchBucket(bucket) : this.#fail(err, `cannot list ${bucket}`);
     });
     const names = entries.filter((e) => e.isFile() && isFileName(e.name)).map((e) => e.name);
     names.sort();
     const stats = await mapLimit(names, STAT_CONCURRENCY, async (name) => {
       const path = join(dir, name);
-      const st = await lstat(path).catch(() => undefined);
+      const st = await lstat(path).catch((err) => {
+        if (absent(err)) return undefined;
+        throw this.#fail(err, `cannot read ${bucket}/${name}`);
+      });
       return st?.isFile() ? { name, path, st } : undefined;
     });
     // A file deleted between readdir and lstat is simply not listed.
@@ -350,7 +426,10 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     let replaced = 0;
     try {
       if (overwrite) {
-        const old = await lstat(dest).catch(() => undefined);
+        const old = await lstat(dest).catch((err) => {
+          if (absent(err)) return undefined;
+          throw err; // answered below
+        });
         let retired: string | undefined;
         if (old?.isFile()) {
           replaced = old.size;
@@ -362,14 +441,15 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       } else {
         // link() fails if the name exists: of racing creates, exactly one wins.
         await link(tmp, dest);
-        await unlink(tmp);
+        // The file is stored; a temporary name left over is swept at the next start.
+        await unlink(tmp).catch((err) => this.#log.warn({ err, path: tmp }, 'cannot remove an upload temporary'));
       }
     } catch (err) {
       if (code(err) === 'EEXIST') throw fileExists(bucket, name);
       if (code(err) === 'ENOENT') throw noSuchBucket(bucket);
       // Overwriting a directory of the same name (planted by an operator) fails here.
       if (code(err) === 'EISDIR' || code(err) === 'ENOTEMPTY') throw fileExists(bucket, name);
-      throw translate(err, `cannot store ${bucket}/${name}`);
+      throw this.#fail(err, `cannot store ${bucket}/${name}`);
     }
     this.#listings.invalidate(bucket);
     await syncDir(dir);
@@ -386,15 +466,9 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-function code(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
+/** Whether a failed look-up means the thing is not there: ENOENT, or ENOTDIR when a path component is not a directory. */
+function absent(err: unknown): boolean {
+  return code(err) === 'ENOENT' || code(err) === 'ENOTDIR';
 }
 
 function translate(err: unknown, message: string): StorageError {

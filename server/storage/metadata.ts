@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { constants, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { errnoCode, SILENT_LOG, type StorageLog } from './storage-log.ts';
 
 /**
  * The SHA-256 of each stored file, kept beside the data (never inside a
@@ -11,7 +12,9 @@ import { randomUUID } from 'node:crypto';
  * A record names the inode, size and mtime it was computed for, so it is a
  * cache that cannot lie: when the file changed behind Pail's back (an
  * operator copied one in), the record no longer matches and the hash is
- * computed again from the file. That is also why records need no fsync.
+ * computed again from the file. That is also why records need no fsync,
+ * and why a record that cannot be written (a full disk) or read fails
+ * nothing: the hash is kept in memory, or computed again.
  */
 interface MetaRecord {
   readonly ino: number;
@@ -25,10 +28,13 @@ const HASH_READ_SIZE = 1 << 20;
 
 export class MetadataStore {
   readonly #memory = new Map<string, MetaRecord>();
+  /** The errno codes already logged, so a full disk logs once, not once per file listed. */
+  readonly #warned = new Set<string>();
 
   constructor(
     readonly root: string,
     readonly tmpDir: string,
+    readonly log: StorageLog = SILENT_LOG,
   ) {}
 
   bucketDir(bucket: string): string {
@@ -50,19 +56,72 @@ export class MetadataStore {
     return sha256;
   }
 
+  /** Keeps a file's SHA-256 in memory and, when the disk allows, in its record. Never fails. */
   async record(bucket: string, name: string, st: Stats, sha256: string): Promise<void> {
     const record: MetaRecord = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256 };
     this.#remember(`${bucket}/${name}`, record);
-    await mkdir(this.bucketDir(bucket), { recursive: true });
     // Written whole then renamed, so a reader never sees half a record.
     const tmp = join(this.tmpDir, `meta-${randomUUID()}`);
-    await writeFile(tmp, JSON.stringify(record));
-    await rename(tmp, join(this.bucketDir(bucket), name));
+    try {
+      await mkdir(this.bucketDir(bucket), { recursive: true });
+      await writeFile(tmp, JSON.stringify(record));
+      await rename(tmp, join(this.bucketDir(bucket), name));
+      // Written again: a later failure (the disk full again) is worth a new log line.
+      if (this.#warned.size) this.#warned.clear();
+    } catch (err) {
+      this.#warnOnce(err, 'cannot write a SHA-256 record; the hash is kept in memory only');
+      await rm(tmp, { force: true }).catch((rmErr) => this.#warnOnce(rmErr, 'cannot remove a temporary record'));
+    }
   }
 
+  /** Drops a file's SHA-256. A record left behind is harmless (it names an inode that no longer matches), so this never fails. */
   async forget(bucket: string, name: string): Promise<void> {
     this.#memory.delete(`${bucket}/${name}`);
-    await rm(join(this.bucketDir(bucket), name), { force: true });
+    await rm(join(this.bucketDir(bucket), name), { force: true }).catch((err) => this.#warnOnce(err, 'cannot remove a SHA-256 record'));
+  }
+
+  /** Removes a bucket's folder of records if it holds none (it was made for an upload whose bucket went away). */
+  async dropEmptyBucket(bucket: string): Promise<void> {
+    await rmdir(this.bucketDir(bucket)).catch((err) => {
+      if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTEMPTY') this.#warnOnce(err, 'cannot remove a folder of records');
+    });
+  }
+
+  /**
+   * Removes the records of files that no longer exist: a crash between a
+   * record and its upload's commit, or files removed while Pail was down.
+   * `contents` gives a bucket's file names, or undefined if there is no such
+   * bucket. Run before serving, so nothing races with it.
+   */
+  async sweep(contents: (bucket: string) => Promise<ReadonlySet<string> | undefined>): Promise<{ records: number }> {
+    let removed = 0;
+    for (const entry of await readdir(this.root, { withFileTypes: true })) {
+      try {
+        removed += await this.#sweepBucket(entry.name, entry.isDirectory() ? await contents(entry.name) : undefined);
+      } catch (err) {
+        // One bucket that cannot be read keeps its records (they are harmless); the others are still swept.
+        this.#warnOnce(err, 'cannot sweep the SHA-256 records of a bucket');
+      }
+    }
+    return { records: removed };
+  }
+
+  /** Removes a bucket's records of files not in `files`, or all of them when the bucket is gone; resolves to how many. */
+  async #sweepBucket(bucket: string, files: ReadonlySet<string> | undefined): Promise<number> {
+    const dir = this.bucketDir(bucket);
+    if (!files) {
+      const records = (await readdir(dir).catch(() => [])).length;
+      await rm(dir, { recursive: true, force: true });
+      return records;
+    }
+    let removed = 0;
+    // One readdir of each side and a set look-up per record: no stat per file, whatever the bucket holds.
+    for (const name of await readdir(dir)) {
+      if (files.has(name)) continue;
+      await rm(join(dir, name), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
   }
 
   forgetBucket(bucket: string): void {
@@ -71,12 +130,27 @@ export class MetadataStore {
   }
 
   async #read(bucket: string, name: string): Promise<MetaRecord | undefined> {
+    let text: string;
     try {
-      const parsed: unknown = JSON.parse(await readFile(join(this.bucketDir(bucket), name), 'utf8'));
-      return isRecord(parsed) ? parsed : undefined;
-    } catch {
+      text = await readFile(join(this.bucketDir(bucket), name), 'utf8');
+    } catch (err) {
+      // No record is the ordinary case; an unreadable one is logged, and the hash computed again.
+      if (errnoCode(err) !== 'ENOENT') this.#warnOnce(err, 'cannot read a SHA-256 record; computing the hash again');
       return undefined;
     }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      return isRecord(parsed) ? parsed : undefined;
+    } catch {
+      return undefined; // half written by a crash: computed again
+    }
+  }
+
+  #warnOnce(err: unknown, message: string): void {
+    const kind = `${message}:${errnoCode(err) ?? 'other'}`;
+    if (this.#warned.has(kind)) return;
+    this.#warned.add(kind);
+    this.log.warn({ err }, message);
   }
 
   #remember(key: string, record: MetaRecord): void {

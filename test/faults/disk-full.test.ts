@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { parseStatus } from '../../shared/protocol/reply.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -87,16 +90,60 @@ describe('a full disk', () => {
   } catch {
     mounted = false;
   }
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
 
   it.skipIf(!mounted)('answers 750 FUTF no-space, keeps the old files and recovers when space is freed (needs root to mount a tmpfs)', async () => {
-    cleanup.push(() => {
-      execFileSync('umount', [mountPoint]);
-    });
     const data = join(mountPoint, 'data');
     await mkdir(data);
+    cleanup.push(() => rm(data, { recursive: true }));
     const server = await startTestServer({ data });
     cleanup.push(() => server.close());
     await provesNoSpacePromise(server, 2 << 20, 3 << 20, 'sized');
     expect((await readFile(join(data, 'photos', 'big.bin'))).length).toBe(3 << 20);
   });
+
+  it.skipIf(!mounted)('still lists and downloads files whose SHA-256 record cannot be written, with the right hash (needs root to mount a tmpfs)', async () => {
+    const data = join(mountPoint, 'cache');
+    cleanup.push(() => rm(data, { recursive: true }));
+    // Files copied into a bucket folder by an operator have no record yet: the first read computes and records one.
+    const fetched = randomBytes(100_000);
+    const listed = randomBytes(100_000);
+    await mkdir(join(data, 'photos'), { recursive: true });
+    await writeFile(join(data, 'photos', 'fetched.bin'), fetched);
+    await writeFile(join(data, 'photos', 'listed.bin'), listed);
+    const logged: string[] = [];
+    const server = await startTestServer({ data, log: pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) }) });
+    cleanup.push(() => server.close());
+
+    // Fill the disk to its last page: the write stops at ENOSPC, the bytes that fitted stay.
+    const filler = join(mountPoint, 'filler');
+    cleanup.push(() => rm(filler));
+    await expect(writeFile(filler, Buffer.alloc(8 << 20))).rejects.toMatchObject({ code: 'ENOSPC' });
+
+    const client = await RawClient.greeted(server.port);
+    cleanup.push(() => client.close());
+    const download = parseStatus(await client.command('get photos fetched.bin'));
+    expect(download.code).toBe(900);
+    expect(download.fields.sha256).toBe(sha256(fetched));
+    expect((await client.bytes(Number(download.fields.length))).equals(fetched)).toBe(true);
+
+    expect(await client.command('ls_f photos')).toMatch(/^800 FLS 2 /);
+    const rows = await client.lines(2);
+    expect(rows[0]).toContain(`photos fetched.bin 100000 `);
+    expect(rows[0].endsWith(` ${sha256(fetched)}`)).toBe(true);
+    expect(rows[1]).toContain(`photos listed.bin 100000 `);
+    expect(rows[1].endsWith(` ${sha256(listed)}`)).toBe(true);
+
+    // No record was written and no temporary record was left; the cause was logged once, not once per file.
+    expect(await readdir(join(data, '.pail', 'meta', 'photos')).catch(() => [])).toEqual([]);
+    expect(await readdir(join(data, '.pail', 'tmp'))).toEqual([]);
+    const warnings = logged.filter((line) => line.includes('cannot write a SHA-256 record'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('ENOSPC');
+  });
 });
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');

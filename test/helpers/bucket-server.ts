@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { BucketServer } from '../../server/bucket-server.ts';
 import { DEFAULTS } from '../../server/config.ts';
 import type { Limits } from '../../server/context.ts';
@@ -17,7 +17,16 @@ export interface TestServer {
 
 /** A real bucket server on an ephemeral loopback port over a fresh temporary data folder. */
 export async function startTestServer(
-  options: { limits?: Partial<Limits>; token?: string; readToken?: string; data?: string; shutdownGraceMs?: number; quota?: number } = {},
+  options: {
+    limits?: Partial<Limits>;
+    token?: string;
+    readToken?: string;
+    data?: string;
+    shutdownGraceMs?: number;
+    quota?: number;
+    /** Where the server and its storage log; silent when absent. */
+    log?: Logger;
+  } = {},
 ): Promise<TestServer> {
   const data = options.data ?? (await mkdtemp(join(tmpdir(), 'pail-test-')));
   const limits: Limits = {
@@ -30,11 +39,12 @@ export async function startTestServer(
     minBodyRate: DEFAULTS.minBodyRate,
     ...options.limits,
   };
-  const storage = await FsStorage.open(data, { maxFileSize: limits.maxFileSize, quota: options.quota });
+  const log = options.log ?? pino({ level: 'silent' });
+  const storage = await FsStorage.open(data, { maxFileSize: limits.maxFileSize, quota: options.quota, log });
   const server = new BucketServer({
     storage,
     limits,
-    log: pino({ level: 'silent' }),
+    log,
     token: options.token,
     readToken: options.readToken,
     shutdownGraceMs: options.shutdownGraceMs ?? 2_000,

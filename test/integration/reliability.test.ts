@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PailConnection } from '../../shared/client/connection.ts';
@@ -129,6 +129,56 @@ describe('an upload is whole or absent', () => {
     const again = await greeted(second);
     expect(await again.command('ls_f photos')).toMatch(/^800 FLS 1/);
     expect(await again.line()).toContain(stored.fields.sha256);
+  });
+});
+
+describe('SHA-256 records', () => {
+  it('keeps no record of an upload whose bucket was deleted with force while it ran', async () => {
+    const server = await serve();
+    const uploader = await greeted(server);
+    await uploader.command('create_b photos');
+    expect(await uploader.command('put photos late.bin 10')).toMatch(/^100 /);
+    uploader.send('hello');
+    // The upload is under way once its temporary exists: past every check of the bucket before its commit.
+    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 1, 'the upload started');
+    const other = await greeted(server);
+    expect(parseStatus(await other.command('delete_b photos force')).code).toBe(Code.BDS);
+    uploader.send('world');
+    // Its record is written after the body and before the commit, which then finds no bucket.
+    expect(parseStatus(await uploader.line()).reason).toBe(Reason.noSuchBucket);
+    expect(await readdir(join(server.data, '.pail', 'meta'))).toEqual([]);
+  });
+
+  it('sweeps at start-up the records of files and buckets removed while the server was down, and keeps the rest', async () => {
+    const first = await startTestServer();
+    cleanup.push(() => first.close());
+    const client = await RawClient.greeted(first.port);
+    for (const bucket of ['photos', 'notes']) await client.command(`create_b ${bucket}`);
+    const uploads = [
+      ['photos', 'kept.txt'],
+      ['photos', 'removed.txt'],
+      ['notes', 'gone.txt'],
+    ];
+    for (const [bucket, name] of uploads) {
+      expect(await client.command(`put ${bucket} ${name} 4`)).toMatch(/^100 /);
+      client.send('data');
+      expect(await client.line()).toMatch(/^700 FUTB/);
+    }
+    client.close();
+    await first.server.close();
+    const meta = join(first.data, '.pail', 'meta');
+    expect((await readdir(join(meta, 'photos'))).sort()).toEqual(['kept.txt', 'removed.txt']);
+    // While the server is down an operator removes a file and a whole bucket; a crash left a record of an uncommitted upload.
+    await unlink(join(first.data, 'photos', 'removed.txt'));
+    await rm(join(first.data, 'notes'), { recursive: true });
+    await writeFile(join(meta, 'photos', 'never-committed.txt'), '{}');
+
+    const second = await serve({ data: first.data });
+    expect(await readdir(meta)).toEqual(['photos']);
+    expect(await readdir(join(meta, 'photos'))).toEqual(['kept.txt']);
+    const again = await greeted(second);
+    expect(await again.command('ls_f photos')).toMatch(/^800 FLS 1 /);
+    expect(await again.line()).toContain(sha256('data'));
   });
 });
 
