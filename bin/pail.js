@@ -1,7 +1,26 @@
 #!/usr/bin/env node
-// The `pail` command. Pail is written in TypeScript and run through tsx's loader, so no build step stands between a checkout and a working command.
-import { register } from 'tsx/esm/api';
+// The `pail` command. It runs the JavaScript that `npm install` (or `npm run
+// build`) compiled into dist/ while that build is newer than every source.
+// Otherwise (a source edited since, or no build yet) it runs the TypeScript
+// sources through tsx's loader, so a checkout always runs what it holds; an
+// install without the development tools runs the build it has.
+import { existsSync } from 'node:fs';
+import { isFresh, SERVER_BUILD } from './build-state.js';
 
-register();
-const { main } = await import('../cli/main.ts');
+async function loadMain() {
+  if (isFresh(SERVER_BUILD)) return import('../dist/cli/main.js');
+  const tsx = await import('tsx/esm/api').catch(() => undefined);
+  if (tsx) {
+    tsx.register();
+    return import('../cli/main.ts');
+  }
+  if (existsSync(SERVER_BUILD.stamp)) {
+    process.stderr.write('pail: the sources changed since dist/ was built, and tsx is not installed to run them; running the build (npm run build updates it)\n');
+    return import('../dist/cli/main.js');
+  }
+  process.stderr.write('pail: there is no build in dist/ and no tsx to run the sources: run npm install (or npm run build)\n');
+  process.exit(1);
+}
+
+const { main } = await loadMain();
 process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { bucketServerAddress, isLoopback, StartupError, type Settings } from '../server/config.ts';
@@ -8,7 +9,14 @@ import { reportBucketServerAccess } from './bucket-server-access.ts';
 import { parseOrigins } from './origin.ts';
 
 /** The web app's build output, served when it has been built. */
-const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
+const WEB_DIST = join(packageRoot(), 'web', 'dist');
+
+/** The folder of Pail's package.json, whether this runs from the sources or from the build in dist/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 
 /** Starts the gateway as the settings say: it listens on host:httpPort and talks to the bucket server's address. */
 export async function startGateway(settings: Settings, log: Logger): Promise<{ address: AddressInfo; close(): Promise<void> }> {
