@@ -3,8 +3,8 @@ import type { Service } from './services.ts';
 
 /** Starts a service, says where it listens, and serves until SIGINT or SIGTERM. */
 export async function serve(service: Service, settings: Settings): Promise<number> {
-  const [{ pino }, { closeOnSignals, StartupError }] = await Promise.all([import('pino'), import('../server/main.ts')]);
-  const log = pino({ level: settings.logLevel });
+  const [{ createLogger }, { closeOnSignals, StartupError }] = await Promise.all([import('../shared/log/logger.ts'), import('../server/main.ts')]);
+  const log = createLogger(settings.logLevel);
   const running = await service.start(settings, log).catch((err: NodeJS.ErrnoException) => {
     // Settings that cannot work are the person's to fix, told in a sentence rather than a stack.
     if (err instanceof StartupError) throw new ConfigError(err.message);

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exit } from '../../cli/exit.ts';
-import { runPail, startPail, startTestServer, tempFolder, type TestServer } from './harness.ts';
+import { runPail, startInTerminal, startPail, startTestServer, tempFolder, type TestServer } from './harness.ts';
 
 /** pail server, gateway and start: the real binary, on free loopback ports, stopped by a signal. */
 let data: { path: string; remove(): Promise<void> };
@@ -27,6 +27,21 @@ describe('running Pail', () => {
     expect((await runPail(['ls', '--server', address])).out).toMatch(/^served /m);
     server.signal('SIGTERM');
     expect(await server.exited).toEqual({ status: 0, signal: null });
+  });
+
+  it('logs readable lines on a terminal and JSON lines elsewhere', async () => {
+    const logged = ['start', '--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--log-level', 'info', '--data', data.path];
+    const onTerminal = startInTerminal(logged);
+    const screen = await onTerminal.waitFor('stdout', /gateway on http:/);
+    expect(screen).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO +bucket server listening address=127\.0\.0\.1 port=\d+/m);
+    expect(screen).not.toContain('{"level"');
+    onTerminal.signal('SIGTERM');
+    await onTerminal.exited;
+    const piped = startPail(logged);
+    const text = await piped.waitFor('stdout', /gateway on http:/);
+    expect(text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line).msg)).toContain('bucket server listening');
+    piped.signal('SIGTERM');
+    expect(await piped.exited).toEqual({ status: 0, signal: null });
   });
 
   it('pail start runs the bucket server and the gateway, and prints both addresses', async () => {
