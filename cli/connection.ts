@@ -32,7 +32,7 @@ export class LazyConnection {
 
   #open(): Promise<PailConnection> {
     const { host, port } = bucketServerAddress(this.settings);
-    return PailConnection.connect({ host, port, token: this.settings.token || undefined });
+    return PailConnection.connect({ host, port, token: this.settings.token || undefined, replyTimeoutMs: this.settings.replyTimeoutMs });
   }
 
   /** Says goodbye if a connection was opened. */

@@ -28,7 +28,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<{ a
   }
   const bucketServer = bucketServerAddress(settings);
   const app = await buildGateway({
-    bucketServer: { ...bucketServer, token: settings.token || undefined },
+    bucketServer: { ...bucketServer, token: settings.token || undefined, replyTimeoutMs: settings.replyTimeoutMs },
     log,
     maxFileSize: settings.maxFileSize,
     maxLine: settings.maxLine,

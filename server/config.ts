@@ -1,3 +1,5 @@
+import { DEFAULT_TCP_PORT } from '../shared/protocol/version.ts';
+
 /**
  * Every setting of the bucket server and gateway, once: its flag, its
  * environment variable, its default and what it means. The CLI's flag parser
@@ -39,11 +41,13 @@ export interface Settings {
   sessionTtlMs: number;
   /** Command lines one protocol console may send per second. */
   consoleRate: number;
+  /** How long a client (the gateway, the CLI) waits for the next line of a reply. */
+  replyTimeoutMs: number;
 }
 
 export const DEFAULTS: Readonly<Settings> = {
   host: '127.0.0.1',
-  tcpPort: 7070,
+  tcpPort: DEFAULT_TCP_PORT,
   httpPort: 8080,
   data: './data',
   maxFileSize: 64 * 1024 ** 3,
@@ -63,6 +67,7 @@ export const DEFAULTS: Readonly<Settings> = {
   loginLimit: 10,
   sessionTtlMs: 12 * 3_600_000,
   consoleRate: 20,
+  replyTimeoutMs: 60_000,
 };
 
 export const SETTINGS: readonly SettingSpec[] = [
@@ -86,6 +91,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'loginLimit', flag: '--login-limit', env: 'PAIL_LOGIN_LIMIT', kind: 'count', summary: 'wrong tokens (login or bearer) one client address may present to the gateway per minute; then it waits' },
   { key: 'sessionTtlMs', flag: '--session-ttl', env: 'PAIL_SESSION_TTL', kind: 'ms', summary: 'how long a gateway login lasts (ms, or with s/m/h)' },
   { key: 'consoleRate', flag: '--console-rate', env: 'PAIL_CONSOLE_RATE', kind: 'count', summary: 'command lines one protocol console may send per second; more are refused, and past twice that it is closed' },
+  { key: 'replyTimeoutMs', flag: '--reply-timeout', env: 'PAIL_REPLY_TIMEOUT', kind: 'ms', summary: 'how long a client (the gateway, the CLI) waits for the next line of a reply before it gives up and closes the connection' },
   { key: 'logLevel', flag: '--log-level', env: 'PAIL_LOG_LEVEL', kind: 'string', summary: 'pino log level: trace, debug, info, warn, error, silent' },
 ];
 

@@ -1,24 +1,36 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { Code } from '../protocol/codes.ts';
-import { CHUNKED } from '../protocol/commands.ts';
+import { Code, codeSpec } from '../protocol/codes.ts';
+import { CHUNKED, commandSpec, type CommandName } from '../protocol/commands.ts';
 import { TOO_LONG } from '../protocol/frames.ts';
 import { Reason } from '../protocol/reasons.ts';
 import { announced, parseStatus, type Status } from '../protocol/reply.ts';
+import { DEFAULT_TCP_PORT } from '../protocol/version.ts';
 import { formatProblem, formatRequest, parseRequest } from '../protocol/request.ts';
 import { parseBucketRow, parseEvent, parseFileRow } from '../protocol/rows.ts';
 import type { BucketInfo, FileInfo, PailEvent } from '../protocol/types.ts';
 import { PeerGone, SocketReader } from '../net/socket-reader.ts';
-import { PailError, UnreachableError } from './errors.ts';
+import { badReply, PailError, UnreachableError } from './errors.ts';
 
 export interface ConnectOptions {
   readonly host: string;
   readonly port: number;
   /** Sent with auth right after the greeting when given. */
   readonly token?: string;
-  /** Gives up connecting (and waiting for the greeting) after this long. */
+  /** Gives up connecting, and waiting for the greeting, after this long each. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Gives up on a command whose next reply line takes longer than this (a
+   * server that stopped answering mid-listing); the connection is closed. It
+   * does not bound a transfer's bytes, nor an event stream's wait for events.
+   */
+  readonly replyTimeoutMs?: number;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_REPLY_TIMEOUT_MS = 60_000;
+/** After a silent peer's greeting timeout, how long its answer to a probing line may take. */
+const PROBE_MS = 1_000;
 
 export interface UploadOptions {
   /** The byte count; without it the body is sent chunked. */
@@ -108,12 +120,16 @@ class SlabReads {
 export class PailConnection {
   readonly #socket: Socket;
   readonly #reader: SocketReader;
+  readonly #address: string;
+  readonly #replyTimeoutMs: number;
   #queue: Promise<unknown> = Promise.resolve();
   #broken = false;
   greeting!: Status;
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, options: ConnectOptions) {
     this.#socket = socket;
+    this.#address = `${options.host}:${options.port}`;
+    this.#replyTimeoutMs = options.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
     this.#reader = new SocketReader(socket, MAX_REPLY_LINE);
     socket.on('error', () => this.#markBroken());
     socket.on('close', () => this.#markBroken());
@@ -135,9 +151,9 @@ export class PailConnection {
       },
     });
     // With onread nothing is buffered for a later listener: the reader listens before the first byte can arrive.
-    const connection = new PailConnection(socket);
-    const timeout = options.connectTimeoutMs ?? 5_000;
-    const address = `${options.host}:${options.port}`;
+    const connection = new PailConnection(socket, options);
+    const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const address = connection.#address;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
@@ -153,14 +169,49 @@ export class PailConnection {
       });
     });
     try {
-      connection.greeting = await connection.#status();
-      if (connection.greeting.code !== Code.HELLO) throw PailError.from(connection.greeting);
-      if (options.token) await connection.#exclusive(() => connection.#simple(formatRequest('auth', [options.token!])));
+      connection.greeting = await connection.#greeting(timeout);
+      if (options.token) await connection.#exclusive(() => connection.#simple('auth', [options.token!]));
     } catch (err) {
       connection.destroy();
       throw err;
     }
     return connection;
+  }
+
+  /**
+   * The server's greeting, which a Pail server sends at once. Whatever else
+   * answers (nothing, an HTTP server, a closed connection) is named in an
+   * UnreachableError, so a wrong port is told as such.
+   */
+  async #greeting(timeoutMs: number): Promise<Status> {
+    const address = this.#address;
+    const notPail = (what: string) => new UnreachableError(`${address} is not a Pail bucket server: ${what}`);
+    const pending = this.#nextLine();
+    let first: string | undefined;
+    try {
+      first = await within(pending, timeoutMs);
+    } catch (err) {
+      if (err instanceof PeerGone) throw new UnreachableError(`${address} closed the connection before greeting`, { cause: err });
+      throw err;
+    }
+    if (first === undefined) {
+      // Silent, as an HTTP server is until asked: ask, and say what answered.
+      this.#send('quit');
+      const answer = await within(pending, PROBE_MS).catch(() => undefined);
+      if (answer?.startsWith('HTTP/')) {
+        throw notPail(`it answered HTTP (${JSON.stringify(answer)}): is that the gateway's HTTP port? The bucket server's TCP port is ${DEFAULT_TCP_PORT} unless set otherwise`);
+      }
+      throw new UnreachableError(`${address} accepted the connection but sent no greeting within ${timeoutMs} ms; is it a Pail bucket server?`);
+    }
+    let greeting: Status;
+    try {
+      greeting = parseStatus(first);
+    } catch {
+      throw notPail(`it said ${JSON.stringify(first.slice(0, 80))}`);
+    }
+    if (greeting.code === Code.HELLO) return greeting;
+    if (greeting.spec?.failure) throw PailError.from(greeting);
+    throw notPail(`it greeted with ${JSON.stringify(first.slice(0, 80))}`);
   }
 
   /** False once the connection closed or lost its place in the protocol. */
@@ -169,20 +220,20 @@ export class PailConnection {
   }
 
   async createBucket(bucket: string): Promise<void> {
-    await this.#exclusive(() => this.#simple(formatRequest('create_b', [bucket])));
+    await this.#exclusive(() => this.#simple('create_b', [bucket]));
   }
 
   async deleteBucket(bucket: string, options: { force?: boolean } = {}): Promise<void> {
-    await this.#exclusive(() => this.#simple(formatRequest('delete_b', [bucket], options.force ? ['force'] : [])));
+    await this.#exclusive(() => this.#simple('delete_b', [bucket], options.force ? ['force'] : []));
   }
 
   async listBuckets(): Promise<BucketInfo[]> {
-    const rows = await this.#exclusive(() => this.#withRows(formatRequest('ls_b', [])));
+    const rows = await this.#exclusive(() => this.#withRows('ls_b'));
     return rows.map(parseBucketRow);
   }
 
   async listFiles(bucket?: string): Promise<FileInfo[]> {
-    const rows = await this.#exclusive(() => this.#withRows(formatRequest('ls_f', bucket === undefined ? [] : [bucket])));
+    const rows = await this.#exclusive(() => this.#withRows('ls_f', bucket === undefined ? [] : [bucket]));
     return rows.map(parseFileRow);
   }
 
@@ -196,7 +247,7 @@ export class PailConnection {
   streamFiles(bucket: string): Promise<FileStream> {
     return new Promise<FileStream>((resolveList, rejectList) => {
       void this.#exclusive(async () => {
-        const status = await this.#simple(formatRequest('ls_f', [bucket])).catch((err) => {
+        const status = await this.#simple('ls_f', [bucket]).catch((err) => {
           rejectList(err);
           throw err;
         });
@@ -223,15 +274,15 @@ export class PailConnection {
   }
 
   async deleteFile(bucket: string, name: string): Promise<void> {
-    await this.#exclusive(() => this.#simple(formatRequest('delete_f', [bucket, name])));
+    await this.#exclusive(() => this.#simple('delete_f', [bucket, name]));
   }
 
   async help(topic?: string): Promise<string[]> {
-    return this.#exclusive(() => this.#withRows(formatRequest('help', topic === undefined ? [] : [topic])));
+    return this.#exclusive(() => this.#withRows('help', topic === undefined ? [] : [topic]));
   }
 
   async codes(): Promise<string[]> {
-    return this.#exclusive(() => this.#withRows(formatRequest('code_r', [])));
+    return this.#exclusive(() => this.#withRows('code_r'));
   }
 
   /** Uploads a body: a Buffer, or any stream or iterable of Buffers (sent chunked unless `size` is given). */
@@ -316,10 +367,10 @@ export class PailConnection {
    * subscription: every change after that moment is delivered.
    */
   async *watch(options: { onWatching?: () => void } = {}): AsyncGenerator<PailEvent> {
-    await this.#exclusive(() => this.#simple(formatRequest('watch', [])));
+    await this.#exclusive(() => this.#simple('watch'));
     options.onWatching?.();
     for (;;) {
-      const status = await this.#status();
+      const status = parseStatus(await this.#nextLine());
       if (status.code === Code.EVENT) yield parseEvent(status);
       else throw PailError.from(status);
     }
@@ -392,7 +443,16 @@ export class PailConnection {
     this.#socket.write(`${line}\n`);
   }
 
+  /** The next reply line; a server silent past the reply timeout is given up on (the connection closes, so no later line is lost). */
   async #line(): Promise<string> {
+    const line = await within(this.#nextLine(), this.#replyTimeoutMs);
+    if (line !== undefined) return line;
+    this.destroy();
+    throw new UnreachableError(`${this.#address} sent no reply within ${this.#replyTimeoutMs} ms; the connection is closed`);
+  }
+
+  /** The next line, however long it takes (events arrive when they happen). */
+  async #nextLine(): Promise<string> {
     const line = await this.#reader.line();
     if (line === null) {
       this.#markBroken();
@@ -406,16 +466,22 @@ export class PailConnection {
     return parseStatus(await this.#line());
   }
 
-  /** A command whose reply is one status line; a failure throws. */
-  async #simple(line: string): Promise<Status> {
-    this.#send(line);
+  /**
+   * Sends a command and reads its status line: anything but the command's own
+   * success code (from the command table) throws, a refusal as its PailError,
+   * any other reply as a bad-reply naming what came back.
+   */
+  async #simple(command: CommandName, args: readonly (string | number)[] = [], options: readonly string[] = []): Promise<Status> {
+    this.#send(formatRequest(command, args, options));
     const status = await this.#status();
+    const expected = commandSpec(command).success;
+    if (status.code === expected) return status;
     if (status.spec?.failure) throw PailError.from(status);
-    return status;
+    throw badReply(status, `${expected} ${codeSpec(expected)!.mnemonic}`);
   }
 
-  async #withRows(line: string): Promise<string[]> {
-    const status = await this.#simple(line);
+  async #withRows(command: CommandName, args: readonly (string | number)[] = []): Promise<string[]> {
+    const status = await this.#simple(command, args);
     const n = announced(status);
     const rows: string[] = [];
     for (let i = 0; i < n; i++) rows.push(await this.#line());
@@ -503,5 +569,18 @@ export class PailConnection {
       socket.once('drain', done);
       socket.once('close', gone);
     });
+  }
+}
+
+/** The promise's value, or undefined if it takes longer than `ms` (the promise itself goes on). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -33,3 +33,9 @@ export class UnreachableError extends PailError {
     this.name = 'UnreachableError';
   }
 }
+
+/** A reply that is not the one the protocol prescribes here: not the command's success, nor a failure (another server's dialect, say). */
+export function badReply(status: Status, expected: string): PailError {
+  const got = `${status.code} ${status.mnemonic}${status.text ? ` ${status.text}` : ''}`;
+  return new PailError(status.code, status.mnemonic, Reason.badReply, `the server answered "${got}" where ${expected} means success`);
+}

@@ -42,6 +42,7 @@ export const REASON_TABLE = [
   reason('too-many-requests', 429, 'Too many requests or wrong tokens from one address; wait and try again'),
   reason('not-found', 404, 'No such route (the gateway\'s answer to an unknown URL)'),
   reason('unreachable', 502, 'The bucket server cannot be reached'),
+  reason('bad-reply', 502, "A reply that is not the one the protocol prescribes (a client's finding)"),
   reason('internal', 500, 'The server failed unexpectedly; see its log'),
 ] as const satisfies readonly ReasonSpec[];
 
