@@ -39,6 +39,10 @@ export interface Settings {
   sessionTtlMs: number;
   /** Command lines one protocol console may send per second. */
   consoleRate: number;
+  /** Transfers (downloads, uploads, streamed listings) one client address may run through the gateway at once. */
+  clientTransfers: number;
+  /** Transfers the gateway runs at once for all clients together, each on a bucket server connection of its own. */
+  gatewayTransfers: number;
 }
 
 export const DEFAULTS: Readonly<Settings> = {
@@ -63,6 +67,9 @@ export const DEFAULTS: Readonly<Settings> = {
   loginLimit: 10,
   sessionTtlMs: 12 * 3_600_000,
   consoleRate: 20,
+  clientTransfers: 8,
+  // Well below the bucket server's maxConnections, which the gateway's commands, events and consoles also use.
+  gatewayTransfers: 512,
 };
 
 export const SETTINGS: readonly SettingSpec[] = [
@@ -86,6 +93,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'loginLimit', flag: '--login-limit', env: 'PAIL_LOGIN_LIMIT', kind: 'count', summary: 'wrong tokens (login or bearer) one client address may present to the gateway per minute; then it waits' },
   { key: 'sessionTtlMs', flag: '--session-ttl', env: 'PAIL_SESSION_TTL', kind: 'ms', summary: 'how long a gateway login lasts (ms, or with s/m/h)' },
   { key: 'consoleRate', flag: '--console-rate', env: 'PAIL_CONSOLE_RATE', kind: 'count', summary: 'command lines one protocol console may send per second; more are refused, and past twice that it is closed' },
+  { key: 'clientTransfers', flag: '--client-transfers', env: 'PAIL_CLIENT_TRANSFERS', kind: 'count', summary: 'transfers (downloads, uploads, file listings) one client address may run through the gateway at once; more wait their turn' },
+  { key: 'gatewayTransfers', flag: '--gateway-transfers', env: 'PAIL_GATEWAY_TRANSFERS', kind: 'count', summary: 'transfers the gateway runs at once for all clients, each on a bucket server connection of its own; keep it below the bucket server\'s --max-connections' },
   { key: 'logLevel', flag: '--log-level', env: 'PAIL_LOG_LEVEL', kind: 'string', summary: 'pino log level: trace, debug, info, warn, error, silent' },
 ];
 

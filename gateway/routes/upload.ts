@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { PailError } from '../../shared/client/errors.ts';
-import type { PailPool } from '../../shared/client/pool.ts';
+import type { Transfer } from '../lanes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { refusal } from '../errors.ts';
 import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
@@ -61,9 +61,10 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
       if (!request.isMultipart()) throw refusal('upload_f', Reason.unsupportedMediaType, 'send the files as multipart/form-data');
       const { bucket } = request.params;
       const outcomes: UploadOutcome[] = [];
+      const transfer = await app.lanes.transfer(request, reply);
       for await (const part of request.parts()) {
         if (part.type !== 'file') continue;
-        outcomes.push(await storePart(app.pail, bucket, part, request.query.overwrite, limits.maxFileSize));
+        outcomes.push(await storePart(transfer, bucket, part, request.query.overwrite, limits.maxFileSize));
       }
       if (outcomes.length === 0) throw refusal('upload_f', Reason.badArgs, 'the form holds no file');
       return reply.code(outcomes.every((o) => o.stored) ? 201 : 207).send({ files: outcomes });
@@ -92,7 +93,8 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
         // With Content-Length the upload is sized, so the bucket server refuses a too large file before any byte.
         const size = declared === undefined ? undefined : Number(declared);
         try {
-          const stored = await app.pail.use((c) =>
+          const transfer = await app.lanes.transfer(request, reply);
+          const stored = await transfer.use((c) =>
             c.upload(bucket, name, body ?? Buffer.alloc(0), { size: body ? size : undefined, overwrite: request.query.overwrite }),
           );
           return reply.code(201).send({ bucket, name, ...stored });
@@ -120,10 +122,10 @@ const outcomesSchema = {
  * Streams one part into its own upload. A refusal is this file's outcome; the
  * rest of the part is then read and dropped so the parts after it are reached.
  */
-async function storePart(pool: PailPool, bucket: string, part: MultipartFile, overwrite: boolean, maxFileSize: number): Promise<UploadOutcome> {
+async function storePart(transfer: Transfer, bucket: string, part: MultipartFile, overwrite: boolean, maxFileSize: number): Promise<UploadOutcome> {
   const name = part.filename;
   try {
-    const stored = await pool.use((c) => c.upload(bucket, name, partBody(part, maxFileSize), { overwrite }));
+    const stored = await transfer.use((c) => c.upload(bucket, name, partBody(part, maxFileSize), { overwrite }));
     return { name, stored: true, ...stored };
   } catch (err) {
     if (!(err instanceof PailError)) throw err;
