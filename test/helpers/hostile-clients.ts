@@ -35,20 +35,30 @@ function holding(sockets: Socket[], timers: NodeJS.Timeout[] = []): HeldClients 
 }
 
 /**
- * One GET of `path` from each address, whose client reads the response's
- * first bytes (so the transfer has begun) and then never reads again.
- * Resolves once every response has begun, with its status line.
+ * A GET of `path` from `address` whose client reads the response's first
+ * bytes (so the transfer has begun) and then never reads again. `statusLine`
+ * resolves with the response's status line once it has begun ('closed' if the
+ * connection closed first).
  */
+export async function stalledDownload(port: number, path: string, address: string): Promise<{ socket: Socket; statusLine: Promise<string> }> {
+  const socket = await open(port, address);
+  socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
+  const statusLine = (async () => {
+    const [first] = (await Promise.race([once(socket, 'data'), once(socket, 'close')])) as [Buffer | boolean];
+    socket.pause();
+    return Buffer.isBuffer(first) ? first.toString('latin1').split('\r\n')[0] : 'closed';
+  })();
+  return { socket, statusLine };
+}
+
+/** A stalled download (see `stalledDownload`) from each address; resolves once every response has begun. */
 export async function stalledDownloads(port: number, path: string, addresses: readonly string[]): Promise<HeldClients & { statusLines: string[] }> {
   const sockets: Socket[] = [];
   const statusLines = await Promise.all(
     addresses.map(async (address) => {
-      const socket = await open(port, address);
-      sockets.push(socket);
-      socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
-      const [first] = (await Promise.race([once(socket, 'data'), once(socket, 'close')])) as [Buffer | boolean];
-      socket.pause();
-      return Buffer.isBuffer(first) ? first.toString('latin1').split('\r\n')[0] : 'closed';
+      const download = await stalledDownload(port, path, address);
+      sockets.push(download.socket);
+      return download.statusLine;
     }),
   );
   return { ...holding(sockets), statusLines };
