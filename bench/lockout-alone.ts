@@ -19,7 +19,7 @@ try {
   processes.push(pail);
   const gateway = await spawnServer('gateway', join(servers, 'gateway.ts'), [String(pail.port)]);
   processes.push(gateway);
-  console.log(JSON.stringify(await lockout(gateway, pail.port, join(data, 'pail'), plan), null, 2));
+  console.log(JSON.stringify(await lockout(gateway, pail, join(data, 'pail'), plan), null, 2));
 } finally {
   await Promise.all(processes.map((p) => p.stop()));
   await rm(data, { recursive: true, force: true });

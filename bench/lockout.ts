@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { PailConnection } from '../shared/client/connection.ts';
@@ -23,6 +23,7 @@ export interface LockoutPlan {
   readonly maxMs: number;
 }
 
+
 export interface Latency {
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -36,8 +37,11 @@ export interface LockoutResult {
   /** Stalled downloads answered 200 and begun; trickling uploads that reached the bucket server. */
   readonly stalledBegun: number;
   readonly tricklingArrived: number;
-  /** The gateway's RSS before the load and with it open. */
+  /** Connections to the bucket server once the load has settled (all the gateway's: commands, events, transfers). */
+  readonly serverConnections: number;
+  /** The gateway's and the bucket server's RSS before the load and with it open. */
   readonly gatewayRss: { idle: number; loaded: number };
+  readonly serverRss: { idle: number; loaded: number };
 }
 
 /**
@@ -46,9 +50,9 @@ export interface LockoutResult {
  * downloads that never read and `trickling` uploads at 5 KB/s held open, each
  * from a loopback address of its own (127.0.1.x and 127.0.2.x).
  */
-export async function lockout(gateway: BenchProcess, serverPort: number, serverData: string, plan: LockoutPlan): Promise<LockoutResult> {
+export async function lockout(gateway: BenchProcess, server: BenchProcess, serverData: string, plan: LockoutPlan): Promise<LockoutResult> {
   const base = `http://127.0.0.1:${gateway.port}`;
-  const setup = await PailConnection.connect({ host: '127.0.0.1', port: serverPort });
+  const setup = await PailConnection.connect({ host: '127.0.0.1', port: server.port });
   await setup.createBucket('lockout');
   await setup.upload('lockout', 'big.bin', payload(plan.bigSize).chunks());
   await setup.quit();
@@ -61,6 +65,7 @@ export async function lockout(gateway: BenchProcess, serverPort: number, serverD
 
   const idle = { listing: await listings(`${base}/api/buckets`, agent, plan), ...(await upload('fresh-idle.bin')) };
   const idleRss = await gateway.rss();
+  const serverIdleRss = await server.rss();
 
   const stalled = await stalledDownloads(gateway.port, '/api/buckets/lockout/files/big.bin', loopbackAddresses(1, plan.stalled));
   const trickling = await tricklingUploads(gateway.port, (i) => `/api/buckets/lockout/files/slow-${i}.bin`, loopbackAddresses(2, plan.trickling), {
@@ -73,7 +78,11 @@ export async function lockout(gateway: BenchProcess, serverPort: number, serverD
     const deadline = Date.now() + plan.maxMs;
     let arrived = 0;
     while (Date.now() < deadline && (arrived = (await readdir(temporaries)).length) < plan.trickling) await new Promise((r) => setTimeout(r, 50));
+    // Measured as the load stays: once the stalled downloads have let go of the bucket server (the trickling uploads keep theirs).
+    let serverConnections = Infinity;
+    while (Date.now() < deadline && (serverConnections = await establishedTo(server.port)) >= plan.trickling + plan.stalled / 4) await new Promise((r) => setTimeout(r, 50));
     const loadedRss = await gateway.rss();
+    const serverLoadedRss = await server.rss();
     const listing = await listings(`${base}/api/buckets`, agent, plan);
     const created = await createBucket(`${base}/api/buckets`);
     const loaded = { listing, created, ...(await upload('fresh-loaded.bin')) };
@@ -83,7 +92,9 @@ export async function lockout(gateway: BenchProcess, serverPort: number, serverD
       loaded,
       stalledBegun: stalled.statusLines.filter((line) => line === 'HTTP/1.1 200 OK').length,
       tricklingArrived: arrived,
+      serverConnections,
       gatewayRss: { idle: idleRss, loaded: loadedRss },
+      serverRss: { idle: serverIdleRss, loaded: serverLoadedRss },
     };
   } finally {
     stalled.close();
@@ -111,6 +122,17 @@ async function listings(url: string, agent: Agent, plan: LockoutPlan): Promise<L
   }
   latencies.sort((a, b) => a - b);
   return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), failures };
+}
+
+/** TCP connections established to a port of 127.0.0.1 now, from the kernel's table (Linux). */
+export async function establishedTo(port: number): Promise<number> {
+  const table = await readFile('/proc/net/tcp', 'utf8');
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  // Columns: sl, local address, remote address, state (01 is ESTABLISHED), …
+  return table.split('\n').filter((line) => {
+    const [, address, , state] = line.trim().split(/\s+/);
+    return address === local && state === '01';
+  }).length;
 }
 
 async function createBucket(url: string): Promise<boolean> {

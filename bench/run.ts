@@ -261,7 +261,7 @@ try {
   if (gateway) {
     const { stalled, trickling } = lockoutPlan;
     step(`lockout: ${stalled} stalled downloads and ${trickling} uploads at 5 KB/s`);
-    const r = await lockout(gateway, pail.port, join(data, 'pail'), lockoutPlan);
+    const r = await lockout(gateway, pail, join(data, 'pail'), lockoutPlan);
     const load = `beside ${stalled} stalled GETs + ${trickling} PUTs at 5 KB/s`;
     check(`lockout: ${stalled} stalled downloads begun`, r.stalledBegun === stalled);
     check(`lockout: ${trickling} trickling uploads reached the bucket server`, r.tricklingArrived === trickling);
@@ -274,6 +274,7 @@ try {
     row('lockout', `PUT ${mib(lockoutPlan.uploadSize)}, idle`, `${r.idle.uploadMBps.toFixed(0)} MB/s`);
     row('lockout', `PUT ${mib(lockoutPlan.uploadSize)}, ${load}`, `${r.loaded.uploadMBps.toFixed(0)} MB/s`);
     row('lockout', `gateway RSS, ${load}`, mib(r.gatewayRss.loaded), `idle ${mib(r.gatewayRss.idle)}`);
+    row('lockout', `bucket server RSS, ${load}`, mib(r.serverRss.loaded), `idle ${mib(r.serverRss.idle)}`);
     results.lockout = r;
   }
 } finally {

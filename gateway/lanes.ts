@@ -16,6 +16,8 @@ export interface LaneOptions {
   readonly waitMs?: number;
   /** Protocol connections of the commands lane. */
   readonly commands?: number;
+  /** A download whose client has not read for this long lets go of the bucket server until it reads again. */
+  readonly stallMs?: number;
 }
 
 const CLIENT_WAITING = 64;

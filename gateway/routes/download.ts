@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DownloadInfo } from '../../shared/client/connection.ts';
 import type { Lanes } from '../lanes.ts';
+import { resumableDownload } from '../resumable-download.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { refusal } from '../errors.ts';
 import { attachment } from '../http/disposition.ts';
@@ -62,7 +63,9 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
       const { info } = download;
       fileHeaders(reply, name, info).header('content-length', info.length);
       if (range.kind === 'partial') reply.code(206).header('content-range', contentRange(info.offset, info.length, info.total));
-      return reply.send(download.body);
+      // A client that stops reading lets go of the bucket server until it reads again.
+      const reopen = (offset: number, length: number) => transfer.download(bucket, name, { offset, length });
+      return reply.send(resumableDownload(download, reopen, app.lanes.options.stallMs));
     },
   );
 

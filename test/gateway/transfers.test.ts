@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { request, type IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -7,7 +8,7 @@ import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { stalledDownload, stalledDownloads, type HeldClients } from '../helpers/hostile-clients.ts';
 import { startHarness, until, type Harness } from './harness.ts';
-import { generated } from './streams.ts';
+import { generated, sha256Of } from './streams.ts';
 
 const MiB = 1 << 20;
 const BIG = '/api/buckets/lanes/files/big.bin';
@@ -130,5 +131,64 @@ describe('a transfer that waits too long for its turn', () => {
     running.close();
     await until(() => t.h.gateway.lanes.slots.of('127.0.6.1').running === 0, 'the address has its turn back');
     expect(await getFrom('127.0.6.1', `${t.h.base}${SMALL}`)).toEqual({ status: 200, body: 'small' });
+  });
+});
+
+describe('a download whose client stops reading', () => {
+  const t = laneHarness({ clientTransfers: 8, transfers: 512, stallMs: 200 });
+  const downloadsEnded = () => t.log.filter((l) => l.msg === 'command' && l.command === 'download').length;
+
+  /** A GET whose client reads the first bytes, then stops; `resume` reads the rest and hashes the whole body. */
+  async function pausedGet(url: string) {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(url, { localAddress: '127.0.7.1' }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    res.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      bytes += chunk.length;
+    });
+    await new Promise((resolve) => res.once('data', resolve));
+    res.pause();
+    t.held.push({ sockets: [res.socket], close: () => res.destroy() });
+    const outcome = new Promise<'ended' | 'aborted'>((resolve) => {
+      res.once('end', () => resolve('ended'));
+      res.once('error', () => resolve('aborted'));
+      res.once('close', () => resolve(res.complete ? 'ended' : 'aborted'));
+    });
+    return {
+      status: res.statusCode,
+      async resume() {
+        res.resume();
+        return { outcome: await outcome, bytes, sha256: hash.digest('hex') };
+      },
+    };
+  }
+
+  it('lets go of the bucket server while the client waits, then sends the rest from where it stopped', async () => {
+    const get = await pausedGet(`${t.h.base}${BIG}`);
+    expect(get.status).toBe(200);
+    // The bucket server's download ends while the HTTP client is still connected and has read almost nothing.
+    await until(() => downloadsEnded() === 1, 'the stalled download let go of the bucket server');
+    const { outcome, bytes, sha256 } = await get.resume();
+    expect(outcome).toBe('ended');
+    expect(bytes).toBe(64 * MiB);
+    expect(sha256).toBe(sha256Of(generated(64, MiB)));
+    // The rest came from a second, ranged download.
+    expect(downloadsEnded()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fails the response rather than splice two versions when the file changed meanwhile', async () => {
+    const get = await pausedGet(`${t.h.base}${BIG}`);
+    await until(() => downloadsEnded() === 1, 'the stalled download let go of the bucket server');
+    const client = await PailConnection.connect({ host: '127.0.0.1', port: t.h.serverPort });
+    await client.upload('lanes', 'big.bin', generated(64, MiB + 1), { overwrite: true });
+    await client.quit();
+    const { outcome, bytes } = await get.resume();
+    expect(outcome).toBe('aborted');
+    expect(bytes).toBeLessThan(64 * MiB);
   });
 });
