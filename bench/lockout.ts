@@ -39,6 +39,8 @@ export interface LockoutResult {
   readonly tricklingArrived: number;
   /** Connections to the bucket server once the load has settled (all the gateway's: commands, events, transfers). */
   readonly serverConnections: number;
+  /** How long the bucket server stayed busy after the stalled downloads let go of it. */
+  readonly settleMs: number;
   /** The gateway's and the bucket server's RSS before the load and with it open. */
   readonly gatewayRss: { idle: number; loaded: number };
   readonly serverRss: { idle: number; loaded: number };
@@ -81,6 +83,10 @@ export async function lockout(gateway: BenchProcess, server: BenchProcess, serve
     // Measured as the load stays: once the stalled downloads have let go of the bucket server (the trickling uploads keep theirs).
     let serverConnections = Infinity;
     while (Date.now() < deadline && (serverConnections = await establishedTo(server.port)) >= plan.trickling + plan.stalled / 4) await new Promise((r) => setTimeout(r, 50));
+    // …and once the bucket server has finished with the downloads they cut (it spends seconds of CPU on that, once).
+    const settleStarted = Date.now();
+    while (Date.now() < deadline && (await cpuOver(server, 500)) > QUIET_CPU) continue;
+    const settleMs = Date.now() - settleStarted;
     const loadedRss = await gateway.rss();
     const serverLoadedRss = await server.rss();
     const listing = await listings(`${base}/api/buckets`, agent, plan);
@@ -93,6 +99,7 @@ export async function lockout(gateway: BenchProcess, server: BenchProcess, serve
       stalledBegun: stalled.statusLines.filter((line) => line === 'HTTP/1.1 200 OK').length,
       tricklingArrived: arrived,
       serverConnections,
+      settleMs,
       gatewayRss: { idle: idleRss, loaded: loadedRss },
       serverRss: { idle: serverIdleRss, loaded: serverLoadedRss },
     };
@@ -122,6 +129,16 @@ async function listings(url: string, agent: Agent, plan: LockoutPlan): Promise<L
   }
   latencies.sort((a, b) => a - b);
   return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), failures };
+}
+
+/** CPU seconds a second below which the bucket server counts as quiet (the trickling uploads cost about 0.01). */
+const QUIET_CPU = 0.05;
+
+/** CPU seconds a second a process spent over the next `ms`. */
+async function cpuOver(p: BenchProcess, ms: number): Promise<number> {
+  const before = await p.cpu();
+  await new Promise((r) => setTimeout(r, ms));
+  return ((await p.cpu()) - before) / (ms / 1000);
 }
 
 /** TCP connections established to a port of 127.0.0.1 now, from the kernel's table (Linux). */

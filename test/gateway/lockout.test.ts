@@ -40,7 +40,7 @@ describe('the gateway under stalled and trickling transfers', () => {
       `GET /api/buckets idle p50 ${r.idle.listing.p50Ms.toFixed(1)} ms, p99 ${r.idle.listing.p99Ms.toFixed(1)} ms; ` +
         `under the load p50 ${r.loaded.listing.p50Ms.toFixed(1)} ms, p99 ${r.loaded.listing.p99Ms.toFixed(1)} ms; ` +
         `PUT idle ${r.idle.uploadMBps.toFixed(0)} MB/s, under the load ${r.loaded.uploadMBps.toFixed(0)} MB/s; ` +
-        `gateway RSS ${(r.gatewayRss.loaded / 2 ** 20).toFixed(0)} MiB; bucket server connections ${r.serverConnections}`,
+        `gateway RSS ${(r.gatewayRss.loaded / 2 ** 20).toFixed(0)} MiB; bucket server connections ${r.serverConnections}, busy ${r.settleMs} ms after the let-go`,
     );
     expect(r.stalledBegun).toBe(PLAN.stalled);
     expect(r.tricklingArrived).toBe(PLAN.trickling);
