@@ -31,6 +31,7 @@ export function resumableDownload(first: Download, reopen: Reopen, stallMs = STA
   let current: Readable | undefined;
   let stall: NodeJS.Timeout | undefined;
   let reopening = false;
+  let detach = () => {};
 
   const body: Readable = new Readable({
     // The response's own buffer is the one that matters; this holds about one chunk.
@@ -50,19 +51,25 @@ export function resumableDownload(first: Download, reopen: Reopen, stallMs = STA
   });
 
   function attach(download: Readable): void {
-    current = download;
-    download.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       position += chunk.length;
       if (!body.push(chunk)) {
         download.pause();
         stall = setTimeout(letGo, stallMs);
       }
-    });
-    download.once('end', () => {
+    };
+    const onEnd = () => {
       current = undefined;
       body.push(null);
-    });
-    download.once('error', (err) => body.destroy(err));
+    };
+    const onError = (err: Error) => body.destroy(err);
+    download.on('data', onData).once('end', onEnd).once('error', onError);
+    current = download;
+    detach = () => {
+      download.off('data', onData).off('end', onEnd).off('error', onError);
+      // Cut on purpose: its error (if any) is of no interest.
+      download.on('error', () => {});
+    };
   }
 
   /** The client stopped reading: the protocol download goes, the bytes already here stay. */
@@ -70,13 +77,16 @@ export function resumableDownload(first: Download, reopen: Reopen, stallMs = STA
     const download = current;
     if (!download) return;
     current = undefined;
-    download.removeAllListeners('data').removeAllListeners('end').removeAllListeners('error');
-    download.on('error', () => {});
+    detach();
     download.destroy();
   }
 
   async function resume(): Promise<void> {
-    if (position >= end) return;
+    // Let go after its last byte but before its end: nothing is left to fetch.
+    if (position >= end) {
+      body.push(null);
+      return;
+    }
     reopening = true;
     try {
       const next = await reopen(position, end - position);
