@@ -41,9 +41,11 @@ export interface LockoutResult {
   readonly serverConnections: number;
   /** How long the bucket server stayed busy after the stalled downloads let go of it. */
   readonly settleMs: number;
-  /** The gateway's and the bucket server's RSS before the load and with it open. */
-  readonly gatewayRss: { idle: number; loaded: number };
-  readonly serverRss: { idle: number; loaded: number };
+  /** The gateway's and the bucket server's RSS: idle, as the load has just opened, and once it has settled. */
+  readonly gatewayRss: { idle: number; opened: number; loaded: number };
+  readonly serverRss: { idle: number; opened: number; loaded: number };
+  /** The kernel's TCP buffer memory (all sockets of the machine) once the load has settled, in bytes. */
+  readonly tcpMemory: number;
 }
 
 /**
@@ -89,6 +91,9 @@ export async function lockout(gateway: BenchProcess, server: BenchProcess, serve
     const settleMs = Date.now() - settleStarted;
     const loadedRss = await gateway.rss();
     const serverLoadedRss = await server.rss();
+    const tcpMemory = await tcpBufferBytes();
+    const openedRss = await gateway.rss();
+    const serverOpenedRss = await server.rss();
     const listing = await listings(`${base}/api/buckets`, agent, plan);
     const created = await createBucket(`${base}/api/buckets`);
     const loaded = { listing, created, ...(await upload('fresh-loaded.bin')) };
@@ -100,8 +105,9 @@ export async function lockout(gateway: BenchProcess, server: BenchProcess, serve
       tricklingArrived: arrived,
       serverConnections,
       settleMs,
-      gatewayRss: { idle: idleRss, loaded: loadedRss },
-      serverRss: { idle: serverIdleRss, loaded: serverLoadedRss },
+      gatewayRss: { idle: idleRss, opened: openedRss, loaded: loadedRss },
+      serverRss: { idle: serverIdleRss, opened: serverOpenedRss, loaded: serverLoadedRss },
+      tcpMemory,
     };
   } finally {
     stalled.close();
@@ -139,6 +145,12 @@ async function cpuOver(p: BenchProcess, ms: number): Promise<number> {
   const before = await p.cpu();
   await new Promise((r) => setTimeout(r, ms));
   return ((await p.cpu()) - before) / (ms / 1000);
+}
+
+/** The kernel's memory in TCP buffers now (Linux: /proc/net/sockstat counts it in pages). */
+async function tcpBufferBytes(): Promise<number> {
+  const pages = /TCP:.* mem (\d+)/.exec(await readFile('/proc/net/sockstat', 'utf8'))?.[1];
+  return Number(pages ?? 0) * 4096;
 }
 
 /** TCP connections established to a port of 127.0.0.1 now, from the kernel's table (Linux). */

@@ -273,8 +273,9 @@ try {
     row('lockout', `GET /api/buckets × ${lockoutPlan.listings}, ${load}`, latency(r.loaded.listing), `p99 ${r.loaded.listing.p99Ms.toFixed(1)} ms`);
     row('lockout', `PUT ${mib(lockoutPlan.uploadSize)}, idle`, `${r.idle.uploadMBps.toFixed(0)} MB/s`);
     row('lockout', `PUT ${mib(lockoutPlan.uploadSize)}, ${load}`, `${r.loaded.uploadMBps.toFixed(0)} MB/s`);
-    row('lockout', `gateway RSS, ${load}`, mib(r.gatewayRss.loaded), `idle ${mib(r.gatewayRss.idle)}`);
-    row('lockout', `bucket server RSS, ${load}`, mib(r.serverRss.loaded), `idle ${mib(r.serverRss.idle)}`);
+    row('lockout', `gateway RSS, ${load}`, mib(r.gatewayRss.loaded), `idle ${mib(r.gatewayRss.idle)} · as the load opened ${mib(r.gatewayRss.opened)}`);
+    row('lockout', `bucket server RSS, ${load}`, mib(r.serverRss.loaded), `idle ${mib(r.serverRss.idle)} · as the load opened ${mib(r.serverRss.opened)}`);
+    row('lockout', `kernel TCP buffers, ${load}`, mib(r.tcpMemory), `busy ${r.settleMs} ms after the stalled downloads let go`);
     results.lockout = r;
   }
 } finally {
