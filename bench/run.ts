@@ -10,6 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PailConnection } from '../shared/client/connection.ts';
+import { lockout, type LockoutPlan } from './lockout.ts';
 import { concurrentUploads, holdIdle, httpLoad, opsLoad, seedBucket, timeHttp, timeListing, type OpsResult } from './load.ts';
 import { spawnServer, type BenchProcess } from './spawn.ts';
 import { MB, MiB, seconds } from './stats.ts';
@@ -29,6 +30,10 @@ const memorySize = Number(flags['memory-size'] ?? (quick ? 64 * MiB : 4096 * MiB
 const plan = quick
   ? { rounds: 1, clients: [1, 16], maxOps: 500, maxMs: 500, listingFiles: 500, idle: 200, concurrent: 10, concurrentSize: MiB }
   : { rounds: 5, clients: [1, 16, 64, 256], maxOps: 50_000, maxMs: 3_000, listingFiles: 10_000, idle: 10_000, concurrent: 100, concurrentSize: 10 * MB };
+/** Issue 12's lockout: stalled downloads and trickling uploads held open while others list and upload. */
+const lockoutPlan: LockoutPlan = quick
+  ? { stalled: 20, trickling: 5, listings: 50, bigSize: 32 * MiB, uploadSize: 16 * MiB, maxMs: 10_000 }
+  : { stalled: 200, trickling: 50, listings: 200, bigSize: 200 * MB, uploadSize: 100 * MB, maxMs: 30_000 };
 
 const here = import.meta.dirname;
 const rows: { section: string; measure: string; value: string; ratio?: string }[] = [];
@@ -251,6 +256,28 @@ try {
   check(`${plan.concurrent} concurrent uploads verified`, concurrent.verified === plan.concurrent);
   row('connections', `${plan.concurrent} concurrent ${(plan.concurrentSize / MB).toFixed(0)} MB uploads+downloads`, `${concurrent.verified} verified`, `${concurrent.seconds.toFixed(1)} s`);
   results.connections = { idle: idle.held, rssPerConnection: (after - before) / Math.max(1, idle.held), concurrent };
+
+  // 8. Hostile and slow clients: listings and a fresh upload beside stalled downloads and trickling uploads.
+  if (gateway) {
+    const { stalled, trickling } = lockoutPlan;
+    step(`lockout: ${stalled} stalled downloads and ${trickling} uploads at 5 KB/s`);
+    const r = await lockout(gateway, pail, join(data, 'pail'), lockoutPlan);
+    const load = `beside ${stalled} stalled GETs + ${trickling} PUTs at 5 KB/s`;
+    check(`lockout: ${stalled} stalled downloads begun`, r.stalledBegun === stalled);
+    check(`lockout: ${trickling} trickling uploads reached the bucket server`, r.tricklingArrived === trickling);
+    check(`lockout: GET /api/buckets without failures, idle and under load`, r.idle.listing.failures === 0 && r.loaded.listing.failures === 0);
+    check('lockout: POST /api/buckets under load', r.loaded.created);
+    check('lockout: uploads idle and under load, SHA-256 matches', r.idle.uploadSha256Ok && r.loaded.uploadSha256Ok);
+    const latency = (l: typeof r.idle.listing) => `p50 ${l.p50Ms.toFixed(1)} ms`;
+    row('lockout', `GET /api/buckets × ${lockoutPlan.listings}, idle`, latency(r.idle.listing), `p99 ${r.idle.listing.p99Ms.toFixed(1)} ms`);
+    row('lockout', `GET /api/buckets × ${lockoutPlan.listings}, ${load}`, latency(r.loaded.listing), `p99 ${r.loaded.listing.p99Ms.toFixed(1)} ms`);
+    row('lockout', `PUT ${mib(lockoutPlan.uploadSize)}, idle`, `${r.idle.uploadMBps.toFixed(0)} MB/s`);
+    row('lockout', `PUT ${mib(lockoutPlan.uploadSize)}, ${load}`, `${r.loaded.uploadMBps.toFixed(0)} MB/s`);
+    row('lockout', `gateway RSS, ${load}`, mib(r.gatewayRss.loaded), `idle ${mib(r.gatewayRss.idle)} · as the load opened ${mib(r.gatewayRss.opened)}`);
+    row('lockout', `bucket server RSS, ${load}`, mib(r.serverRss.loaded), `idle ${mib(r.serverRss.idle)} · as the load opened ${mib(r.serverRss.opened)}`);
+    row('lockout', `kernel TCP buffers, ${load}`, mib(r.tcpMemory), `busy ${r.settleMs} ms after the stalled downloads let go`);
+    results.lockout = r;
+  }
 } finally {
   await Promise.all(processes.map((p) => p.stop()));
   await rm(data, { recursive: true, force: true });

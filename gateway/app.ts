@@ -3,7 +3,6 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
-import { PailPool } from '../shared/client/pool.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { DEFAULTS } from '../server/config.ts';
 import { setupAccess, type AccessOptions } from './auth/access.ts';
@@ -11,6 +10,7 @@ import { EventHub, type Backoff } from './event-hub.ts';
 import { noRoute, refusal, sendError } from './errors.ts';
 import './fastify-types.ts';
 import { DEFAULT_LIMITS, serverTimeouts, setupLimits, type LimitOptions } from './limits.ts';
+import { Lanes, type LaneOptions } from './lanes.ts';
 import { OriginPolicy } from './origin.ts';
 import { bucketRoutes } from './routes/buckets.ts';
 import { consoleRoute } from './routes/console.ts';
@@ -40,9 +40,12 @@ export interface GatewayOptions {
   readonly access?: AccessOptions;
   /** Rate limits and timeouts; the settings' defaults unless given. */
   readonly limits?: LimitOptions;
+  /** Connections to the bucket server and transfers per client address; the settings' defaults unless given. */
+  readonly lanes?: LaneOptions;
 }
 
 const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 10_000 };
+const DEFAULT_LANES: LaneOptions = { clientTransfers: DEFAULTS.clientTransfers, transfers: DEFAULTS.gatewayTransfers };
 const DEFAULT_ACCESS: AccessOptions = { token: '', sessionTtlMs: DEFAULTS.sessionTtlMs, loginLimit: DEFAULTS.loginLimit };
 
 /**
@@ -71,8 +74,8 @@ const CSP_DIRECTIVES = {
 
 /**
  * Builds the gateway without listening: HTTP and WebSocket routes that talk
- * to the bucket server only through the protocol. Closing it closes the pool
- * and the event subscription.
+ * to the bucket server only through the protocol. Closing it closes the lanes'
+ * pools and the event subscription.
  */
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -84,19 +87,19 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     http: { highWaterMark: STREAM_BUFFER },
     ...serverTimeouts(limits),
   });
-  const pool = new PailPool(options.bucketServer);
+  const lanes = new Lanes(options.bucketServer, options.lanes ?? DEFAULT_LANES);
   const events = new EventHub({
     connect: () => PailConnection.connect(options.bucketServer),
     log: options.log.child({ part: 'events' }),
     backoff: options.backoff ?? DEFAULT_BACKOFF,
   });
-  app.decorate('pail', pool);
+  app.decorate('lanes', lanes);
   app.decorate('events', events);
   app.decorate('bucketServer', options.bucketServer);
   app.addHook('onReady', async () => events.start());
   app.addHook('onClose', async () => {
     await events.stop();
-    await pool.close();
+    await lanes.close();
   });
 
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));

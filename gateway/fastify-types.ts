@@ -1,14 +1,14 @@
-import type { PailPool } from '../shared/client/pool.ts';
 import type { CommandName } from '../shared/protocol/commands.ts';
 import type { EventHub } from './event-hub.ts';
+import type { Lanes } from './lanes.ts';
 import type { ConnectOptions } from '../shared/client/connection.ts';
 import type { Granted as Access } from '../shared/access/access.ts';
 
 /** What the gateway attaches to Fastify, and what each route declares. */
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Pooled protocol connections for the HTTP routes. */
-    pail: PailPool;
+    /** The HTTP routes' connections to the bucket server: a commands lane, and transfers admitted per client address. */
+    lanes: Lanes;
     /** The one watch subscription, fanned out to every browser. */
     events: EventHub;
     /** Where the console's own sessions connect. */

@@ -42,6 +42,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<{ a
       headersTimeoutMs: settings.lineTimeoutMs,
       minBodyRate: settings.minBodyRate,
     },
+    lanes: { clientTransfers: settings.clientTransfers, transfers: settings.gatewayTransfers },
   });
   try {
     await app.listen({ host: settings.host, port: settings.httpPort });

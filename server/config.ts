@@ -43,6 +43,10 @@ export interface Settings {
   consoleRate: number;
   /** How long a client (the gateway, the CLI) waits for the next line of a reply. */
   replyTimeoutMs: number;
+  /** Transfers (downloads, uploads, streamed listings) one client address may run through the gateway at once. */
+  clientTransfers: number;
+  /** Transfers the gateway runs at once for all clients together, each on a bucket server connection of its own. */
+  gatewayTransfers: number;
 }
 
 export const DEFAULTS: Readonly<Settings> = {
@@ -68,6 +72,9 @@ export const DEFAULTS: Readonly<Settings> = {
   sessionTtlMs: 12 * 3_600_000,
   consoleRate: 20,
   replyTimeoutMs: 60_000,
+  clientTransfers: 8,
+  // Well below the bucket server's maxConnections, which the gateway's commands, events and consoles also use.
+  gatewayTransfers: 512,
 };
 
 export const SETTINGS: readonly SettingSpec[] = [
@@ -92,6 +99,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'sessionTtlMs', flag: '--session-ttl', env: 'PAIL_SESSION_TTL', kind: 'ms', summary: 'how long a gateway login lasts (ms, or with s/m/h)' },
   { key: 'consoleRate', flag: '--console-rate', env: 'PAIL_CONSOLE_RATE', kind: 'count', summary: 'command lines one protocol console may send per second; more are refused, and past twice that it is closed' },
   { key: 'replyTimeoutMs', flag: '--reply-timeout', env: 'PAIL_REPLY_TIMEOUT', kind: 'ms', summary: 'how long a client (the gateway, the CLI) waits for the next line of a reply before it gives up and closes the connection' },
+  { key: 'clientTransfers', flag: '--client-transfers', env: 'PAIL_CLIENT_TRANSFERS', kind: 'count', summary: 'transfers (downloads, uploads, file listings) one client address may run through the gateway at once; more wait their turn' },
+  { key: 'gatewayTransfers', flag: '--gateway-transfers', env: 'PAIL_GATEWAY_TRANSFERS', kind: 'count', summary: 'transfers the gateway runs at once for all clients, each on a bucket server connection of its own; keep it below the bucket server\'s --max-connections' },
   { key: 'logLevel', flag: '--log-level', env: 'PAIL_LOG_LEVEL', kind: 'string', summary: 'pino log level: trace, debug, info, warn, error, silent' },
 ];
 

@@ -15,7 +15,7 @@ export async function bucketRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async () => ({ buckets: await app.pail.use((c) => c.listBuckets()) }),
+    async (_request, reply) => ({ buckets: await app.lanes.command(reply, (c) => c.listBuckets()) }),
   );
 
   app.post<{ Body: { name: string } }>(
@@ -33,7 +33,7 @@ export async function bucketRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { name } = request.body;
-      await app.pail.use((c) => c.createBucket(name));
+      await app.lanes.command(reply, (c) => c.createBucket(name));
       return reply.code(201).send({ name });
     },
   );
@@ -51,7 +51,7 @@ export async function bucketRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { bucket } = request.params;
-      await app.pail.use((c) => c.deleteBucket(bucket, { force: request.query.force }));
+      await app.lanes.command(reply, (c) => c.deleteBucket(bucket, { force: request.query.force }));
       return reply.code(204).send();
     },
   );

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DownloadInfo } from '../../shared/client/connection.ts';
-import type { PailPool } from '../../shared/client/pool.ts';
+import type { Lanes } from '../lanes.ts';
+import { resumableDownload } from '../resumable-download.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { refusal } from '../errors.ts';
 import { attachment } from '../http/disposition.ts';
@@ -48,7 +49,7 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
       const { range: rangeHeader, 'if-none-match': ifNoneMatch, 'if-range': ifRange } = request.headers;
       let range = WHOLE;
       if (rangeHeader !== undefined || ifNoneMatch !== undefined) {
-        const file = await probe(app.pail, bucket, name);
+        const file = await probe(app.lanes, reply, bucket, name);
         const tag = etag(file.sha256);
         if (ifNoneMatch !== undefined && matchesAny(ifNoneMatch, tag)) return reply.code(304).header('etag', tag).send();
         if (ifRange === undefined || ifRange === tag) range = resolveRange(rangeHeader, file.total);
@@ -57,11 +58,14 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
           throw refusal('download', Reason.badRange, `the range ${rangeHeader} lies outside the file's ${file.total} bytes`);
         }
       }
-      const download = await app.pail.download(bucket, name, range.kind === 'partial' ? range : {});
+      const transfer = await app.lanes.transfer(request, reply);
+      const download = await transfer.download(bucket, name, range.kind === 'partial' ? range : {});
       const { info } = download;
       fileHeaders(reply, name, info).header('content-length', info.length);
       if (range.kind === 'partial') reply.code(206).header('content-range', contentRange(info.offset, info.length, info.total));
-      return reply.send(download.body);
+      // A client that stops reading lets go of the bucket server until it reads again.
+      const reopen = (offset: number, length: number) => transfer.download(bucket, name, { offset, length });
+      return reply.send(resumableDownload(download, reopen, app.lanes.options.stallMs));
     },
   );
 
@@ -73,7 +77,7 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { bucket, name } = request.params;
-      const file = await probe(app.pail, bucket, name);
+      const file = await probe(app.lanes, reply, bucket, name);
       // Fastify would replace a Content-Length set here by the empty body's; the raw header stays.
       reply.raw.setHeader('content-length', file.total);
       return fileHeaders(reply, name, file).send();
@@ -81,11 +85,14 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
   );
 }
 
-/** The file's size, SHA-256 and time, from a download of zero bytes. */
-async function probe(pool: PailPool, bucket: string, name: string): Promise<DownloadInfo> {
-  const { info, body } = await pool.download(bucket, name, { offset: 0, length: 0 });
-  body.resume();
-  return info;
+/** The file's size, SHA-256 and time, from a download of zero bytes: a short command, read whole at once. */
+async function probe(lanes: Lanes, reply: FastifyReply, bucket: string, name: string): Promise<DownloadInfo> {
+  return lanes.command(reply, async (c) => {
+    const { info, body } = await c.download(bucket, name, { offset: 0, length: 0 });
+    // The empty body ends at once, which frees the connection for the next exchange.
+    await body.toArray();
+    return info;
+  });
 }
 
 /** Headers of every answer that carries (or describes) a file's bytes. */

@@ -25,7 +25,8 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { bucket } = request.params;
       // Streamed as the rows arrive (the schema above documents the shape; a stream skips the serializer).
-      const listing = await app.pail.streamFiles(bucket);
+      // A streamed listing is paced by its HTTP reader, so it is a transfer.
+      const listing = await (await app.lanes.transfer(request, reply)).streamFiles(bucket);
       const body = Readable.from(listingJson(bucket, listing.files), { objectMode: false });
       // A generator never started runs no `finally` (a HEAD request, a browser gone before the first row):
       // closing the stream gives the listing up either way.
@@ -46,7 +47,7 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { bucket, name } = request.params;
-      await app.pail.use((c) => c.deleteFile(bucket, name));
+      await app.lanes.command(reply, (c) => c.deleteFile(bucket, name));
       return reply.code(204).send();
     },
   );

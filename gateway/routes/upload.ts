@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { PailError } from '../../shared/client/errors.ts';
-import type { PailPool } from '../../shared/client/pool.ts';
+import type { Transfer } from '../lanes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { clientGone, refusal } from '../errors.ts';
 import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
@@ -61,10 +61,11 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
       if (!request.isMultipart()) throw refusal('upload_f', Reason.unsupportedMediaType, 'send the files as multipart/form-data');
       const { bucket } = request.params;
       const outcomes: UploadOutcome[] = [];
+      const transfer = await app.lanes.transfer(request, reply);
       try {
         for await (const part of request.parts()) {
           if (part.type !== 'file') continue;
-          outcomes.push(await storePart(app.pail, request, bucket, part, limits.maxFileSize));
+          outcomes.push(await storePart(transfer, request, bucket, part, limits.maxFileSize));
         }
       } catch (err) {
         if (!isPartsLimit(err)) throw formFailure(err, request);
@@ -99,7 +100,8 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
         // With Content-Length the upload is sized, so the bucket server refuses a too large file before any byte.
         const size = declared === undefined ? undefined : Number(declared);
         try {
-          const stored = await app.pail.use((c) =>
+          const transfer = await app.lanes.transfer(request, reply);
+          const stored = await transfer.use((c) =>
             c.upload(bucket, name, body ?? Buffer.alloc(0), { size: body ? size : undefined, overwrite: request.query.overwrite }),
           );
           return reply.code(201).send({ bucket, name, ...stored });
@@ -131,11 +133,11 @@ const outcomesSchema = {
  * rest of the part is then read and dropped so the parts after it are reached.
  * A part whose stream broke (a malformed form, a client gone) fails the form.
  */
-async function storePart(pool: PailPool, request: FastifyRequest, bucket: string, part: MultipartFile, maxFileSize: number): Promise<UploadOutcome> {
+async function storePart(transfer: Transfer, request: FastifyRequest, bucket: string, part: MultipartFile, maxFileSize: number): Promise<UploadOutcome> {
   const name = part.filename;
   const overwrite = (request.query as { overwrite: boolean }).overwrite;
   try {
-    const stored = await pool.use((c) => c.upload(bucket, name, partBody(part, maxFileSize), { overwrite }));
+    const stored = await transfer.use((c) => c.upload(bucket, name, partBody(part, maxFileSize), { overwrite }));
     return { name, stored: true, ...stored };
   } catch (err) {
     if (part.file.errored) throw formFailure(part.file.errored, request);

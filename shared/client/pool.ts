@@ -11,14 +11,28 @@ export interface PoolOptions extends ConnectOptions {
 }
 
 /**
+ * A caller waiting for a connection. Settled exactly once: by a connection,
+ * its timeout, its signal or close; `give` answers false when it is too late.
+ */
+interface Waiter {
+  give(connection: PailConnection): boolean;
+  fail(err: unknown): void;
+}
+
+/**
  * A pool of protocol connections. `use` lends a connection for one piece of
  * work and takes it back; a connection that broke is dropped and the next
  * caller gets a fresh one, so the pool reconnects by itself when the bucket
  * server comes back.
+ *
+ * Callers beyond `max` wait in one FIFO queue. A connection given back goes
+ * straight to the first waiter; a waiter whose timeout fires or whose signal
+ * aborts leaves the queue at once, so it never takes a connection (nor starts
+ * its work) after its caller gave up.
  */
 export class PailPool {
   readonly #idle: PailConnection[] = [];
-  readonly #waiting: Array<() => void> = [];
+  readonly #waiting: Waiter[] = [];
   #open = 0;
   #closed = false;
 
@@ -28,9 +42,19 @@ export class PailPool {
     return `${this.options.host}:${this.options.port}`;
   }
 
-  /** Runs `work` with a connection of the pool. */
-  async use<T>(work: (connection: PailConnection) => Promise<T>): Promise<T> {
-    const connection = await this.acquire();
+  /** Connections open now, lent or idle. */
+  get open(): number {
+    return this.#open;
+  }
+
+  /** Callers waiting for a connection now. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Runs `work` with a connection of the pool; a `signal` aborted while it waits takes it out of the queue. */
+  async use<T>(work: (connection: PailConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const connection = await this.acquire(signal);
     try {
       return await work(connection);
     } finally {
@@ -41,26 +65,46 @@ export class PailPool {
   /**
    * Starts a download on a connection of the pool. The connection stays lent
    * until the body closes: read to its end it returns to the pool, cut or
-   * abandoned it is dropped.
+   * abandoned it is dropped. A `signal` aborted before the body's end
+   * destroys the body, and with it the connection.
    */
-  async download(bucket: string, name: string, range: { offset?: number; length?: number } = {}): Promise<Download> {
-    const [connection, download] = await this.#lend((c) => c.download(bucket, name, range));
-    download.body.once('close', () => this.release(connection));
+  async download(
+    bucket: string,
+    name: string,
+    range: { offset?: number; length?: number } = {},
+    signal?: AbortSignal,
+  ): Promise<Download> {
+    const [connection, download] = await this.#lend((c) => c.download(bucket, name, range), signal);
+    const { body } = download;
+    const abandon = () => body.destroy();
+    signal?.addEventListener('abort', abandon, { once: true });
+    body.once('close', () => {
+      signal?.removeEventListener('abort', abandon);
+      this.release(connection);
+    });
+    if (signal?.aborted) abandon();
     return download;
   }
 
   /**
    * Starts a row-by-row listing on a connection of the pool (see
    * PailConnection.streamFiles). The connection stays lent until the rows
-   * are read or the listing is cancelled.
+   * are read or the listing is cancelled; a `signal` aborted first cancels it.
    */
-  async streamFiles(bucket: string): Promise<FileStream> {
-    const [connection, listing] = await this.#lend((c) => c.streamFiles(bucket));
+  async streamFiles(bucket: string, signal?: AbortSignal): Promise<FileStream> {
+    const [connection, listing] = await this.#lend((c) => c.streamFiles(bucket), signal);
     let lent = true;
     const giveBack = () => {
+      signal?.removeEventListener('abort', cancel);
       if (lent) this.release(connection);
       lent = false;
     };
+    const cancel = () => {
+      listing.cancel();
+      giveBack();
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    if (signal?.aborted) cancel();
     return {
       count: listing.count,
       files: (async function* () {
@@ -70,10 +114,7 @@ export class PailPool {
           giveBack();
         }
       })(),
-      cancel() {
-        listing.cancel();
-        giveBack();
-      },
+      cancel,
     };
   }
 
@@ -82,8 +123,8 @@ export class PailPool {
    * connection of the pool, which the caller then gives back; if the work
    * fails to start, the connection goes back at once.
    */
-  async #lend<T>(start: (connection: PailConnection) => Promise<T>): Promise<[PailConnection, T]> {
-    const connection = await this.acquire();
+  async #lend<T>(start: (connection: PailConnection) => Promise<T>, signal?: AbortSignal): Promise<[PailConnection, T]> {
+    const connection = await this.acquire(signal);
     try {
       return [connection, await start(connection)];
     } catch (err) {
@@ -92,57 +133,110 @@ export class PailPool {
     }
   }
 
-  async acquire(): Promise<PailConnection> {
-    const deadline = Date.now() + (this.options.acquireTimeoutMs ?? 30_000);
-    for (;;) {
-      if (this.#closed) throw new UnreachableError('the pool is closed');
-      const idle = this.#idle.pop();
-      if (idle) {
-        if (idle.usable) return idle;
-        this.#open--;
-        continue;
-      }
-      if (this.#open < (this.options.max ?? 16)) {
-        this.#open++;
-        try {
-          return await PailConnection.connect(this.options);
-        } catch (err) {
-          this.#open--;
-          this.#wakeOne();
-          throw err;
-        }
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new UnreachableError(`no free connection to ${this.address} within the acquire timeout`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiting.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  /**
+   * A connection for the caller alone, to be given back with `release`: an
+   * idle one, a new one while fewer than `max` are open, or else the first
+   * one given back after every earlier waiter has had one. Fails after the
+   * acquire timeout, when `signal` aborts (with its reason), or when the pool closes.
+   */
+  async acquire(signal?: AbortSignal): Promise<PailConnection> {
+    if (this.#closed) throw closedError();
+    signal?.throwIfAborted();
+    const idle = this.#takeIdle();
+    if (idle) return idle;
+    if (this.#open < (this.options.max ?? 16)) return this.#connect();
+    return new Promise<PailConnection>((resolve, reject) => {
+      const timeoutMs = this.options.acquireTimeoutMs ?? 30_000;
+      let settled = false;
+      const settle = () => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', aborted);
+        const at = this.#waiting.indexOf(waiter);
+        if (at >= 0) this.#waiting.splice(at, 1);
+        return true;
+      };
+      const waiter: Waiter = {
+        give: (connection) => settle() && (resolve(connection), true),
+        fail: (err) => {
+          if (settle()) reject(err);
+        },
+      };
+      const timer = setTimeout(() => waiter.fail(new UnreachableError(`no free connection to ${this.address} within ${timeoutMs} ms`)), timeoutMs);
+      const aborted = () => waiter.fail(signal!.reason);
+      signal?.addEventListener('abort', aborted, { once: true });
+      this.#waiting.push(waiter);
+    });
   }
 
+  /** Gives a lent connection back: to the first waiter if any, else to the idle ones; a broken one is dropped. */
   release(connection: PailConnection): void {
-    if (!connection.usable || this.#closed || this.#idle.length >= (this.options.maxIdle ?? 8)) {
-      if (connection.usable) void connection.quit();
-      this.#open--;
-    } else {
-      this.#idle.push(connection);
+    if (!connection.usable || this.#closed) {
+      this.#drop(connection);
+      this.#serveWaiter();
+      return;
     }
-    this.#wakeOne();
+    const waiter = this.#waiting[0];
+    if (waiter) waiter.give(connection);
+    else if (this.#idle.length < (this.options.maxIdle ?? 8)) this.#idle.push(connection);
+    else this.#drop(connection);
   }
 
-  #wakeOne(): void {
-    this.#waiting.shift()?.();
-  }
-
+  /** Fails every waiter, and closes the idle connections; lent ones close as they come back. */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const waiter of [...this.#waiting]) waiter.fail(closedError());
     const idle = this.#idle.splice(0);
     this.#open -= idle.length;
     await Promise.all(idle.map((c) => c.quit()));
-    for (const wake of this.#waiting.splice(0)) wake();
   }
+
+  #takeIdle(): PailConnection | undefined {
+    for (let connection = this.#idle.pop(); connection; connection = this.#idle.pop()) {
+      if (connection.usable) return connection;
+      this.#open--;
+    }
+    return undefined;
+  }
+
+  /** Opens a connection counted in `open`; if that fails, the place it took may serve a waiter. */
+  async #connect(): Promise<PailConnection> {
+    this.#open++;
+    try {
+      return await PailConnection.connect(this.options);
+    } catch (err) {
+      this.#open--;
+      this.#serveWaiter();
+      throw err;
+    }
+  }
+
+  #drop(connection: PailConnection): void {
+    if (connection.usable) void connection.quit();
+    this.#open--;
+  }
+
+  /**
+   * A place freed by a dropped connection goes to the first waiter, with a
+   * new connection. The waiter leaves the queue first but may still time out
+   * or be aborted while this connects: the connection then goes back to the
+   * pool. A connect that fails fails that waiter (the bucket server is
+   * unreachable for it as for the caller before it).
+   */
+  #serveWaiter(): void {
+    if (this.#closed || this.#open >= (this.options.max ?? 16)) return;
+    const waiter = this.#waiting.shift();
+    if (!waiter) return;
+    this.#connect().then(
+      (connection) => {
+        if (!waiter.give(connection)) this.release(connection);
+      },
+      (err) => waiter.fail(err),
+    );
+  }
+}
+
+function closedError(): UnreachableError {
+  return new UnreachableError('the pool is closed');
 }

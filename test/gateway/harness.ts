@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import WebSocket from 'ws';
 import { buildGateway, type GatewayOptions } from '../../gateway/app.ts';
 import { DEFAULTS } from '../../server/config.ts';
@@ -36,6 +36,8 @@ export interface HarnessOptions {
   readonly token?: string;
   readonly readToken?: string;
   readonly gateway?: Partial<GatewayOptions>;
+  /** The bucket server's log; silent unless given. */
+  readonly serverLog?: Logger;
 }
 
 const silent = pino({ level: 'silent' });
@@ -45,7 +47,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const maxFileSize = options.maxFileSize ?? DEFAULTS.maxFileSize;
   const tokens = { token: options.token ?? '', readToken: options.readToken ?? '' };
   const serverSettings = { ...DEFAULTS, ...tokens, host: '127.0.0.1', tcpPort: 0, data, maxFileSize, logLevel: 'silent' };
-  let server = await startBucketServer(serverSettings, silent);
+  const serverLog = options.serverLog ?? silent;
+  let server = await startBucketServer(serverSettings, serverLog);
   const serverPort = server.address().port;
   const gateway = await buildGateway({
     bucketServer: { host: '127.0.0.1', port: serverPort, token: options.token },
@@ -71,7 +74,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await server.close();
     },
     async startServer() {
-      server = await startBucketServer({ ...serverSettings, tcpPort: serverPort }, silent);
+      server = await startBucketServer({ ...serverSettings, tcpPort: serverPort }, serverLog);
       harness.server = server;
       running = true;
     },
