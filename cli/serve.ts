@@ -13,8 +13,9 @@ export async function serve(service: Service, settings: Settings): Promise<numbe
     }
     throw err;
   });
-  for (const line of running.lines) process.stdout.write(`${line}\n`);
+  // Before the addresses are printed: whoever reads them may signal at once.
   closeOnSignals(() => running.close(), log);
+  for (const line of running.lines) process.stdout.write(`${line}\n`);
   await new Promise(() => {}); // closeOnSignals ends the process
   return 0;
 }
