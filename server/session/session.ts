@@ -95,12 +95,12 @@ export class Session {
    * after the reply: those bytes must never be read as commands.
    */
   #refuseLine(reply: string, line: string): void {
-    if (bodyMayFollow(line)) this.closeAfterRefusedUpload(reply);
+    if (bodyMayFollow(line)) this.#closeAfterRefusedUpload(reply);
     else this.send(reply);
   }
 
   /** Says why an upload was refused before its go-ahead, then closes: a body may already be on its way. */
-  closeAfterRefusedUpload(reply: string): void {
+  #closeAfterRefusedUpload(reply: string): void {
     this.log.info('closing after a refused upload whose body may follow');
     this.closeWith(reply);
   }
