@@ -3,9 +3,14 @@ import type { Logger } from 'pino';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { formatFailure } from '../shared/protocol/reply.ts';
 import { Authenticator } from '../shared/access/authenticator.ts';
+import { AttemptLimiter } from '../shared/access/attempts.ts';
+import { DEFAULTS } from './config.ts';
 import type { Limits, ServerContext } from './context.ts';
 import { Session } from './session/session.ts';
 import type { Storage } from './storage/storage.ts';
+
+/** Wrong tokens are counted per client address in windows of a minute (the gateway's window too). */
+const ATTEMPT_WINDOW_MS = 60_000;
 
 export interface BucketServerOptions {
   readonly storage: Storage;
@@ -37,6 +42,7 @@ export class BucketServer {
       limits: options.limits,
       log: options.log,
       auth: options.token ? new Authenticator(options.token, options.readToken) : undefined,
+      attempts: options.token ? new AttemptLimiter(options.limits.loginLimit ?? DEFAULTS.loginLimit, ATTEMPT_WINDOW_MS) : undefined,
     };
     options.storage.setMaxListeners(0);
     this.#server = createServer({ noDelay: true, keepAlive: true }, (socket) => this.#accept(socket));

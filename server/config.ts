@@ -35,7 +35,7 @@ export interface Settings {
   origins: string;
   /** API requests one client address may make to the gateway per minute. */
   rateLimit: number;
-  /** Wrong tokens one client address may present to the gateway per minute before it must wait. */
+  /** Wrong tokens one client address may present per minute (to the gateway or the bucket server) before it must wait. */
   loginLimit: number;
   /** How long a gateway login lasts. */
   sessionTtlMs: number;
@@ -95,7 +95,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'server', flag: '--server', env: 'PAIL_SERVER', kind: 'string', summary: 'HOST:PORT of the bucket server to talk to (default: host and port above)' },
   { key: 'origins', flag: '--origins', env: 'PAIL_ORIGINS', kind: 'string', summary: 'extra origins the gateway accepts, comma-separated' },
   { key: 'rateLimit', flag: '--rate-limit', env: 'PAIL_RATE_LIMIT', kind: 'count', summary: 'gateway API requests one client address may make per minute; more get 429' },
-  { key: 'loginLimit', flag: '--login-limit', env: 'PAIL_LOGIN_LIMIT', kind: 'count', summary: 'wrong tokens (login or bearer) one client address may present to the gateway per minute; then it waits' },
+  { key: 'loginLimit', flag: '--login-limit', env: 'PAIL_LOGIN_LIMIT', kind: 'count', summary: 'wrong tokens one client address may present per minute, to the gateway (login or bearer) or the bucket server (auth); then even the right one is refused until the minute ends' },
   { key: 'sessionTtlMs', flag: '--session-ttl', env: 'PAIL_SESSION_TTL', kind: 'ms', summary: 'how long a gateway login lasts (ms, or with s/m/h)' },
   { key: 'consoleRate', flag: '--console-rate', env: 'PAIL_CONSOLE_RATE', kind: 'count', summary: 'command lines one protocol console may send per second; more are refused, and past twice that it is closed' },
   { key: 'replyTimeoutMs', flag: '--reply-timeout', env: 'PAIL_REPLY_TIMEOUT', kind: 'ms', summary: 'how long a client (the gateway, the CLI) waits for the next line of a reply before it gives up and closes the connection' },

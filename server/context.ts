@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Storage } from './storage/storage.ts';
 import type { Authenticator } from '../shared/access/authenticator.ts';
+import type { AttemptLimiter } from '../shared/access/attempts.ts';
 
 /** The limits a bucket server enforces; see server/config.ts for their defaults. */
 export interface Limits {
@@ -15,12 +16,16 @@ export interface Limits {
   readonly minBodyRate: number;
   /** How long a body may start slowly before its average rate is held to the minimum (10 s unless set). */
   readonly bodyGraceMs?: number;
+  /** Wrong tokens one client address may present per minute before even the right one is refused (10 unless set). */
+  readonly loginLimit?: number;
 }
 
-/** What every session shares: storage, limits, the token check and the log. */
+/** What every session shares: storage, limits, the token check with its attempt limiter, and the log. */
 export interface ServerContext {
   readonly storage: Storage;
   readonly limits: Limits;
   readonly auth: Authenticator | undefined;
+  /** Wrong tokens per client address, when a token is required. */
+  readonly attempts: AttemptLimiter | undefined;
   readonly log: Logger;
 }

@@ -28,6 +28,7 @@ export async function startBucketServer(settings: Settings, log: Logger = pino({
       idleTimeoutMs: settings.idleTimeoutMs,
       lineTimeoutMs: settings.lineTimeoutMs,
       minBodyRate: settings.minBodyRate,
+      loginLimit: settings.loginLimit,
     },
   });
   const address = await server.listen(settings.tcpPort, settings.host);

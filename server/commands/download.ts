@@ -1,12 +1,17 @@
+import type { Socket } from 'node:net';
 import { formatStatus } from '../../shared/protocol/reply.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import type { Session } from '../session/session.ts';
+import { SlabPool } from '../session/slab-pool.ts';
 import { StorageError, type OpenedFile } from '../storage/storage.ts';
 import type { Handler } from './handler.ts';
 
-/** Size of each read, and how many reads may wait in the socket at once: the memory a download can hold. */
-const READ_SIZE = 1 << 20;
-const BUFFERS = 4;
+/**
+ * Downloads read through 1 MiB slabs while the server-wide budget of 64 lasts,
+ * else through 64 KiB ones (see SlabPool): 1,000 stalled downloads hold at
+ * most 64 MiB + 1,000 × 64 KiB of slabs, whatever the size of their files.
+ */
+const SLABS = new SlabPool(1 << 20, 64, 64 * 1024, 256);
 
 export const download: Handler = async (session, { bucket, name, offset, length }) => {
   const range = offset === undefined ? undefined : { offset, length };
@@ -26,38 +31,65 @@ export const download: Handler = async (session, { bucket, name, offset, length 
 };
 
 /**
- * Streams the range through a few reusable buffers: a buffer is read into
- * again only once the socket has handed its bytes to the kernel, so a
- * download of any size holds at most BUFFERS × READ_SIZE and makes no garbage.
+ * Streams the range through pooled slabs, never queueing a write behind a
+ * pending one: the next slab is read while the last is being written, and is
+ * written once that write has handed its bytes to the kernel. Reading ahead
+ * takes a second slab only when it is a large one from the budget; with a
+ * small slab the download waits for its write and reads into the same slab,
+ * so a reader that stops reading holds one small slab beyond the budget.
  */
 async function sendBytes(session: Session, file: OpenedFile): Promise<void> {
-  const free: Buffer[] = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafeSlow(READ_SIZE));
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    wake?.();
-    wake = undefined;
-  };
-  const release = (buffer: Buffer) => {
-    free.push(buffer);
-    notify();
-  };
   const socket = session.socket;
-  socket.once('close', notify);
   let position = file.offset;
   const end = file.offset + file.length;
+  let writing: { slab: Buffer; done: Promise<void> } | undefined;
+  let reading: Buffer | undefined;
+  const finishWrite = async (): Promise<Buffer> => {
+    const { slab, done } = writing!;
+    try {
+      await done;
+    } catch (err) {
+      // A write cut by a closing socket may still reference its slab: it is not reused.
+      SLABS.forget(slab);
+      throw err;
+    } finally {
+      writing = undefined;
+    }
+    return slab;
+  };
   try {
     while (position < end) {
-      while (free.length === 0) {
-        if (socket.destroyed) throw new Error('the client left mid-download');
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-      const buffer = free.pop()!;
-      const n = await file.read(buffer, Math.min(READ_SIZE, end - position), position);
+      reading = writing && !SLABS.largeAvailable ? await finishWrite() : SLABS.take();
+      const n = await file.read(reading, Math.min(reading.length, end - position), position);
       if (n === 0) throw new StorageError(Reason.internal, 'the file ended before its announced size');
       position += n;
-      socket.write(n === buffer.length ? buffer : buffer.subarray(0, n), () => release(buffer));
+      if (writing) SLABS.give(await finishWrite());
+      const slab = reading;
+      reading = undefined;
+      const done = writeOut(socket, n === slab.length ? slab : slab.subarray(0, n));
+      done.catch(() => {}); // a write failing while the next read runs is handled when awaited, not reported as unhandled
+      writing = { slab, done };
     }
+    if (writing) SLABS.give(await finishWrite());
   } finally {
-    socket.off('close', notify);
+    if (reading) SLABS.give(reading);
+    if (writing) {
+      const { slab, done } = writing;
+      done.then(() => SLABS.give(slab), () => SLABS.forget(slab));
+    }
   }
+}
+
+/** Writes and waits until the socket has passed the bytes on to the kernel. */
+function writeOut(socket: Socket, bytes: Buffer): Promise<void> {
+  if (socket.destroyed) return Promise.reject(new Error('the client left mid-download'));
+  return new Promise<void>((resolve, reject) => {
+    const gone = () => reject(new Error('the client left mid-download'));
+    socket.once('close', gone);
+    socket.write(bytes, (err) => {
+      socket.off('close', gone);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }

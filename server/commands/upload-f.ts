@@ -1,5 +1,6 @@
 import { CHUNKED } from '../../shared/protocol/commands.ts';
 import { formatStatus } from '../../shared/protocol/reply.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
 import { StorageError } from '../storage/storage.ts';
 import { PeerGone } from '../../shared/net/socket-reader.ts';
 import { chunkedBody, sizedBody, type UploadBody } from '../session/body.ts';
@@ -18,11 +19,23 @@ export const uploadF: Handler = async (session, request) => {
     sha256: request.sha256,
   };
   // Refusals that need no body come before the go-ahead, so no byte is sent in vain.
-  await storage.checkPut(bucket, name, options);
+  try {
+    await storage.checkPut(bucket, name, options);
+  } catch (err) {
+    if (request.size === 0) throw err;
+    // A client that did not wait for 100 SEND has its body on the way: only closing keeps it from being read as commands.
+    const reason = err instanceof StorageError ? err.reason : Reason.internal;
+    session.fail(request.command, err);
+    session.log.info({ reason }, 'closing after a refused upload whose body may follow');
+    session.close();
+    return;
+  }
   session.send(formatStatus('SEND', [request.size!], 'send the body now'));
 
   const body: UploadBody =
     options.size === undefined ? chunkedBody(session.reader, limits.maxChunk) : sizedBody(session.reader, options.size);
+  // The minimum rate is measured over the whole body, from the go-ahead to its last byte.
+  session.reader.beginBody();
   try {
     const info = await storage.put(bucket, name, body, options);
     session.send(formatStatus('FUTB', [info.size, info.sha256, info.modified], `stored ${bucket}/${name}`));
@@ -35,8 +48,10 @@ export const uploadF: Handler = async (session, request) => {
       return;
     }
     // The rest of the body is unknown or large: the reply above is the last word on this connection.
-    const reason = err instanceof StorageError ? err.reason : 'internal';
+    const reason = err instanceof StorageError ? err.reason : Reason.internal;
     session.log.info({ reason }, 'closing after a refused body');
     session.close();
+  } finally {
+    session.reader.endBody();
   }
 };

@@ -12,6 +12,7 @@ import { replyBatches } from './reply-batches.ts';
 import type { ServerContext } from '../context.ts';
 import { StorageError } from '../storage/storage.ts';
 import { PeerGone, PeerTooSlow, SocketReader } from '../../shared/net/socket-reader.ts';
+import { bodyMayFollow } from './body-may-follow.ts';
 
 import type { Access } from '../../shared/access/access.ts';
 type State = 'idle' | 'busy' | 'watching' | 'closed';
@@ -29,7 +30,11 @@ export class Session {
   readonly reader: SocketReader;
   readonly log: Logger;
   access: Access;
+  /** Wrong tokens presented on this connection. */
+  wrongTokens = 0;
   #state: State = 'idle';
+  /** Runs from the end of the last command; blank lines do not reset it, so they cannot keep a connection alive. */
+  #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -50,6 +55,7 @@ export class Session {
   async run(): Promise<void> {
     this.send(formatStatus('HELLO', [PROTOCOL_VERSION], 'Pail bucket server ready; try help'));
     while (this.#state !== 'closed') {
+      this.#armIdleTimer();
       let line: Awaited<ReturnType<SocketReader['line']>>;
       try {
         line = await this.reader.line();
@@ -61,20 +67,55 @@ export class Session {
       if (line === null) break;
       if ((this.#state as State) === 'closed') break;
       if (line === TOO_LONG) {
-        this.send(formatFailure('BCMD', Reason.tooLong, `lines are limited to ${this.context.limits.maxLine} bytes`));
+        this.#disarmIdleTimer();
+        this.#refuseLine(
+          formatFailure('BCMD', Reason.tooLong, `lines are limited to ${this.context.limits.maxLine} bytes`),
+          this.reader.overlongHead.toString('latin1'),
+        );
         continue;
       }
       let text: string;
       try {
         text = utf8.decode(line);
       } catch {
-        this.send(formatFailure('BCMD', Reason.badUtf8, 'the line is not valid UTF-8'));
+        this.#disarmIdleTimer();
+        this.#refuseLine(formatFailure('BCMD', Reason.badUtf8, 'the line is not valid UTF-8'), line.toString('latin1'));
         continue;
       }
       if (text.trim() === '') continue;
+      this.#disarmIdleTimer();
       await this.#execute(text);
     }
     this.close();
+  }
+
+  /**
+   * Answers a line that runs no command. If it may have been an upload whose
+   * body the client sent without waiting for 100 SEND, the connection closes
+   * after the reply: those bytes must never be read as commands.
+   */
+  #refuseLine(reply: string, line: string): void {
+    if (bodyMayFollow(line)) this.#closeAfterRefusedUpload(reply);
+    else this.send(reply);
+  }
+
+  /** Says why an upload was refused before its go-ahead, then closes: a body may already be on its way. */
+  #closeAfterRefusedUpload(reply: string): void {
+    this.log.info('closing after a refused upload whose body may follow');
+    this.closeWith(reply);
+  }
+
+  #armIdleTimer(): void {
+    if (this.#idleTimer || this.#state !== 'idle') return;
+    const { idleTimeoutMs } = this.context.limits;
+    this.#idleTimer = setTimeout(() => {
+      if (this.#state === 'idle') this.closeWith(formatFailure('BUSY', Reason.idleTimeout, 'the connection was idle for too long'));
+    }, idleTimeoutMs);
+  }
+
+  #disarmIdleTimer(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   async #execute(text: string): Promise<void> {
@@ -82,15 +123,15 @@ export class Session {
     const parsed = parseRequest(text);
     if (!parsed.ok) {
       const { problem } = parsed;
-      this.send(formatFailure(mnemonic(problem.code), problem.reason, problem.message));
       this.log.info({ line: text.slice(0, 200), code: problem.code, reason: problem.reason }, 'refused');
+      this.#refuseLine(formatFailure(mnemonic(problem.code), problem.reason, problem.message), text);
       return;
     }
     const { request } = parsed;
     const { command } = request;
     const refusal = this.#refusal(command);
     if (refusal) {
-      this.send(refusal);
+      this.#refuseLine(refusal, text);
       return;
     }
     if (this.#state === 'idle') this.#state = 'busy';
@@ -173,6 +214,7 @@ export class Session {
 
   /** Turns the session into an event stream (after `watch`). */
   startWatching(): void {
+    this.#disarmIdleTimer();
     this.#state = 'watching';
     this.socket.setTimeout(0);
     this.socket.setKeepAlive(true, 30_000);
@@ -193,6 +235,9 @@ export class Session {
   close(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#disarmIdleTimer();
+    // Whatever the peer still sends is read and dropped while it reads the last reply, then the socket is cut.
+    this.reader.discardInput();
     this.socket.end();
     // A peer that never reads would keep a half-closed socket forever.
     setTimeout(() => this.socket.destroy(), 5_000).unref();

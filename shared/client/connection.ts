@@ -298,7 +298,11 @@ export class PailConnection {
     return this.#exclusive(async () => {
       this.#send(line);
       const goAhead = await this.#status();
-      if (goAhead.code !== Code.SEND) throw PailError.from(goAhead);
+      if (goAhead.code !== Code.SEND) {
+        // The server closes after refusing an upload whose body may follow: a pool must never lend this connection again.
+        if (size !== 0) this.destroy();
+        throw PailError.from(goAhead);
+      }
       const chunks = Buffer.isBuffer(body) ? [body] : body;
       let sent: number;
       try {

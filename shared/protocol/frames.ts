@@ -15,12 +15,19 @@ export class FrameBuffer {
   #size = 0;
   /** Bytes of an overlong line still to skip up to its line feed. */
   #skipping = false;
+  /** The first bytes of the last overlong line (a copy), so a caller can tell what it began as. */
+  #overlongHead: Buffer = Buffer.alloc(0);
 
   constructor(readonly maxLine: number) {}
 
   /** How many unread bytes are held. */
   get size(): number {
     return this.#size;
+  }
+
+  /** The first (at most 64) bytes of the line last answered with TOO_LONG. */
+  get overlongHead(): Buffer {
+    return this.#overlongHead;
   }
 
   push(chunk: Buffer): void {
@@ -48,6 +55,7 @@ export class FrameBuffer {
     }
     if (at < 0) {
       if (this.#size > this.maxLine + 1) {
+        this.#overlongHead = this.#peek(64);
         this.#drop(this.#size);
         this.#skipping = true;
         return TOO_LONG;
@@ -56,6 +64,7 @@ export class FrameBuffer {
     }
     const lineLength = at > 0 && this.#byteAt(at - 1) === 0x0d ? at - 1 : at;
     if (lineLength > this.maxLine) {
+      this.#overlongHead = this.#peek(64);
       this.#drop(at + 1);
       return TOO_LONG;
     }
@@ -84,6 +93,17 @@ export class FrameBuffer {
       base += chunk.length - start;
     }
     return -1;
+  }
+
+  /** A copy of the first (at most) n bytes held. */
+  #peek(n: number): Buffer {
+    const out = Buffer.allocUnsafe(Math.min(n, this.#size));
+    let filled = 0;
+    for (let i = 0; filled < out.length; i++) {
+      const chunk = this.#chunks[i];
+      filled += chunk.copy(out, filled, i === 0 ? this.#head : 0);
+    }
+    return out;
   }
 
   #byteAt(offset: number): number {

@@ -56,6 +56,18 @@ describe.concurrent('pail shell', () => {
     expect((await shell('ls\nrm taken nothing\n')).status).toBe(Exit.refused);
   });
 
+  it('goes on over a new connection after a refused put (the server closes after it)', async () => {
+    await t.client.createBucket('refusals');
+    await t.client.upload('refusals', 'notes.txt', Buffer.from('x'));
+    const run = await shell('put notes.txt nosuchbucket\nput notes.txt refusals\nls refusals --json\n');
+    expect(run.stderr.split('\n')).toEqual([
+      `pail: ${Code.FUTF} FUTF ${Reason.noSuchBucket}: no bucket named nosuchbucket`,
+      expect.stringMatching(new RegExp(`^pail: ${Code.FUTF} FUTF ${Reason.exists}: `)),
+      '',
+    ]);
+    expect(JSON.parse(run.out).files.map((f: { name: string }) => f.name)).toEqual(['notes.txt']);
+  });
+
   it('takes --json for every command of the session', async () => {
     await t.client.createBucket('jsonbox');
     await t.client.upload('jsonbox', 'notes.txt', Buffer.from('x'));

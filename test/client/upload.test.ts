@@ -121,6 +121,47 @@ async function chunkRecorder(): Promise<{ port: number; sizes: Promise<number[]>
   return { port: typeof address === 'object' && address ? address.port : 0, sizes, server };
 }
 
+describe('a refused upload', () => {
+  /** A stand-in bucket server that refuses every upload and, as an older server did, keeps the connection open. */
+  async function refuserThatStaysOpen(): Promise<{ port: number; server: Server }> {
+    const server = createServer((socket: Socket) => {
+      const reader = new SocketReader(socket, 64 * KiB);
+      socket.on('error', () => {});
+      void (async () => {
+        socket.write(`${formatStatus('HELLO', [PROTOCOL_VERSION])}\n`);
+        for (;;) {
+          const line = await reader.line();
+          if (line === null) return;
+          socket.write('750 FUTF no-such-bucket no bucket named nowhere\n');
+        }
+      })();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    return { port: typeof address === 'object' && address ? address.port : 0, server };
+  }
+
+  it('leaves the connection unusable at once, so no pool lends it again (a body may be on its way to the server)', async () => {
+    const { port, server } = await refuserThatStaysOpen();
+    try {
+      const client = await PailConnection.connect({ host: '127.0.0.1', port });
+      let usableWhenRefused: boolean | undefined;
+      await client.upload('nowhere', 'a.txt', Buffer.from('abc')).catch(() => (usableWhenRefused = client.usable));
+      expect(usableWhenRefused).toBe(false);
+      const chunked = await PailConnection.connect({ host: '127.0.0.1', port });
+      await expect(chunked.upload('nowhere', 'a.txt', [Buffer.from('abc')])).rejects.toMatchObject({ mnemonic: 'FUTF' });
+      expect(chunked.usable).toBe(false);
+      // Nothing follows an empty body: that connection stays in use.
+      const empty = await PailConnection.connect({ host: '127.0.0.1', port });
+      await expect(empty.upload('nowhere', 'a.txt', Buffer.alloc(0))).rejects.toMatchObject({ mnemonic: 'FUTF' });
+      expect(empty.usable).toBe(true);
+      empty.destroy();
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('chunk framing', () => {
   it('sends chunks already at hand as one protocol chunk, never one per source chunk', async () => {
     const recorder = await chunkRecorder();

@@ -17,15 +17,16 @@ export class RawClient {
     socket.on('error', () => {});
   }
 
-  static async open(port: number): Promise<RawClient> {
-    const socket = connect({ host: '127.0.0.1', port });
+  /** Connects from `localAddress` (another loopback address, such as 127.0.0.2) when given. */
+  static async open(port: number, localAddress?: string): Promise<RawClient> {
+    const socket = connect({ host: '127.0.0.1', port, localAddress });
     await once(socket, 'connect');
     return new RawClient(socket);
   }
 
   /** Connects and reads the greeting. */
-  static async greeted(port: number): Promise<RawClient> {
-    const client = await RawClient.open(port);
+  static async greeted(port: number, localAddress?: string): Promise<RawClient> {
+    const client = await RawClient.open(port, localAddress);
     const hello = await client.line();
     if (!hello.startsWith('200 HELLO')) throw new Error(`unexpected greeting ${hello}`);
     return client;

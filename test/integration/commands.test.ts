@@ -30,12 +30,23 @@ async function reply(line: string): Promise<[number, string | undefined]> {
   return [status.code, status.reason];
 }
 
+/** Uploads; a refusal before the go-ahead closes the connection, and the client connects again for what follows. */
 async function upload(bucket: string, name: string, body: string | Buffer, extra = ''): Promise<string> {
   const data = Buffer.from(body);
   const goAhead = await client.command(`put ${bucket} ${JSON.stringify(name)} ${data.length}${extra}`);
-  if (!goAhead.startsWith(`${Code.SEND} `)) return goAhead;
+  if (!goAhead.startsWith(`${Code.SEND} `)) {
+    if (data.length > 0) await reconnectAfterClose();
+    return goAhead;
+  }
   client.send(data);
   return client.line();
+}
+
+/** Waits for the server to close the connection (saying nothing more), then opens another. */
+async function reconnectAfterClose(): Promise<void> {
+  expect(await client.closed()).toEqual([]);
+  client.close();
+  client = await RawClient.greeted(server.port);
 }
 
 describe('greeting and session commands', () => {
@@ -169,10 +180,17 @@ describe('files', () => {
     expect(await readFile(join(server.data, 'photos', 'a.txt'), 'utf8')).toBe('three');
   });
 
-  it('refuses uploads to a missing bucket, bad names and bad sizes before any byte is sent', async () => {
-    expect(await reply('put nothing a.txt 3')).toEqual([Code.FUTF, Reason.noSuchBucket]);
-    expect(await reply('put photos ../../etc/passwd 3')).toEqual([Code.FUTF, Reason.badName]);
-    expect(await reply('put photos a.txt many')).toEqual([Code.FUTF, Reason.badSize]);
+  it('refuses uploads to a missing bucket, bad names and bad sizes before any byte is sent, then closes', async () => {
+    for (const [line, reason] of [
+      ['put nothing a.txt 3', Reason.noSuchBucket],
+      ['put photos ../../etc/passwd 3', Reason.badName],
+      ['put photos a.txt many', Reason.badSize],
+    ]) {
+      expect(await reply(line)).toEqual([Code.FUTF, reason]);
+      await reconnectAfterClose();
+    }
+    // Nothing can follow an empty body: that refusal keeps the connection.
+    expect(await reply('put nothing a.txt 0')).toEqual([Code.FUTF, Reason.noSuchBucket]);
     expect(await reply('ls_b')).toEqual([Code.BLS, undefined]);
   });
 

@@ -40,7 +40,7 @@ describe('PROTOCOL.md', () => {
 
   it.each(sessions.map((lines, i) => [i + 1, lines] as const))('example session %i replays against a real server', async (_n, lines) => {
     server = await startTestServer();
-    const client = await RawClient.open(server.port);
+    let client = await RawClient.open(server.port);
     try {
       const greeting = await client.line();
       let i = 0;
@@ -50,7 +50,12 @@ describe('PROTOCOL.md', () => {
       }
       for (; i < lines.length; i++) {
         const [tag, text] = [lines[i].slice(0, 2), lines[i].slice(3)];
-        if (tag === 'C:') client.send(`${text}\n`);
+        if (tag === '--') {
+          // The server closes the connection (having said all it shows); the example goes on over a new one.
+          expect(await client.closed()).toEqual([]);
+          client.close();
+          client = await RawClient.open(server.port);
+        } else if (tag === 'C:') client.send(`${text}\n`);
         else if (tag === 'C+') client.send(text.replace(/\\n/g, '\n'));
         else if (tag === 'S+') expect((await client.bytes(Buffer.byteLength(text))).toString()).toBe(text);
         else if (tag === 'S:' && text === '...') {

@@ -30,6 +30,17 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
   throw new Error(`never happened: ${what}`);
 }
 
+/** Whatever the server still says before it closes, or 'open' if it has not closed within `ms` (a bound, not a measurement). */
+async function closedWithin(client: RawClient, ms: number): Promise<string[] | 'open'> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<'open'>((resolve) => (timer = setTimeout(() => resolve('open'), ms)));
+  try {
+    return await Promise.race([client.closed(), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('an upload is whole or absent', () => {
   it('keeps a replaced or deleted file readable by a download already open, then leaves nothing in the trash', async () => {
     const server = await serve();
@@ -106,10 +117,12 @@ describe('an upload is whole or absent', () => {
     const client = await greeted(server);
     await client.command('create_b photos');
     expect(await client.command('put photos big 2000')).toMatch(/^750 FUTF too-large/);
-    await client.command('put photos big chunked');
-    client.send(`600\n${'a'.repeat(600)}600\n${'b'.repeat(600)}0\n`);
-    expect(parseStatus(await client.line()).reason).toBe(Reason.tooLarge);
-    await client.closed();
+    expect(await client.closed()).toEqual([]);
+    const chunked = await greeted(server);
+    await chunked.command('put photos big chunked');
+    chunked.send(`600\n${'a'.repeat(600)}600\n${'b'.repeat(600)}0\n`);
+    expect(parseStatus(await chunked.line()).reason).toBe(Reason.tooLarge);
+    await chunked.closed();
     expect(await readdir(join(server.data, 'photos'))).toEqual([]);
   });
 
@@ -222,8 +235,11 @@ describe('nothing reaches outside the data folder', () => {
     const client = await greeted(server);
     await client.command('create_b photos');
     for (const name of ['..', '../x', '/etc/passwd', 'a\\b', '..\\x', '"a\\x00b"', '"a\\nb"']) {
-      const line = await client.command(`put photos ${name} 1`);
+      // A refused upload closes its connection (its body may be on the way): one connection per name.
+      const uploader = await greeted(server);
+      const line = await uploader.command(`put photos ${name} 1`);
       expect(parseStatus(line).reason, name).toBe(Reason.badName);
+      expect(await uploader.closed()).toEqual([]);
     }
     for (const bucket of ['..', '.pail', '%2e%2e', '../photos']) {
       expect(parseStatus(await client.command(`ls_f ${bucket}`)).reason, bucket).toBe(Reason.badName);
@@ -252,9 +268,9 @@ describe('nothing reaches outside the data folder', () => {
     expect(await client.line()).toMatch(/^photos 0 0 /);
     expect(parseStatus(await client.command('ls_f linked')).reason).toBe(Reason.noSuchBucket);
     expect(parseStatus(await client.command('get photos secret.txt')).reason).toBe(Reason.noSuchFile);
-    expect(parseStatus(await client.command('put linked x 1')).reason).toBe(Reason.noSuchBucket);
     expect(await client.command('ls_f photos')).toMatch(/^800 FLS 0/);
     expect(parseStatus(await client.command('delete_f photos secret.txt')).reason).toBe(Reason.noSuchFile);
+    expect(parseStatus(await client.command('put linked x 1')).reason).toBe(Reason.noSuchBucket);
     expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('secret');
   });
 });
@@ -309,6 +325,108 @@ describe('slow senders', () => {
     await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 0, 'the temporary is removed');
     expect(await readdir(join(server.data, 'photos'))).toEqual([]);
   });
+
+  it('drops a chunked upload trickled one 1-byte chunk at a time: the rate is that of the whole body', async () => {
+    const server = await serve({ limits: { minBodyRate: 1_000, bodyGraceMs: 150 } });
+    const client = await greeted(server);
+    await client.command('create_b photos');
+    expect(await client.command('put photos slow.txt chunked')).toMatch(/^100 SEND/);
+    const closed = client.closed();
+    let open = true;
+    void closed.then(() => (open = false));
+    // 1-byte chunks every 20 ms: each chunk arrives at once, the body at about 50 bytes a second.
+    for (let i = 0; i < 150 && open; i++) {
+      client.send('1\nx');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(open, 'still open after 150 chunks over 3 s').toBe(false);
+    expect(parseStatus((await closed)[0]).reason).toBe(Reason.tooSlow);
+    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 0, 'the temporary is removed');
+    expect(await readdir(join(server.data, 'photos'))).toEqual([]);
+  });
+
+  it('drops a body that falls silent once it is behind the minimum rate, without waiting for the idle timeout', async () => {
+    const server = await serve({ limits: { minBodyRate: 1_000, bodyGraceMs: 150 } });
+    const client = await greeted(server);
+    await client.command('create_b photos');
+    expect(await client.command('put photos silent.txt 1000')).toMatch(/^100 SEND/);
+    client.send('x'.repeat(10));
+    const rest = await closedWithin(client, 5_000);
+    expect(rest, 'a silent body is dropped long before the 5-minute idle timeout').not.toBe('open');
+    expect(parseStatus((rest as string[])[0]).reason).toBe(Reason.tooSlow);
+  });
+
+  it('drops an unterminated line followed by silence at the line timeout, not the idle timeout', async () => {
+    const server = await serve({ limits: { lineTimeoutMs: 200 } });
+    const client = await greeted(server);
+    client.send('ls_b');
+    const rest = await closedWithin(client, 5_000);
+    expect(rest, 'a begun line is dropped long before the 5-minute idle timeout').not.toBe('open');
+    expect(parseStatus((rest as string[])[0]).reason).toBe(Reason.tooSlow);
+  });
+
+  it('does not count blank lines as activity: a client sending one every 50 ms is dropped at the idle timeout', async () => {
+    const server = await serve({ limits: { idleTimeoutMs: 300 } });
+    const client = await greeted(server);
+    expect(await client.command('ls_b')).toMatch(/^500 BLS 0/);
+    const closed = client.closed();
+    let open = true;
+    void closed.then(() => (open = false));
+    for (let i = 0; i < 60 && open; i++) {
+      client.send('\n');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(open, 'still open after 3 s of blank lines, ten idle timeouts').toBe(false);
+    expect(parseStatus((await closed)[0]).reason).toBe(Reason.idleTimeout);
+  });
+});
+
+describe('bodies are never read as commands', () => {
+  const INJECTED = 'create_b injected-by-body\nls_b\n';
+  const size = Buffer.byteLength(INJECTED);
+
+  /** Sends an upload line and its body at once, as clients that do not wait for 100 SEND do; returns all the server said. */
+  async function sendBlind(server: TestServer, line: string, body: string, token?: string): Promise<string[] | 'open'> {
+    const client = await greeted(server);
+    if (token) expect(await client.command(`auth ${token}`)).toMatch(/^230 AUTH/);
+    client.send(`${line}\n${body}`);
+    return closedWithin(client, 5_000);
+  }
+
+  it.each([
+    ['no such bucket', `put nosuchbucket f.txt ${size}`, Reason.noSuchBucket, 'full-secret'],
+    ['an existing file', `put photos taken.txt ${size}`, Reason.exists, 'full-secret'],
+    ['too large', `put photos big.txt ${size + 100}`, Reason.tooLarge, 'full-secret'],
+    ['not authenticated', `put photos f.txt ${size}`, Reason.authRequired, undefined],
+    ['a read-only token', `put photos f.txt ${size}`, Reason.forbidden, 'read-secret'],
+    ['a malformed size', `upload_f photos f.txt ${size}x`, Reason.badSize, 'full-secret'],
+    ['a bad name', `UPLOAD photos ../f.txt ${size}`, Reason.badName, 'full-secret'],
+    ['a bad argument count', `upload photos ${size}`, Reason.badArgs, 'full-secret'],
+    ['an overlong line', `put photos ${'n'.repeat(9000)} ${size}`, Reason.tooLong, 'full-secret'],
+    ['a chunked body to no such bucket', 'put nosuchbucket f.txt chunked', Reason.noSuchBucket, 'full-secret'],
+  ])('refused for %s: the reply is the last word, and no line of the body runs', async (_what, line, reason, token) => {
+    const server = await serve({ token: 'full-secret', readToken: 'read-secret', limits: { maxFileSize: size + 50 } });
+    const setup = await greeted(server);
+    await setup.command('auth full-secret');
+    await setup.command('create_b photos');
+    expect(await setup.command('put photos taken.txt 1')).toMatch(/^100 SEND/);
+    setup.send('x');
+    expect(await setup.line()).toMatch(/^700 FUTB/);
+    const body = line.endsWith('chunked') ? `${size}\n${INJECTED}0\n` : INJECTED;
+    const said = await sendBlind(server, line, body, token);
+    expect(await setup.command('ls_b')).toMatch(/^500 BLS 1/);
+    expect(await setup.line(), 'the only bucket').toMatch(/^photos /);
+    expect(said, 'the connection is closed after the refusal').not.toBe('open');
+    expect(said).toHaveLength(1);
+    expect(parseStatus((said as string[])[0]).reason).toBe(reason);
+  });
+
+  it('keeps the connection after refusing an upload of 0 bytes, which has no body to follow', async () => {
+    const server = await serve();
+    const client = await greeted(server);
+    expect(parseStatus(await client.command('put nosuchbucket f.txt 0')).reason).toBe(Reason.noSuchBucket);
+    expect(await client.command('ls_b')).toMatch(/^500 BLS 0/);
+  });
 });
 
 describe('access tokens', () => {
@@ -322,6 +440,34 @@ describe('access tokens', () => {
     expect(parseStatus(await client.command('create_b photos')).reason).toBe(Reason.forbidden);
     expect(await client.command('auth full-secret')).toMatch(/^230 AUTH full/);
     expect(await client.command('create_b photos')).toMatch(/^300 BCS/);
+  });
+
+  it('answers at most three wrong tokens on one connection, then closes it', async () => {
+    const server = await serve({ token: 'full-secret', limits: { loginLimit: 10_000 } });
+    const client = await greeted(server);
+    client.send('auth wrong\n'.repeat(2_000));
+    const said = await closedWithin(client, 10_000);
+    expect(said, 'the connection is closed after the third wrong token').not.toBe('open');
+    expect((said as string[]).map((line) => parseStatus(line).reason)).toEqual([Reason.badToken, Reason.badToken, Reason.tooManyRequests]);
+  });
+
+  it('refuses every token from an address over its limit, the right one too, and no other address', async () => {
+    const server = await serve({ token: 'full-secret', limits: { loginLimit: 5 } });
+    const wrong = async (from: string, times: number) => {
+      const client = await RawClient.greeted(server.port, from);
+      cleanup.push(() => client.close());
+      for (let i = 0; i < times; i++) expect(parseStatus(await client.command('auth wrong')).code).toBe(Code.AUTHF);
+    };
+    await wrong('127.0.0.2', 3);
+    await wrong('127.0.0.2', 2);
+    const blocked = await RawClient.greeted(server.port, '127.0.0.2');
+    cleanup.push(() => blocked.close());
+    const refusal = parseStatus(await blocked.command('auth full-secret'));
+    expect([refusal.code, refusal.reason]).toEqual([Code.AUTHF, Reason.tooManyRequests]);
+    expect(await closedWithin(blocked, 5_000)).toEqual([]);
+    const other = await RawClient.greeted(server.port, '127.0.0.3');
+    cleanup.push(() => other.close());
+    expect(await other.command('auth full-secret')).toMatch(/^230 AUTH full/);
   });
 });
 
