@@ -15,6 +15,14 @@ export interface Backoff {
   readonly maxMs: number;
 }
 
+/**
+ * The longest wait while a browser is listening: someone is looking at the
+ * indicator, so the return of the bucket server is noticed within half a
+ * second. One shared subscription tries twice a second at most, whatever the
+ * number of browsers; with none listening the wait grows to the full maxMs.
+ */
+export const WATCHED_MAX_MS = 500;
+
 export interface EventHubOptions {
   readonly connect: () => Promise<PailConnection>;
   readonly log: Logger;
@@ -54,6 +62,8 @@ export class EventHub {
   subscribe(listener: HubListener): () => void {
     this.#listeners.add(listener);
     listener(this.#status);
+    // A browser arriving while the hub waits out a long backoff: try again now rather than leave it waiting.
+    if (this.#listeners.size === 1) this.#wake?.();
     return () => this.#listeners.delete(listener);
   }
 
@@ -88,8 +98,9 @@ export class EventHub {
         this.#connection = undefined;
       }
       if (this.#stopped) break;
-      this.#setStatus('unreachable', `the bucket server cannot be reached; retrying in ${delay} ms`);
-      await this.#pause(delay);
+      const wait = this.#listeners.size > 0 ? Math.min(delay, WATCHED_MAX_MS) : delay;
+      this.#setStatus('unreachable', `the bucket server cannot be reached; retrying in ${wait} ms`);
+      await this.#pause(wait);
       delay = Math.min(delay * 2, backoff.maxMs);
     }
   }

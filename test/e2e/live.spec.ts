@@ -1,4 +1,26 @@
+import { createServer } from 'node:net';
 import { expect, rawUpload, test } from './fixtures.ts';
+
+/**
+ * Listens on the stopped bucket server's port and hangs up on every
+ * connection, counting them: how many times the gateway has tried, so a test
+ * can wait for its backoff to grow instead of sleeping.
+ */
+async function hangUpCounter(port: number): Promise<{ readonly count: number; close(): Promise<void> }> {
+  let count = 0;
+  const server = createServer((socket) => {
+    count++;
+    socket.on('error', () => {});
+    socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  return {
+    get count() {
+      return count;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 test.describe('live updates and places', () => {
   test('a file uploaded through a raw protocol client appears without a reload', async ({ page, pail, bucket }) => {
@@ -94,5 +116,29 @@ test.describe('live updates and places', () => {
     await expect(indicator).toHaveText('Connected', { timeout: 20_000 });
     // What changed while it was away is picked up by listing again after reconnecting.
     await expect(page.getByRole('rowheader', { name: 'while-away.txt' })).toBeVisible();
+  });
+
+  test('says Connected within about a second of the bucket server coming back, however long it was away', async ({ page, pail, bucket }) => {
+    await page.goto(`/b/${bucket}`);
+    const indicator = page.getByRole('status', { name: 'Connection' });
+    await expect(indicator).toHaveText('Connected');
+    await pail.stopServer();
+    let attempts: Awaited<ReturnType<typeof hangUpCounter>> | null = null;
+    try {
+      await expect(indicator).toHaveText('Bucket server unreachable, reconnecting…');
+      attempts = await hangUpCounter(pail.serverPort);
+      // Five failed attempts: a backoff doubling from 250 ms would now wait 8 s before the next.
+      const counter = attempts;
+      await expect.poll(() => counter.count, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
+    } finally {
+      await attempts?.close();
+      await pail.startServer();
+    }
+    const back = Date.now();
+    await page.waitForFunction(() => document.querySelector('[aria-label="Connection"]')?.textContent?.trim() === 'Connected', undefined, {
+      polling: 'raf',
+      timeout: 15_000,
+    });
+    expect(Date.now() - back).toBeLessThan(1_500);
   });
 });
