@@ -44,4 +44,33 @@ test.describe('protocol console', () => {
     await expect(consoleRegion).toBeHidden();
     await expect(toggle).toBeFocused();
   });
+
+  test('tells success from failure by the code table, not by the number', async ({ page }) => {
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Protocol console' }).click();
+    const transcript = page.getByRole('log', { name: 'Console transcript' });
+    const input = page.getByLabel('Command');
+    await expect(transcript).toContainText('200 HELLO');
+    // 280 AUTHF is a failure whose number looks like the successes around it; 350 BCF is one of the usual kind.
+    for (const command of ['auth not-a-token', 'create_b NOPE', 'help']) {
+      await input.fill(command);
+      await input.press('Enter');
+    }
+    await expect(transcript).toContainText('210 HELP');
+    const entry = (start: string) => transcript.locator('.entry').filter({ hasText: new RegExp(`^${start}`) }).first();
+    const colour = (start: string) => entry(start).evaluate((element) => getComputedStyle(element).color);
+    const danger = await page.evaluate(() => {
+      const probe = document.createElement('p');
+      probe.className = 'error';
+      document.body.append(probe);
+      const colour = getComputedStyle(probe).color;
+      probe.remove();
+      return colour;
+    });
+    await expect(entry('280 AUTHF forbidden')).toBeVisible();
+    expect(await colour('350 BCF bad-name')).toBe(danger);
+    expect(await colour('280 AUTHF forbidden')).toBe(danger);
+    expect(await colour('210 HELP')).not.toBe(danger);
+    expect(await colour('200 HELLO')).not.toBe(danger);
+  });
 });

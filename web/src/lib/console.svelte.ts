@@ -1,10 +1,13 @@
 import type { ReconnectingSocket } from '../api/socket.ts';
 import { openConsole } from '../api/console.ts';
+import { replyTone, type ReplyTone } from './reply-tone.ts';
 
 export interface ConsoleLine {
   readonly id: number;
   readonly kind: 'command' | 'reply' | 'note';
   readonly text: string;
+  /** A reply's status line is told good or bad; the rows after it are plain. */
+  readonly tone: ReplyTone;
 }
 
 const MAX_LINES = 2_000;
@@ -32,7 +35,8 @@ class ProtocolConsole {
         this.connected = false;
       },
       onLines: (lines) => {
-        for (const line of lines) this.#add('reply', line);
+        // Each message is one reply: its status line first, then any rows.
+        lines.forEach((line, i) => this.#add('reply', line, i === 0 ? replyTone(line) : 'plain'));
       },
     });
   }
@@ -82,8 +86,8 @@ class ProtocolConsole {
     this.lines = [];
   }
 
-  #add(kind: ConsoleLine['kind'], text: string): void {
-    const next = [...this.lines, { id: ++this.#id, kind, text }];
+  #add(kind: ConsoleLine['kind'], text: string, tone: ReplyTone = 'plain'): void {
+    const next = [...this.lines, { id: ++this.#id, kind, text, tone }];
     this.lines = next.length > MAX_LINES ? next.slice(-MAX_LINES) : next;
   }
 }
