@@ -84,6 +84,26 @@ test.describe('live updates and places', () => {
     await expect(page.getByRole('heading', { level: 1, name: 'Buckets' })).toBeVisible();
   });
 
+  test('a deep link to a name no bucket can have says why, and offers nothing to do there', async ({ page }) => {
+    const listings: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/buckets/')) listings.push(request.url());
+    });
+    await page.goto('/b/Bad_Name!');
+    await expect(page.getByRole('heading', { level: 1, name: 'Bad_Name!' })).toBeVisible();
+    await expect(page.getByRole('alert')).toBeVisible();
+    await expect(page.getByLabel('Upload files')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Delete bucket' })).toHaveCount(0);
+    await expect(page.getByText('Drop files anywhere')).toHaveCount(0);
+    await expect(page.getByText('No files in this bucket yet')).toHaveCount(0);
+    await expect(page.getByLabel('Filter by name')).toHaveCount(0);
+    await expect(page.getByRole('alert')).toHaveText('There can be no bucket named “Bad_Name!”: a bucket name uses only lower-case letters, digits, hyphens and dots.');
+    await expect(page.getByRole('alert')).toHaveCount(1);
+    expect(listings).toEqual([]);
+    await page.getByRole('link', { name: 'Back to all buckets' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Buckets' })).toBeVisible();
+  });
+
   test('the connection indicator reacts to the bucket server stopping and starting', async ({ page, pail, bucket }) => {
     await page.goto(`/b/${bucket}`);
     const indicator = page.getByRole('status', { name: 'Connection' });
