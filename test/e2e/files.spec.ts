@@ -99,6 +99,51 @@ test.describe('files', () => {
     await expect(fileRow(page, 'notes.txt').getByRole('cell').first()).toHaveText('10 B');
   });
 
+  test('keeping the existing file is its own outcome, not a cancellation', async ({ page, pail, bucket }) => {
+    await rawUpload(pail, bucket, 'keep.txt', Buffer.from('old'));
+    await page.goto(`/b/${bucket}`);
+    await expect(fileRow(page, 'keep.txt').getByRole('cell').first()).toHaveText('3 B');
+
+    await page.getByLabel('Upload files').setInputFiles({ name: 'keep.txt', mimeType: 'text/plain', buffer: Buffer.from('newer text') });
+    const item = page.getByRole('region', { name: 'Uploads' }).getByRole('listitem');
+    await item.getByRole('button', { name: 'Keep the existing keep.txt' }).click();
+    await expect(item).toContainText('Kept the existing file');
+    await expect(item).not.toContainText('Cancelled');
+    await expect(page.getByRole('region', { name: 'Uploads' }).getByRole('status')).toHaveText('Done: 0 files uploaded, 1 existing file kept.');
+    await expect(fileRow(page, 'keep.txt').getByRole('cell').first()).toHaveText('3 B');
+  });
+
+  test('a failed upload says so plainly and is sent again with Retry', async ({ page, pail, bucket }) => {
+    await page.goto(`/b/${bucket}`);
+    await expect(page.getByText('No files in this bucket yet')).toBeVisible();
+    const item = page.getByRole('region', { name: 'Uploads' }).getByRole('listitem');
+    const progress = item.getByRole('progressbar', { name: 'Upload progress of retry.txt' });
+    try {
+      await pail.stopServer();
+      await page.getByLabel('Upload files').setInputFiles({ name: 'retry.txt', mimeType: 'text/plain', buffer: Buffer.from('again') });
+      await expect(item).toContainText('Failed');
+      await expect(item).toContainText(/Not stored · \d+ B of 5 B sent/);
+      // The reason, as the gateway gave it.
+      await expect(item.locator('.error')).toContainText('bucket server');
+      // The bar is drawn in the error colour, not the colour of progress.
+      const colours = await progress.evaluate((bar) => {
+        const probe = document.createElement('p');
+        probe.className = 'error';
+        document.body.append(probe);
+        const danger = getComputedStyle(probe).color;
+        probe.remove();
+        return { bar: getComputedStyle(bar).accentColor, danger };
+      });
+      expect(colours.bar).toBe(colours.danger);
+    } finally {
+      await pail.startServer();
+    }
+    await item.getByRole('button', { name: 'Retry upload of retry.txt' }).click();
+    await expect(item).toContainText('Uploaded');
+    await expect(page.getByRole('region', { name: 'Uploads' }).getByRole('status')).toHaveText('Done: 1 file uploaded.');
+    await expect(fileRow(page, 'retry.txt').getByRole('cell').first()).toHaveText('5 B');
+  });
+
   test('offers to overwrite when the server refuses a name the page did not know was taken', async ({ page, pail, bucket }) => {
     // Swallow the change events, so the page keeps believing the bucket is empty.
     await page.routeWebSocket('**/api/events', (ws) => {
