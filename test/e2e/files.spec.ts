@@ -204,4 +204,34 @@ test.describe('files', () => {
     await expect(copy).toContainText('copied');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(sha256);
   });
+
+  test('a filter that matches nothing says so instead of drawing a bare header row', async ({ page, pail, bucket }) => {
+    await rawUpload(pail, bucket, 'present.txt', Buffer.from('x'));
+    await page.goto(`/b/${bucket}`);
+    await expect(page.getByRole('table')).toBeVisible();
+    await page.getByLabel('Filter by name').fill('zebra');
+    await expect(page.getByText('No file name contains “zebra”.')).toBeVisible();
+    await expect(page.getByRole('table')).toHaveCount(0);
+    await expect(page.getByText('0 matches of 1 file')).toBeVisible();
+    await page.getByLabel('Filter by name').fill('pres');
+    await expect(page.getByRole('table').getByRole('rowheader')).toHaveText(['present.txt']);
+  });
+
+  test('copying a SHA-256 does not shift the columns', async ({ page, context, pail, bucket }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await rawUpload(pail, bucket, 'steady.txt', Buffer.from('still'));
+    await page.goto(`/b/${bucket}`);
+    const copy = page.getByRole('button', { name: 'Copy SHA-256 of steady.txt' });
+    const remove = page.getByRole('button', { name: 'Delete steady.txt' });
+    const boxes = async () => ({
+      copy: await copy.boundingBox(),
+      remove: await remove.boundingBox(),
+      modified: await page.getByRole('columnheader', { name: 'Modified' }).boundingBox(),
+    });
+    await expect(copy).toBeVisible();
+    const before = await boxes();
+    await copy.click();
+    await expect(copy).toContainText('copied');
+    expect(await boxes()).toEqual(before);
+  });
 });
