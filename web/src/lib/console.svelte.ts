@@ -1,5 +1,6 @@
 import type { ReconnectingSocket } from '../api/socket.ts';
 import { openConsole } from '../api/console.ts';
+import { secondColumn } from './reply-columns.ts';
 import { replyTone, type ReplyTone } from './reply-tone.ts';
 
 export interface ConsoleLine {
@@ -8,6 +9,8 @@ export interface ConsoleLine {
   readonly text: string;
   /** A reply's status line is told good or bad; the rows after it are plain. */
   readonly tone: ReplyTone;
+  /** For a row in columns: where its second column starts, in characters (0 for none). */
+  readonly hang: number;
 }
 
 const MAX_LINES = 2_000;
@@ -36,7 +39,7 @@ class ProtocolConsole {
       },
       onLines: (lines) => {
         // Each message is one reply: its status line first, then any rows.
-        lines.forEach((line, i) => this.#add('reply', line, i === 0 ? replyTone(line) : 'plain'));
+        lines.forEach((line, i) => (i === 0 ? this.#add('reply', line, replyTone(line)) : this.#add('reply', line, 'plain', secondColumn(line))));
       },
     });
   }
@@ -86,8 +89,8 @@ class ProtocolConsole {
     this.lines = [];
   }
 
-  #add(kind: ConsoleLine['kind'], text: string, tone: ReplyTone = 'plain'): void {
-    const next = [...this.lines, { id: ++this.#id, kind, text, tone }];
+  #add(kind: ConsoleLine['kind'], text: string, tone: ReplyTone = 'plain', hang = 0): void {
+    const next = [...this.lines, { id: ++this.#id, kind, text, tone, hang }];
     this.lines = next.length > MAX_LINES ? next.slice(-MAX_LINES) : next;
   }
 }
