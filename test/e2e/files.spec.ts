@@ -86,6 +86,25 @@ test.describe('files', () => {
     expect(await readdir(join(pail.data, bucket))).toEqual([]);
   });
 
+  test('with many uploads queued, the one on its way stays in sight', async ({ page, bucket }) => {
+    await page.goto(`/b/${bucket}`);
+    // Slowed to 96 KiB/s, twelve files of 32 KiB take about four seconds, three at a time.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 96 * 1024 });
+    try {
+      const names = Array.from({ length: 12 }, (_, i) => `queued-${String(i + 1).padStart(2, '0')}.bin`);
+      await page.getByLabel('Upload files').setInputFiles(names.map((name) => ({ name, mimeType: 'application/octet-stream', buffer: randomBytes(32 * 1024) })));
+      const uploads = page.getByRole('region', { name: 'Uploads' });
+      const late = uploads.getByRole('listitem').filter({ hasText: 'queued-11.bin' });
+      await expect(late).toContainText('Uploading', { timeout: 20_000 });
+      await expect(late).toBeInViewport();
+      await expect(uploads.getByRole('status')).toHaveText('Done: 12 files uploaded.', { timeout: 20_000 });
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    }
+  });
+
   test('offers to overwrite a file that exists', async ({ page, pail, bucket }) => {
     await rawUpload(pail, bucket, 'notes.txt', Buffer.from('old'));
     await page.goto(`/b/${bucket}`);
