@@ -1,11 +1,9 @@
 import type { Logger } from 'pino';
 import type { PailConnection } from '../shared/client/connection.ts';
-import type { PailEvent } from '../shared/protocol/types.ts';
+import type { EventsMessage } from '../shared/api/types.ts';
 
-/** What browsers receive on /api/events. */
-export type HubMessage =
-  | { readonly type: 'event'; readonly event: PailEvent }
-  | { readonly type: 'status'; readonly bucketServer: 'connected' | 'unreachable'; readonly message: string };
+/** What browsers receive on /api/events (spelled in shared/api/types.ts, which the web app reads it with). */
+export type HubMessage = EventsMessage;
 
 export type HubListener = (message: HubMessage) => void;
 
