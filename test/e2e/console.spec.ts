@@ -119,6 +119,13 @@ test.describe('protocol console', () => {
     const close = (await region.getByRole('button', { name: 'Close' }).boundingBox())!;
     expect(close.y).toBeLessThan(title.y + title.height);
     expect(close.y + close.height).toBeGreaterThan(title.y);
+    // help's long rows wrap within the transcript, none reaching past its edge.
+    await region.getByLabel('Command').fill('help');
+    await region.getByLabel('Command').press('Enter');
+    const transcript = region.getByRole('log');
+    await expect(transcript).toContainText('210 HELP');
+    await expect(transcript).toContainText('ls_f [BUCKET]');
+    expect(await transcript.evaluate((log) => log.scrollWidth - log.clientWidth)).toBe(0);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
   });
 });
