@@ -1,3 +1,4 @@
+import type { ConsoleMessage } from '../shared/api/types.ts';
 import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
 import { PailError } from '../shared/client/errors.ts';
 import type { Granted } from '../shared/access/access.ts';
@@ -9,11 +10,6 @@ import { refusal } from './errors.ts';
 
 /** Command lines waiting their turn in one console, at most. */
 const MAX_WAITING_LINES = 64;
-
-/** What the console sends to the browser. */
-export type ConsoleMessage =
-  | { readonly type: 'lines'; readonly lines: readonly string[] }
-  | { readonly type: 'error'; readonly error: ReturnType<PailError['toJSON']> };
 
 export interface ConsoleOutput {
   send(message: ConsoleMessage): void;

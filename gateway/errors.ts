@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorResponse } from '../shared/api/types.ts';
 import { PailError } from '../shared/client/errors.ts';
 import { codeSpec, Code } from '../shared/protocol/codes.ts';
 import { commandSpec, type CommandName } from '../shared/protocol/commands.ts';
@@ -16,7 +17,7 @@ export function refusal(command: CommandName | undefined, reason: Reason, messag
 }
 
 /** The body of every error response. */
-export function errorBody(err: PailError) {
+export function errorBody(err: PailError): ErrorResponse {
   return { error: err.toJSON() };
 }
 

@@ -1,11 +1,9 @@
 import type { Logger } from 'pino';
 import type { PailConnection } from '../shared/client/connection.ts';
-import type { PailEvent } from '../shared/protocol/types.ts';
+import type { EventsMessage } from '../shared/api/types.ts';
 
-/** What browsers receive on /api/events. */
-export type HubMessage =
-  | { readonly type: 'event'; readonly event: PailEvent }
-  | { readonly type: 'status'; readonly bucketServer: 'connected' | 'unreachable'; readonly message: string };
+/** What browsers receive on /api/events (spelled in shared/api/types.ts, which the web app reads it with). */
+export type HubMessage = EventsMessage;
 
 export type HubListener = (message: HubMessage) => void;
 
@@ -14,6 +12,14 @@ export interface Backoff {
   readonly initialMs: number;
   readonly maxMs: number;
 }
+
+/**
+ * The longest wait while a browser is listening: someone is looking at the
+ * indicator, so the return of the bucket server is noticed within half a
+ * second. One shared subscription tries twice a second at most, whatever the
+ * number of browsers; with none listening the wait grows to the full maxMs.
+ */
+export const WATCHED_MAX_MS = 500;
 
 export interface EventHubOptions {
   readonly connect: () => Promise<PailConnection>;
@@ -54,6 +60,8 @@ export class EventHub {
   subscribe(listener: HubListener): () => void {
     this.#listeners.add(listener);
     listener(this.#status);
+    // A browser arriving while the hub waits out a long backoff: try again now rather than leave it waiting.
+    if (this.#listeners.size === 1) this.#wake?.();
     return () => this.#listeners.delete(listener);
   }
 
@@ -88,8 +96,9 @@ export class EventHub {
         this.#connection = undefined;
       }
       if (this.#stopped) break;
-      this.#setStatus('unreachable', `the bucket server cannot be reached; retrying in ${delay} ms`);
-      await this.#pause(delay);
+      const wait = this.#listeners.size > 0 ? Math.min(delay, WATCHED_MAX_MS) : delay;
+      this.#setStatus('unreachable', `the bucket server cannot be reached; retrying in ${wait} ms`);
+      await this.#pause(wait);
       delay = Math.min(delay * 2, backoff.maxMs);
     }
   }

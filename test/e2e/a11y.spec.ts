@@ -35,4 +35,28 @@ test.describe('accessibility', () => {
     await expect.poll(background).not.toBe(light);
     expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(true);
   });
+
+  test('a page load moves no focus, and the heading shows a focus box only when reached by keyboard', async ({ page, bucket }) => {
+    await page.goto(`/b/${bucket}`);
+    const heading = page.getByRole('heading', { level: 1, name: bucket });
+    await expect(heading).toBeVisible();
+    await expect(page.getByRole('status', { name: 'Connection' })).toHaveText('Connected');
+    await expect(page.getByText('No files in this bucket yet')).toBeVisible();
+    await expect(heading).not.toBeFocused();
+    // The first Tab reaches the skip link, as on any page.
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+
+    const outline = (level1: ReturnType<typeof page.getByRole>) => level1.evaluate((element) => getComputedStyle(element).outlineStyle);
+    // A mouse click moves focus to the new heading without drawing a box around it.
+    await page.getByRole('link', { name: 'All buckets' }).click();
+    const buckets = page.getByRole('heading', { level: 1, name: 'Buckets' });
+    await expect(buckets).toBeFocused();
+    expect(await outline(buckets)).toBe('none');
+    // The keyboard moves it there with the box, so it is seen where focus went.
+    await page.getByRole('link', { name: bucket, exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await expect(heading).toBeFocused();
+    expect(await outline(heading)).not.toBe('none');
+  });
 });

@@ -18,25 +18,34 @@ test.describe('buckets', () => {
     await expect(page.getByText('No files in this bucket yet')).toBeVisible();
   });
 
-  test('checks the name while it is typed and shows the server refusing it', async ({ page, pail }) => {
-    // What the bucket server itself says to this name, asked the way `nc` would.
+  test('checks the name while it is typed with the codec\'s rules, says so once, and does not send it', async ({ page, pail }) => {
+    // What the bucket server itself says to this name, asked the way `nc` would: the page's check says the same.
     const client = await pail.raw();
     const reply = await client.command('create_b Bad_Name');
     client.close();
     expect(reply).toMatch(/^350 BCF bad-name /);
-    const serverMessage = reply.replace(/^350 BCF bad-name /, '');
+    const rule = reply.replace(/^350 BCF bad-name "Bad_Name": /, '');
+    expect(rule).toMatch(/^a bucket name uses only/);
 
     await page.goto('/');
     const input = page.getByLabel('Bucket name');
+    const create = page.getByRole('button', { name: 'Create bucket' });
     await input.fill('Bad_Name');
     await expect(input).toHaveAttribute('aria-invalid', 'true');
-    await expect(page.getByText('Check the name: a bucket name uses only lower-case letters')).toBeVisible();
-
-    await page.getByRole('button', { name: 'Create bucket' }).click();
-    const alert = page.getByRole('alert');
-    await expect(alert).toContainText(`The server refused: ${serverMessage}`);
-    await expect(alert).toContainText('350 BCF bad-name');
+    await expect(page.getByText(`Check the name: ${rule}.`)).toBeVisible();
+    await expect(create).toBeDisabled();
+    // Enter submits a form too: still nothing is sent, and the message is not said a second time.
+    await input.press('Enter');
+    await expect(page.getByText(rule)).toHaveCount(1);
+    await expect(page.getByRole('alert')).toHaveCount(0);
     await expect(page.getByRole('link', { name: 'Bad_Name' })).toHaveCount(0);
+
+    await input.fill('good-name-but-longer-than-sixty-three-characters-is-too-long-for-a-bucket');
+    await expect(page.getByText('Check the name: a bucket name has 3 to 63 characters.')).toBeVisible();
+    await expect(create).toBeDisabled();
+    await input.fill('fine-name');
+    await expect(create).toBeEnabled();
+    await expect(input).toHaveAttribute('aria-invalid', 'false');
   });
 
   test('shows the server refusing a name that is taken', async ({ page, bucket }) => {
@@ -45,6 +54,8 @@ test.describe('buckets', () => {
     await expect(page.getByText(`A bucket named ${bucket} already exists.`)).toBeVisible();
     await page.getByRole('button', { name: 'Create bucket' }).click();
     await expect(page.getByRole('alert')).toContainText('350 BCF exists');
+    // The refusal stands in for the early warning: the page says it once.
+    await expect(page.getByText(`A bucket named ${bucket} already exists.`)).toHaveCount(0);
   });
 
   test('lists each bucket with its file count and size', async ({ page, pail, bucket }) => {

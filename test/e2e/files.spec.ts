@@ -86,6 +86,25 @@ test.describe('files', () => {
     expect(await readdir(join(pail.data, bucket))).toEqual([]);
   });
 
+  test('with many uploads queued, the one on its way stays in sight', async ({ page, bucket }) => {
+    await page.goto(`/b/${bucket}`);
+    // Slowed to 96 KiB/s, twelve files of 32 KiB take about four seconds, three at a time.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 96 * 1024 });
+    try {
+      const names = Array.from({ length: 12 }, (_, i) => `queued-${String(i + 1).padStart(2, '0')}.bin`);
+      await page.getByLabel('Upload files').setInputFiles(names.map((name) => ({ name, mimeType: 'application/octet-stream', buffer: randomBytes(32 * 1024) })));
+      const uploads = page.getByRole('region', { name: 'Uploads' });
+      const late = uploads.getByRole('listitem').filter({ hasText: 'queued-11.bin' });
+      await expect(late).toContainText('Uploading', { timeout: 20_000 });
+      await expect(late).toBeInViewport();
+      await expect(uploads.getByRole('status')).toHaveText('Done: 12 files uploaded.', { timeout: 20_000 });
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    }
+  });
+
   test('offers to overwrite a file that exists', async ({ page, pail, bucket }) => {
     await rawUpload(pail, bucket, 'notes.txt', Buffer.from('old'));
     await page.goto(`/b/${bucket}`);
@@ -97,6 +116,51 @@ test.describe('files', () => {
     await item.getByRole('button', { name: 'Overwrite notes.txt' }).click();
     await expect(item).toContainText('Uploaded');
     await expect(fileRow(page, 'notes.txt').getByRole('cell').first()).toHaveText('10 B');
+  });
+
+  test('keeping the existing file is its own outcome, not a cancellation', async ({ page, pail, bucket }) => {
+    await rawUpload(pail, bucket, 'keep.txt', Buffer.from('old'));
+    await page.goto(`/b/${bucket}`);
+    await expect(fileRow(page, 'keep.txt').getByRole('cell').first()).toHaveText('3 B');
+
+    await page.getByLabel('Upload files').setInputFiles({ name: 'keep.txt', mimeType: 'text/plain', buffer: Buffer.from('newer text') });
+    const item = page.getByRole('region', { name: 'Uploads' }).getByRole('listitem');
+    await item.getByRole('button', { name: 'Keep the existing keep.txt' }).click();
+    await expect(item).toContainText('Kept the existing file');
+    await expect(item).not.toContainText('Cancelled');
+    await expect(page.getByRole('region', { name: 'Uploads' }).getByRole('status')).toHaveText('Done: 0 files uploaded, 1 existing file kept.');
+    await expect(fileRow(page, 'keep.txt').getByRole('cell').first()).toHaveText('3 B');
+  });
+
+  test('a failed upload says so plainly and is sent again with Retry', async ({ page, pail, bucket }) => {
+    await page.goto(`/b/${bucket}`);
+    await expect(page.getByText('No files in this bucket yet')).toBeVisible();
+    const item = page.getByRole('region', { name: 'Uploads' }).getByRole('listitem');
+    const progress = item.getByRole('progressbar', { name: 'Upload progress of retry.txt' });
+    try {
+      await pail.stopServer();
+      await page.getByLabel('Upload files').setInputFiles({ name: 'retry.txt', mimeType: 'text/plain', buffer: Buffer.from('again') });
+      await expect(item).toContainText('Failed');
+      await expect(item).toContainText(/Not stored · \d+ B of 5 B sent/);
+      // The reason, as the gateway gave it.
+      await expect(item.locator('.error')).toContainText('bucket server');
+      // The bar is drawn in the error colour, not the colour of progress.
+      const colours = await progress.evaluate((bar) => {
+        const probe = document.createElement('p');
+        probe.className = 'error';
+        document.body.append(probe);
+        const danger = getComputedStyle(probe).color;
+        probe.remove();
+        return { bar: getComputedStyle(bar).accentColor, danger };
+      });
+      expect(colours.bar).toBe(colours.danger);
+    } finally {
+      await pail.startServer();
+    }
+    await item.getByRole('button', { name: 'Retry upload of retry.txt' }).click();
+    await expect(item).toContainText('Uploaded');
+    await expect(page.getByRole('region', { name: 'Uploads' }).getByRole('status')).toHaveText('Done: 1 file uploaded.');
+    await expect(fileRow(page, 'retry.txt').getByRole('cell').first()).toHaveText('5 B');
   });
 
   test('offers to overwrite when the server refuses a name the page did not know was taken', async ({ page, pail, bucket }) => {
@@ -158,5 +222,35 @@ test.describe('files', () => {
     await copy.click();
     await expect(copy).toContainText('copied');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(sha256);
+  });
+
+  test('a filter that matches nothing says so instead of drawing a bare header row', async ({ page, pail, bucket }) => {
+    await rawUpload(pail, bucket, 'present.txt', Buffer.from('x'));
+    await page.goto(`/b/${bucket}`);
+    await expect(page.getByRole('table')).toBeVisible();
+    await page.getByLabel('Filter by name').fill('zebra');
+    await expect(page.getByText('No file name contains “zebra”.')).toBeVisible();
+    await expect(page.getByRole('table')).toHaveCount(0);
+    await expect(page.getByText('0 matches of 1 file')).toBeVisible();
+    await page.getByLabel('Filter by name').fill('pres');
+    await expect(page.getByRole('table').getByRole('rowheader')).toHaveText(['present.txt']);
+  });
+
+  test('copying a SHA-256 does not shift the columns', async ({ page, context, pail, bucket }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await rawUpload(pail, bucket, 'steady.txt', Buffer.from('still'));
+    await page.goto(`/b/${bucket}`);
+    const copy = page.getByRole('button', { name: 'Copy SHA-256 of steady.txt' });
+    const remove = page.getByRole('button', { name: 'Delete steady.txt' });
+    const boxes = async () => ({
+      copy: await copy.boundingBox(),
+      remove: await remove.boundingBox(),
+      modified: await page.getByRole('columnheader', { name: 'Modified' }).boundingBox(),
+    });
+    await expect(copy).toBeVisible();
+    const before = await boxes();
+    await copy.click();
+    await expect(copy).toContainText('copied');
+    expect(await boxes()).toEqual(before);
   });
 });

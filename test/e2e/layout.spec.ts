@@ -17,6 +17,40 @@ test.describe('size and scale', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
   });
 
+  test('a long name wraps itself, never the date beside it', async ({ page, pail, bucket }) => {
+    const long = `${'a-very-long-file-name-without-any-spaces-'.repeat(5)}end.txt`;
+    await rawUpload(pail, bucket, long, Buffer.from('x'));
+    await rawUpload(pail, bucket, 'short.txt', Buffer.from('y'));
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.goto(`/b/${bucket}`);
+    await expect(page.getByRole('rowheader')).toHaveCount(2);
+    const lines = (name: string) =>
+      page
+        .getByRole('row')
+        .filter({ has: page.getByRole('rowheader', { name, exact: true }) })
+        .locator('time')
+        .evaluate((time) => time.getClientRects().length);
+    expect(await lines('short.txt')).toBe(1);
+    expect(await lines(long)).toBe(1);
+    // The name is the one that wraps: its cell is taller than one line of text.
+    const nameHeight = await page.getByRole('link', { name: long }).evaluate((link) => link.getClientRects().length);
+    expect(nameHeight).toBeGreaterThan(1);
+  });
+
+  test('a name with leading and trailing spaces shows them', async ({ page, pail, bucket }) => {
+    await rawUpload(pail, bucket, '  spaced out.txt ', Buffer.from('x'));
+    await page.goto(`/b/${bucket}`);
+    const link = page.getByRole('table').getByRole('link');
+    await expect(link).toHaveCount(1);
+    // innerText is the text as drawn: collapsed white space would drop the edges.
+    expect(await link.evaluate((element) => (element as HTMLElement).innerText)).toBe('  spaced out.txt ');
+    await expect(link).toHaveAttribute('download', '  spaced out.txt ');
+    // Its uploads and dialogs show it whole too.
+    await page.getByRole('button', { name: 'Delete   spaced out.txt ' }).click();
+    const title = page.getByRole('dialog').getByRole('heading');
+    expect(await title.evaluate((element) => (element as HTMLElement).innerText)).toBe('Delete   spaced out.txt ?');
+  });
+
   test('stays quick with thousands of files', async ({ page, pail, bucket }) => {
     const count = 2000;
     await rawUploadMany(

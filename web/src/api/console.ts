@@ -1,14 +1,12 @@
+import type { ConsoleMessage } from '../../../shared/api/types.ts';
 import { ReconnectingSocket } from './socket.ts';
-import type { ErrorBody } from './http.ts';
 
 /**
- * /api/console: each message sent is one command line. The gateway answers
- * `{type:"lines", lines}` with the reply lines as the bucket server sent them
- * (the greeting first), or `{type:"error", error}` for what it refuses itself.
+ * /api/console: each message sent is one command line; each message received
+ * is a ConsoleMessage (shared/api/types.ts): one reply's lines as the bucket
+ * server sent them, or a refusal the gateway made itself.
  */
-type ConsoleMessage = { type: 'lines'; lines: string[] } | { type: 'error'; error: ErrorBody };
-
-export function openConsole(handlers: { onOpen(): void; onClose(): void; onLines(lines: string[]): void }): ReconnectingSocket {
+export function openConsole(handlers: { onOpen(): void; onClose(): void; onLines(lines: readonly string[]): void }): ReconnectingSocket {
   return new ReconnectingSocket('/api/console', {
     onOpen: handlers.onOpen,
     onClose: handlers.onClose,
@@ -16,18 +14,15 @@ export function openConsole(handlers: { onOpen(): void; onClose(): void; onLines
   });
 }
 
-/** The lines a console message shows; anything not understood is shown as it came. */
-export function linesOf(data: string): string[] {
-  let message: Partial<ConsoleMessage> | null = null;
+/** The lines a console message shows: a refusal reads like the status line the bucket server would have sent. */
+export function linesOf(data: string): readonly string[] {
+  let message: ConsoleMessage;
   try {
-    message = JSON.parse(data) as Partial<ConsoleMessage>;
+    message = JSON.parse(data) as ConsoleMessage;
   } catch {
-    return data.split(/\r?\n/);
+    return [data];
   }
-  if (message?.type === 'lines' && Array.isArray(message.lines)) return message.lines.map(String);
-  if (message?.type === 'error' && message.error) {
-    const { code, mnemonic, reason, message: text } = message.error;
-    return [[code || '', mnemonic, reason, text].filter(Boolean).join(' ')];
-  }
-  return [data];
+  if (message.type === 'lines') return message.lines;
+  const { code, mnemonic, reason, message: text } = message.error;
+  return [`${code} ${mnemonic} ${reason} ${text}`];
 }

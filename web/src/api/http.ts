@@ -3,12 +3,7 @@
  * ApiError carrying the bucket server's own code, mnemonic, reason word and
  * message, so the interface can show the server's refusal as it was given.
  */
-export interface ErrorBody {
-  readonly code: number;
-  readonly mnemonic: string;
-  readonly reason: string;
-  readonly message: string;
-}
+import type { ErrorBody, ErrorResponse } from '../../../shared/api/types.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -31,18 +26,13 @@ export class ApiError extends Error {
   }
 }
 
-/** Reads `{ error: {...} }` out of a response body, whatever else it may hold. */
+/**
+ * The ApiError of a failed response: the gateway's `{ error }` body, or, for
+ * a body that is not one (a proxy's error page, a gateway that is gone), the fallback.
+ */
 export function errorFrom(status: number, body: unknown, fallback: string): ApiError {
-  const error = (body as { error?: Partial<ErrorBody> } | null)?.error;
-  if (error && typeof error === 'object' && typeof error.message === 'string') {
-    return new ApiError(status, {
-      code: typeof error.code === 'number' ? error.code : 0,
-      mnemonic: error.mnemonic ?? '',
-      reason: error.reason ?? 'internal',
-      message: error.message,
-    });
-  }
-  return ApiError.unreachable(fallback, status);
+  const error = (body as Partial<ErrorResponse> | null)?.error;
+  return error && typeof error.message === 'string' ? new ApiError(status, error) : ApiError.unreachable(fallback, status);
 }
 
 let unauthorized: (() => void) | null = null;

@@ -1,3 +1,4 @@
+import type { UploadAnswer } from '../../../shared/api/types.ts';
 import type { FileInfo } from '../../../shared/protocol/types.ts';
 import { ApiError, bucketPath, errorFrom, noteStatus } from './http.ts';
 
@@ -38,14 +39,16 @@ export function uploadFile(
       } catch {
         body = null;
       }
-      const outcome = outcomeFor(body, file.name);
-      if (xhr.status >= 200 && xhr.status < 300 && outcome && outcome.stored !== false && !outcome.error) {
-        resolve(storedFile(bucket, file, outcome));
+      const ok = xhr.status >= 200 && xhr.status < 300;
+      // The form carries this one file, so the answer's one outcome is its own.
+      const outcome = ok ? (body as UploadAnswer | null)?.files?.[0] : undefined;
+      if (outcome?.stored) {
+        resolve({ bucket, name: outcome.name, size: outcome.size, modified: outcome.modified, sha256: outcome.sha256 });
         return;
       }
       noteStatus(xhr.status);
-      const status = xhr.status >= 200 && xhr.status < 300 ? 500 : xhr.status;
-      reject(errorFrom(status, outcome?.error ? { error: outcome.error } : body, `The gateway answered ${xhr.status}`));
+      if (outcome) reject(new ApiError(xhr.status, outcome.error));
+      else reject(errorFrom(ok ? 500 : xhr.status, body, `The gateway answered ${xhr.status}`));
     });
     xhr.addEventListener('error', () => reject(ApiError.unreachable('The upload lost its connection to the gateway')));
     xhr.addEventListener('abort', () =>
@@ -56,39 +59,4 @@ export function uploadFile(
   xhr.setRequestHeader('accept', 'application/json');
   xhr.send(form);
   return { done, cancel: () => xhr.abort() };
-}
-
-/** One file's outcome in the multipart answer `{ files: [...] }` (the gateway's UploadOutcome). */
-interface Outcome {
-  name?: string;
-  stored?: boolean;
-  size?: number;
-  sha256?: string;
-  modified?: string;
-  file?: Partial<FileInfo>;
-  error?: { code: number; mnemonic: string; reason: string; message: string };
-}
-
-/** The multipart answer lists each file's outcome; find this file's, whatever the wrapping. */
-function outcomeFor(body: unknown, name: string): Outcome | null {
-  if (!body || typeof body !== 'object') return null;
-  const record = body as Record<string, unknown>;
-  const list = Array.isArray(body) ? body : Array.isArray(record.files) ? record.files : Array.isArray(record.results) ? record.results : null;
-  if (list) {
-    const items = list as Outcome[];
-    return items.find((o) => (o.name ?? o.file?.name) === name) ?? items[0] ?? null;
-  }
-  if (record.error) return { error: record.error as Outcome['error'] };
-  return record as Outcome;
-}
-
-function storedFile(bucket: string, file: File, outcome: Outcome): FileInfo {
-  const inner = outcome.file ?? {};
-  return {
-    bucket,
-    name: inner.name ?? outcome.name ?? file.name,
-    size: inner.size ?? outcome.size ?? file.size,
-    modified: inner.modified ?? outcome.modified ?? new Date().toISOString(),
-    sha256: inner.sha256 ?? outcome.sha256 ?? '',
-  };
 }

@@ -1,10 +1,16 @@
 import type { ReconnectingSocket } from '../api/socket.ts';
 import { openConsole } from '../api/console.ts';
+import { secondColumn } from './reply-columns.ts';
+import { replyTone, type ReplyTone } from './reply-tone.ts';
 
 export interface ConsoleLine {
   readonly id: number;
   readonly kind: 'command' | 'reply' | 'note';
   readonly text: string;
+  /** A reply's status line is told good or bad; the rows after it are plain. */
+  readonly tone: ReplyTone;
+  /** For a row in columns: where its second column starts, in characters (0 for none). */
+  readonly hang: number;
 }
 
 const MAX_LINES = 2_000;
@@ -32,7 +38,8 @@ class ProtocolConsole {
         this.connected = false;
       },
       onLines: (lines) => {
-        for (const line of lines) this.#add('reply', line);
+        // Each message is one reply: its status line first, then any rows.
+        lines.forEach((line, i) => (i === 0 ? this.#add('reply', line, replyTone(line)) : this.#add('reply', line, 'plain', secondColumn(line))));
       },
     });
   }
@@ -82,8 +89,8 @@ class ProtocolConsole {
     this.lines = [];
   }
 
-  #add(kind: ConsoleLine['kind'], text: string): void {
-    const next = [...this.lines, { id: ++this.#id, kind, text }];
+  #add(kind: ConsoleLine['kind'], text: string, tone: ReplyTone = 'plain', hang = 0): void {
+    const next = [...this.lines, { id: ++this.#id, kind, text, tone, hang }];
     this.lines = next.length > MAX_LINES ? next.slice(-MAX_LINES) : next;
   }
 }

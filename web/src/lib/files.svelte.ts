@@ -21,7 +21,7 @@ export const PAGE = 250;
 class FileStore {
   bucket = $state<string | null>(null);
   /** Raw: replaced whole on change, so thousands of rows are never deeply proxied. */
-  files = $state.raw<FileInfo[]>([]);
+  files = $state.raw<readonly FileInfo[]>([]);
   loading = $state(false);
   error = $state<ApiError | null>(null);
   sortKey = $state<SortKey>('name');

@@ -5,7 +5,8 @@ import { uploadFile, type UploadHandle } from '../api/upload.ts';
 import { announcer } from './announcer.svelte.ts';
 import { plural } from './format.ts';
 
-export type UploadState = 'queued' | 'uploading' | 'done' | 'failed' | 'exists' | 'cancelled';
+/** `exists`: the name is taken, overwrite or keep? `kept`: the person chose to keep the stored file. */
+export type UploadState = 'queued' | 'uploading' | 'done' | 'failed' | 'exists' | 'kept' | 'cancelled';
 
 /** Files sent at once; the rest wait their turn. */
 export const CONCURRENCY = 3;
@@ -23,12 +24,16 @@ export class Upload {
   /** Bytes per second, smoothed. */
   speed = $state(0);
   error = $state('');
+  /** Whether sending it again may succeed: not for a name the rules refuse. */
+  retryable = $state(true);
   overwrite = false;
   handle: UploadHandle | null = null;
   #last = { time: 0, loaded: 0 };
 
   readonly remaining = $derived(this.speed > 0 ? (this.total - this.loaded) / this.speed : Number.NaN);
-  readonly finished = $derived(this.state === 'done' || this.state === 'failed' || this.state === 'cancelled' || this.state === 'exists');
+  readonly finished = $derived(
+    this.state === 'done' || this.state === 'failed' || this.state === 'cancelled' || this.state === 'exists' || this.state === 'kept',
+  );
 
   constructor(bucket: string, file: File) {
     this.bucket = bucket;
@@ -65,7 +70,7 @@ class UploadQueue {
 
   readonly busy = $derived(this.items.some((u) => !u.finished));
   readonly counts = $derived.by(() => {
-    const counts: Record<UploadState, number> = { queued: 0, uploading: 0, done: 0, failed: 0, exists: 0, cancelled: 0 };
+    const counts: Record<UploadState, number> = { queued: 0, uploading: 0, done: 0, failed: 0, exists: 0, kept: 0, cancelled: 0 };
     for (const u of this.items) counts[u.state]++;
     return counts;
   });
@@ -75,6 +80,7 @@ class UploadQueue {
     const parts = [`${plural(c.done, 'file')} uploaded`];
     if (c.failed) parts.push(`${c.failed} failed`);
     if (c.exists) parts.push(`${c.exists} already ${c.exists === 1 ? 'exists' : 'exist'} (overwrite or keep?)`);
+    if (c.kept) parts.push(`${plural(c.kept, 'existing file')} kept`);
     if (c.cancelled) parts.push(`${c.cancelled} cancelled`);
     return parts.join(', ');
   });
@@ -100,6 +106,7 @@ class UploadQueue {
       const problem = fileNameProblem(file.name);
       if (problem) {
         upload.state = 'failed';
+        upload.retryable = false;
         upload.error = `Not uploaded: ${problem}`;
       } else if (this.#known(bucket, file.name)) {
         upload.state = 'exists';
@@ -118,11 +125,28 @@ class UploadQueue {
 
   cancel(upload: Upload): void {
     if (upload.state === 'uploading') upload.handle?.cancel();
-    else if (upload.state === 'queued' || upload.state === 'exists') {
+    else if (upload.state === 'queued') {
       upload.state = 'cancelled';
       upload.error = 'Cancelled';
       this.#finishedOne();
     }
+  }
+
+  /** "Keep existing": the stored file stays; this one is not sent. */
+  keep(upload: Upload): void {
+    if (upload.state !== 'exists') return;
+    upload.state = 'kept';
+    upload.error = '';
+    this.#finishedOne();
+  }
+
+  /** Sends a failed upload again, from its first byte. */
+  retry(upload: Upload): void {
+    if (upload.state !== 'failed' || !upload.retryable) return;
+    upload.state = 'queued';
+    upload.loaded = 0;
+    upload.error = '';
+    this.#pump();
   }
 
   overwrite(upload: Upload): void {
@@ -134,7 +158,10 @@ class UploadQueue {
   }
 
   cancelAll(): void {
-    for (const u of this.items) this.cancel(u);
+    for (const u of this.items) {
+      if (u.state === 'exists') this.keep(u);
+      else this.cancel(u);
+    }
   }
 
   clear(): void {

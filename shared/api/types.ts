@@ -1,0 +1,71 @@
+import type { Granted } from '../access/access.ts';
+import type { BucketInfo, FileInfo, PailEvent } from '../protocol/types.ts';
+
+/**
+ * The JSON the gateway sends, spelled once: the gateway writes these shapes
+ * and the web app reads them (the JSON schemas in gateway/schemas.ts describe
+ * the same bodies for the OpenAPI document). Types only; nothing here runs.
+ */
+
+/** A failure: the bucket server's reply, or the one it would have given (schema PailError). */
+export interface ErrorBody {
+  readonly code: number;
+  readonly mnemonic: string;
+  /** A reason word of shared/protocol/reasons.ts. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** The body of every error response. */
+export interface ErrorResponse {
+  readonly error: ErrorBody;
+}
+
+/** GET /api/buckets. */
+export interface BucketList {
+  readonly buckets: readonly BucketInfo[];
+}
+
+/** POST /api/buckets, 201. */
+export interface CreatedBucket {
+  readonly name: string;
+}
+
+/** GET /api/buckets/:bucket/files. */
+export interface FileList {
+  readonly bucket: string;
+  readonly files: readonly FileInfo[];
+}
+
+/** One file's outcome in a multipart upload (schema UploadOutcome). */
+export type UploadOutcome =
+  | { readonly name: string; readonly stored: true; readonly size: number; readonly sha256: string; readonly modified: string }
+  | { readonly name: string; readonly stored: false; readonly error: ErrorBody };
+
+/** POST /api/buckets/:bucket/files, 201 (all stored) or 207 (some refused; `unread` when the form was cut short). */
+export interface UploadAnswer {
+  readonly files: readonly UploadOutcome[];
+  readonly unread?: ErrorBody;
+}
+
+/** GET /api/session and POST /api/login. */
+export interface SessionInfo {
+  /** Whether this login may change things, or only list and download. */
+  readonly access: Granted;
+  /** Whether the gateway asks for a login at all. */
+  readonly login: boolean;
+}
+
+/**
+ * A message on /api/console: the reply lines of one command as the bucket
+ * server sent them (status line first, then any rows; the greeting is one),
+ * or a refusal the gateway made itself.
+ */
+export type ConsoleMessage =
+  | { readonly type: 'lines'; readonly lines: readonly string[] }
+  | { readonly type: 'error'; readonly error: ErrorBody };
+
+/** A message on /api/events: a change, or whether the gateway reaches the bucket server. */
+export type EventsMessage =
+  | { readonly type: 'event'; readonly event: PailEvent }
+  | { readonly type: 'status'; readonly bucketServer: 'connected' | 'unreachable'; readonly message: string };
