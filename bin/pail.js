@@ -8,15 +8,15 @@ import { existsSync } from 'node:fs';
 import { isFresh, SERVER_BUILD } from './build-state.js';
 
 async function loadMain() {
-  if (isFresh(SERVER_BUILD)) return import('../dist/cli/main.js');
+  if (isFresh(SERVER_BUILD)) return import('../dist/launcher/main.js');
   const tsx = await import('tsx/esm/api').catch(() => undefined);
   if (tsx) {
     tsx.register();
-    return import('../cli/main.ts');
+    return import('../launcher/main.ts');
   }
   if (existsSync(SERVER_BUILD.stamp)) {
     process.stderr.write('pail: the sources changed since dist/ was built, and tsx is not installed to run them; running the build (npm run build updates it)\n');
-    return import('../dist/cli/main.js');
+    return import('../dist/launcher/main.js');
   }
   process.stderr.write('pail: there is no build in dist/ and no tsx to run the sources: run npm install (or npm run build)\n');
   process.exit(1);

@@ -1,5 +1,5 @@
 import { PailConnection } from '../shared/client/connection.ts';
-import { bucketServerAddress, type Settings } from '../server/config.ts';
+import { bucketServerAddress, type Settings } from '../shared/config/settings.ts';
 
 /**
  * The connection a command (or a whole shell session) uses: opened on first

@@ -1,7 +1,7 @@
 import { PailError, UnreachableError } from '../shared/client/errors.ts';
 import { Code } from '../shared/protocol/codes.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
-import { ConfigError } from '../server/config.ts';
+import { ConfigError } from '../shared/config/settings.ts';
 import { Exit, type ExitStatus } from './exit.ts';
 
 /** The command line was wrong; told the way the server tells a malformed line. */

@@ -1,14 +1,14 @@
 import { commandSpec } from '../shared/protocol/commands.ts';
 import { commandHelpRows } from '../shared/protocol/help.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
-import { SETTINGS, type SettingSpec } from '../server/config.ts';
+import { SERVICE_WORDS, SHELL_WORD } from '../shared/config/services.ts';
+import { SETTINGS, type SettingSpec } from '../shared/config/settings.ts';
 import { arg, type ClientCommand, type CliFlag } from './commands/command.ts';
 import { lookup, OPERATIONS } from './commands/index.ts';
 import { UsageError } from './errors.ts';
 import { EXIT_STATUSES } from './exit.ts';
 import { alignColumns } from './format.ts';
 import { cliUsage } from './parse-args.ts';
-import { SERVICES, SHELL } from './services.ts';
 
 /**
  * `pail help` and `pail help COMMAND`, read off the protocol's command table
@@ -20,7 +20,7 @@ import { SERVICES, SHELL } from './services.ts';
 export const JSON_FLAG: CliFlag = { flag: '--json', summary: 'print one JSON document per result, for scripts' };
 /** The settings a client reads: where the bucket server is, and the token to present. */
 const CLIENT_SETTINGS: readonly SettingSpec[] = SETTINGS.filter((s) => s.key === 'server' || s.key === 'token');
-const OTHERS = [...SERVICES, SHELL];
+const OTHERS = [...SERVICE_WORDS, SHELL_WORD];
 const INDENT = '  ';
 
 export const help: ClientCommand = {

@@ -1,6 +1,6 @@
-import { resolveSettings, type Settings } from '../server/config.ts';
+import { findServiceWord, SHELL_WORD } from '../shared/config/services.ts';
+import { hostPort, resolveSettings, type Settings } from '../shared/config/settings.ts';
 import { findClientCommand } from './registry.ts';
-import { findService, hostPort, SHELL } from './services.ts';
 
 /** A `pail` command line taken apart: settings, output mode, the command word and the words after it. */
 export interface Invocation {
@@ -15,7 +15,7 @@ const PORT = /^\d{1,5}$/;
 const HELP_FLAGS = new Set(['--help', '-h']);
 
 function isCommandWord(word: string): boolean {
-  return findClientCommand(word) !== undefined || findService(word) !== undefined || word === SHELL.name;
+  return findClientCommand(word) !== undefined || findServiceWord(word) !== undefined || word === SHELL_WORD.name;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { createInterface } from 'node:readline/promises';
+import { findServiceWord, SHELL_WORD, type ServiceWord } from '../shared/config/services.ts';
+import type { Settings } from '../shared/config/settings.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { LazyConnection } from './connection.ts';
 import { describeFailure, UsageError } from './errors.ts';
@@ -8,12 +10,16 @@ import { Output } from './output.ts';
 import type { Prompter } from './prompt.ts';
 import { findClientCommand } from './registry.ts';
 import { runClientCommand } from './run.ts';
-import { serve } from './serve.ts';
-import { findService, SHELL } from './services.ts';
 import { runShell } from './shell.ts';
 
+/**
+ * Runs a service word (`pail server`, `gateway`, `start`): the launcher's
+ * business, handed in by it, so that this client never loads a server.
+ */
+export type ServiceRunner = (service: ServiceWord, settings: Settings) => Promise<number>;
+
 /** Runs the `pail` command; resolves to the process exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], runService?: ServiceRunner): Promise<number> {
   // `pail ls | head` closes the pipe early; the reader had what it wanted, so stop quietly.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
@@ -23,7 +29,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const invocation = parseInvocation(argv, process.env);
     output = new Output(invocation.json, process.stdout, process.stderr);
-    return await dispatch(invocation, output);
+    return await dispatch(invocation, output, runService);
   } catch (err) {
     const { exit, report } = describeFailure(err);
     output.failure(report);
@@ -31,7 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function dispatch(invocation: Invocation, output: Output): Promise<number> {
+async function dispatch(invocation: Invocation, output: Output, runService: ServiceRunner | undefined): Promise<number> {
   const { word, words, settings } = invocation;
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (word === undefined) {
@@ -39,12 +45,13 @@ async function dispatch(invocation: Invocation, output: Output): Promise<number>
     if (interactive) return runShell(settings, output);
     return runOneShot(invocation, 'help', output);
   }
-  const service = findService(word);
+  const service = findServiceWord(word);
   if (service) {
     if (words.length) throw new UsageError(`${word} takes no arguments, only settings: ${words.join(' ')}`);
-    return serve(service, settings);
+    if (!runService) throw new UsageError(`pail ${word} runs Pail itself; start it with bin/pail.js`);
+    return runService(service, settings);
   }
-  if (word === SHELL.name) {
+  if (word === SHELL_WORD.name) {
     if (words.length) throw new UsageError(`shell takes no arguments: ${words.join(' ')}`);
     return runShell(settings, output);
   }

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { QuotingError, tokenize } from '../shared/protocol/tokens.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
-import type { Settings } from '../server/config.ts';
+import type { Settings } from '../shared/config/settings.ts';
 import { complete, localPaths, type CompletionSource } from './completion.ts';
 import { LazyConnection } from './connection.ts';
 import { describeFailure, UsageError } from './errors.ts';

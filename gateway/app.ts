@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
-import { DEFAULTS } from '../server/config.ts';
+import { DEFAULTS } from '../shared/config/settings.ts';
 import { setupAccess, type AccessOptions } from './auth/access.ts';
 import { EventHub, type Backoff } from './event-hub.ts';
 import { noRoute, refusal, sendError } from './errors.ts';

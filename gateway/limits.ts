@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DEFAULTS } from '../server/config.ts';
+import { DEFAULTS } from '../shared/config/settings.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { refusal } from './errors.ts';
 

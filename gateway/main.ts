@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { bucketServerAddress, isLoopback, StartupError, type Settings } from '../server/config.ts';
+import { bucketServerAddress, isLoopback, StartupError, type Settings } from '../shared/config/settings.ts';
 import { buildGateway } from './app.ts';
 import { reportBucketServerAccess } from './bucket-server-access.ts';
 import { parseOrigins } from './origin.ts';

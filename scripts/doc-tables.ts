@@ -2,7 +2,7 @@ import { CODE_TABLE } from '../shared/protocol/codes.ts';
 import { COMMANDS, usage } from '../shared/protocol/commands.ts';
 import { codeSpec } from '../shared/protocol/codes.ts';
 import { REASON_TABLE } from '../shared/protocol/reasons.ts';
-import { DEFAULTS, SETTINGS } from '../server/config.ts';
+import { DEFAULTS, SETTINGS } from '../shared/config/settings.ts';
 
 /**
  * The reference tables of PROTOCOL.md and README.md, rendered from the

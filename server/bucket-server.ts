@@ -4,7 +4,7 @@ import { Reason } from '../shared/protocol/reasons.ts';
 import { formatFailure } from '../shared/protocol/reply.ts';
 import { Authenticator } from '../shared/access/authenticator.ts';
 import { AttemptLimiter } from '../shared/access/attempts.ts';
-import { DEFAULTS } from './config.ts';
+import { DEFAULTS } from '../shared/config/settings.ts';
 import type { Limits, ServerContext } from './context.ts';
 import { Session } from './session/session.ts';
 import type { Storage } from './storage/storage.ts';

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { BucketServer } from './bucket-server.ts';
-import { isLoopback, StartupError, type Settings } from './config.ts';
+import { isLoopback, StartupError, type Settings } from '../shared/config/settings.ts';
 import { FsStorage } from './storage/fs-storage.ts';
 
-export { StartupError } from './config.ts';
+export { StartupError } from '../shared/config/settings.ts';
 
 /** Opens the data folder and starts a bucket server as the settings say. */
 export async function startBucketServer(settings: Settings, log: Logger = pino({ level: settings.logLevel })): Promise<BucketServer> {

@@ -1,6 +1,6 @@
 // Pail's gateway in its own process, for the benchmark: `gateway.ts BUCKET_SERVER_PORT`.
 import { pino } from 'pino';
-import { DEFAULTS } from '../../server/config.ts';
+import { DEFAULTS } from '../../shared/config/settings.ts';
 import { startGateway } from '../../gateway/main.ts';
 import { announce } from './announce.ts';
 

@@ -1,6 +1,6 @@
 // Pail's bucket server in its own process, for the benchmark: `pail.ts DATA [MAX_CONNECTIONS]`.
 import { pino } from 'pino';
-import { DEFAULTS } from '../../server/config.ts';
+import { DEFAULTS } from '../../shared/config/settings.ts';
 import { startBucketServer } from '../../server/main.ts';
 import { announce } from './announce.ts';
 

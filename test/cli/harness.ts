@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { BucketServer } from '../../server/bucket-server.ts';
-import { DEFAULTS, type Settings } from '../../server/config.ts';
+import { DEFAULTS, type Settings } from '../../shared/config/settings.ts';
 import { startBucketServer } from '../../server/main.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
 

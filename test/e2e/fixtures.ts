@@ -5,7 +5,7 @@ import { test as base, expect } from '@playwright/test';
 import { pino } from 'pino';
 import { startGateway } from '../../gateway/main.ts';
 import type { BucketServer } from '../../server/bucket-server.ts';
-import { DEFAULTS, type Settings } from '../../server/config.ts';
+import { DEFAULTS, type Settings } from '../../shared/config/settings.ts';
 import { startBucketServer } from '../../server/main.ts';
 import { joinTokens } from '../../shared/protocol/tokens.ts';
 import { RawClient } from '../helpers/raw-client.ts';

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { expect, it } from 'vitest';
 import { startGateway } from '../../gateway/main.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
-import { DEFAULTS } from '../../server/config.ts';
+import { DEFAULTS } from '../../shared/config/settings.ts';
 import { startChildServer } from '../helpers/child-server.ts';
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieValue, sessionCookie } from '../../gateway/auth/access.ts';
 import { AttemptLimiter } from '../../shared/access/attempts.ts';
 import { SessionStore } from '../../gateway/auth/sessions.ts';
-import { DEFAULTS } from '../../server/config.ts';
+import { DEFAULTS } from '../../shared/config/settings.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGateway } from '../../gateway/app.ts';
-import { DEFAULTS } from '../../server/config.ts';
+import { DEFAULTS } from '../../shared/config/settings.ts';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { startHarness, type Harness, jsonOf } from './harness.ts';

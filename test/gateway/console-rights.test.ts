@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../gateway/main.ts';
-import { DEFAULTS } from '../../server/config.ts';
+import { DEFAULTS } from '../../shared/config/settings.ts';
 import { startBucketServer } from '../../server/main.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { Code, codeSpec } from '../../shared/protocol/codes.ts';

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import WebSocket from 'ws';
 import { buildGateway, type GatewayOptions } from '../../gateway/app.ts';
-import { DEFAULTS } from '../../server/config.ts';
+import { DEFAULTS } from '../../shared/config/settings.ts';
 import type { BucketServer } from '../../server/bucket-server.ts';
 import { startBucketServer } from '../../server/main.ts';
 

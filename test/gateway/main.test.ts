@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../gateway/main.ts';
-import { DEFAULTS, StartupError, type Settings } from '../../server/config.ts';
+import { DEFAULTS, StartupError, type Settings } from '../../shared/config/settings.ts';
 import type { BucketServer } from '../../server/bucket-server.ts';
 import { startBucketServer } from '../../server/main.ts';
 import { Code } from '../../shared/protocol/codes.ts';

@@ -5,7 +5,7 @@ import { buildGateway } from '../../gateway/app.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
-import { DEFAULTS } from '../../server/config.ts';
+import { DEFAULTS } from '../../shared/config/settings.ts';
 import { JsonSocket, postJson, startHarness, type Harness, jsonOf } from './harness.ts';
 
 /** A loopback port nothing listens on: taken, then freed. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { BucketServer } from '../../server/bucket-server.ts';
-import { DEFAULTS } from '../../server/config.ts';
+import { DEFAULTS } from '../../shared/config/settings.ts';
 import type { Limits } from '../../server/context.ts';
 import { FsStorage } from '../../server/storage/fs-storage.ts';
 

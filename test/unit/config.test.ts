@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketServerAddress, ConfigError, DEFAULTS, resolveSettings } from '../../server/config.ts';
+import { bucketServerAddress, ConfigError, DEFAULTS, resolveSettings } from '../../shared/config/settings.ts';
 
 describe('settings', () => {
   it('start from the defaults: loopback, port 7070, ./data', () => {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { bucketServerAddress, type Settings } from '../server/config.ts';
+import { SERVICE_WORDS, type ServiceWord } from '../shared/config/services.ts';
+import { bucketServerAddress, hostPort, type Settings } from '../shared/config/settings.ts';
 
 /** A running service: what to tell the person, and how to stop it. */
 export interface Running {
@@ -7,34 +8,18 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/**
- * The commands that run Pail rather than talk to it; every one takes the
- * settings flags. Each loads its server when started, so that client
- * commands start quickly without the storage and HTTP stacks.
- */
-export interface Service {
-  readonly name: string;
-  readonly summary: string;
+/** A service of SERVICE_WORDS with the function that starts it. Each loads its server when started, so that client commands start quickly without the storage and HTTP stacks. */
+export interface Service extends ServiceWord {
   start(settings: Settings, log: Logger): Promise<Running>;
 }
 
-export const SERVICES: readonly Service[] = [
-  {
-    name: 'server',
-    summary: 'Runs the bucket server: the TCP protocol on --host and --port, files in --data',
-    start: startServer,
-  },
-  {
-    name: 'gateway',
-    summary: 'Runs the HTTP gateway and web app on --host and --http-port, in front of the bucket server at --server',
-    start: startHttpGateway,
-  },
-  {
-    name: 'start',
-    summary: 'Runs the bucket server and the gateway together (what npm start runs)',
-    start: startBoth,
-  },
-];
+const STARTS: Record<ServiceWord['name'], Service['start']> = {
+  server: startServer,
+  gateway: startHttpGateway,
+  start: startBoth,
+};
+
+export const SERVICES: readonly Service[] = SERVICE_WORDS.map((word) => ({ ...word, start: STARTS[word.name] }));
 
 export function findService(word: string): Service | undefined {
   return SERVICES.find((s) => s.name === word);
@@ -80,14 +65,3 @@ async function startBoth(settings: Settings, log: Logger): Promise<Running> {
     },
   };
 }
-
-/** `127.0.0.1:7070`, `[::1]:7070` */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** Not a service, but like them a command of its own rather than of the protocol. */
-export const SHELL = {
-  name: 'shell',
-  summary: 'An interactive shell (what pail alone starts on a terminal): history, Tab completion, and it asks for missing arguments',
-} as const;

@@ -1,4 +1,4 @@
-import { DEFAULT_TCP_PORT } from '../shared/protocol/version.ts';
+import { DEFAULT_TCP_PORT } from '../protocol/version.ts';
 
 /**
  * Every setting of the bucket server and gateway, once: its flag, its
@@ -181,6 +181,11 @@ export function bucketServerAddress(settings: Settings): { host: string; port: n
   const port = at > 0 ? Number(settings.server.slice(at + 1)) : DEFAULTS.tcpPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--server takes HOST:PORT, got ${settings.server}`);
   return { host, port };
+}
+
+/** `127.0.0.1:7070`, `[::1]:7070` */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);

@@ -1,4 +1,4 @@
-import { ConfigError, type Settings } from '../server/config.ts';
+import { ConfigError, type Settings } from '../shared/config/settings.ts';
 import type { Service } from './services.ts';
 
 /** Starts a service, says where it listens, and serves until SIGINT or SIGTERM. */
