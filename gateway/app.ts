@@ -55,6 +55,9 @@ const DEFAULT_ACCESS: AccessOptions = { token: '', sessionTtlMs: DEFAULTS.sessio
  */
 const STREAM_BUFFER = 1 << 20;
 
+/** The longest route parameter: a name of the protocol's longest, every byte percent-encoded, with room to spare. */
+const MAX_PARAM_LENGTH = 8 * 1024;
+
 /**
  * The app's CSP: everything from the gateway itself, nothing inline, no
  * framing, no plugins. `connect-src 'self'` covers its own ws:// and wss://.
@@ -85,6 +88,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     forceCloseConnections: true,
     // Request bodies are read, and responses written, in runs of up to this much instead of 16 KiB.
     http: { highWaterMark: STREAM_BUFFER },
+    // A file name is a route parameter: every name the protocol takes, percent-encoded, must fit (Fastify stops at 100).
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors Fastify meets before a route runs (a malformed URL, an overlong parameter) take the one error shape too.
+    frameworkErrors: (err, request, reply) => sendError(err, request, reply),
     ...serverTimeouts(limits),
   });
   const lanes = new Lanes(options.bucketServer, options.lanes ?? DEFAULT_LANES);

@@ -26,14 +26,21 @@ export function asPailError(err: unknown, command: CommandName | undefined): Pai
   if (err instanceof PailError) return err;
   const fastifyError = err as Partial<FastifyError>;
   if (fastifyError.validation) return refusal(command, Reason.badArgs, fastifyError.message ?? 'invalid request');
+  const message = fastifyError.message ?? 'malformed request';
   switch (fastifyError.statusCode) {
     case 413:
-      return refusal(command, Reason.tooLarge, fastifyError.message ?? 'the body is too large');
-    case 400:
+      return refusal(command, Reason.tooLarge, message);
+    case 414:
+      return refusal(command, Reason.tooLong, message);
     case 415:
-      return refusal(command, Reason.badArgs, fastifyError.message ?? 'malformed request');
-    default:
-      return refusal(command, Reason.internal, 'the gateway failed; see its log');
+      return refusal(command, Reason.unsupportedMediaType, message);
+    case 404:
+      return refusal(command, Reason.notFound, message);
+    default: {
+      // Fastify's other client errors (a malformed URL or body, say); anything else is the gateway's fault.
+      const status = fastifyError.statusCode ?? 500;
+      return refusal(command, status >= 400 && status < 500 ? Reason.badArgs : Reason.internal, status >= 500 ? 'the gateway failed; see its log' : message);
+    }
   }
 }
 

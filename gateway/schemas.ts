@@ -2,7 +2,8 @@
 export const errorSchema = {
   $id: 'PailError',
   type: 'object',
-  description: "The bucket server's failure reply, or the one it would have given",
+  description:
+    "The bucket server's failure reply, or the one it would have given: `code` and `mnemonic` are the failure reply of the route's command (400 BCMD where no command applies, such as an unknown route or a malformed URL); the HTTP status follows the reason word (the reason table in PROTOCOL.md)",
   required: ['error'],
   properties: {
     error: {

@@ -181,6 +181,23 @@ test.describe('files', () => {
     await expect(fileRow(page, 'race.txt').getByRole('cell').first()).toHaveText('7 B');
   });
 
+  test('uploads, downloads and deletes a file whose name is 255 bytes of UTF-8, the longest the protocol takes', async ({ page, bucket }) => {
+    // 185 characters, 255 bytes: past the 100 characters where the gateway's router used to stop.
+    const name = `${'a'.repeat(150)}${'€'.repeat(35)}`;
+    expect(Buffer.byteLength(name)).toBe(255);
+    await page.goto(`/b/${bucket}`);
+    await page.getByLabel('Upload files').setInputFiles({ name, mimeType: 'text/plain', buffer: Buffer.from('the longest name') });
+    await expect(page.getByRole('region', { name: 'Uploads' }).getByRole('status')).toHaveText('Done: 1 file uploaded.');
+    const row = fileRow(page, name);
+    await expect(row).toBeVisible();
+    const downloading = page.waitForEvent('download');
+    await row.getByRole('link', { name }).click();
+    expect((await readFile(await (await downloading).path())).toString()).toBe('the longest name');
+    await page.getByRole('button', { name: `Delete ${name}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete file' }).click();
+    await expect(page.getByText('No files in this bucket yet')).toBeVisible();
+  });
+
   test('deletes a file after confirming', async ({ page, pail, bucket }) => {
     await rawUpload(pail, bucket, 'gone.txt', Buffer.from('bye'));
     await rawUpload(pail, bucket, 'stays.txt', Buffer.from('hi'));
