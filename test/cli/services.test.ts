@@ -32,8 +32,13 @@ describe('running Pail', () => {
   it('logs readable lines on a terminal and JSON lines elsewhere', async () => {
     const logged = ['start', '--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--log-level', 'info', '--data', data.path];
     const onTerminal = startInTerminal(logged);
-    const screen = await onTerminal.waitFor('stdout', /gateway on http:/);
+    const [, http] = /gateway on (http:\S+)/.exec(await onTerminal.waitFor('stdout', /gateway on http:\S+ /))!;
+    expect((await fetch(`${http}/api/buckets`)).status).toBe(200);
+    // One line per request, when it is answered.
+    const screen = await onTerminal.waitFor('stdout', /GET \/api\/buckets .*status=200/);
     expect(screen).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO +bucket server listening address=127\.0\.0\.1 port=\d+/m);
+    expect(screen).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO +GET \/api\/buckets reqId=\S+ status=200 ms=\d+ ip=127\.0\.0\.1\r?$/m);
+    expect(screen).not.toMatch(/incoming request|request completed/);
     expect(screen).not.toContain('{"level"');
     onTerminal.signal('SIGTERM');
     await onTerminal.exited;
