@@ -1,6 +1,6 @@
 import helmet from '@fastify/helmet';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
@@ -86,7 +86,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     // One line per request, written when it is answered (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     // Request bodies are read, and responses written, in runs of up to this much instead of 16 KiB.
     http: { highWaterMark: STREAM_BUFFER },
