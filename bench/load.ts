@@ -144,7 +144,7 @@ export async function concurrentUploads(port: number, count: number, size: numbe
         const stored = await client.upload('bench', `concurrent-${i}.bin`, body, { overwrite: true });
         const download = await client.download('bench', `concurrent-${i}.bin`);
         const hash = createHash('sha256');
-        for await (const chunk of download.body) hash.update(chunk);
+        for await (const chunk of download.body) hash.update(chunk as Buffer);
         return stored.sha256 === expected && hash.digest('hex') === expected;
       } finally {
         await client.quit();
@@ -182,7 +182,7 @@ export async function httpLoad(url: string, name: string, clients: number, limit
   let timer: NodeJS.Timeout | undefined;
   const started = process.hrtime.bigint();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const run = autocannon({ url, connections: clients, amount: limits.maxOps, timeout: 10 }, (err, result) => (err ? reject(err) : resolve(result)));
+    const run = autocannon({ url, connections: clients, amount: limits.maxOps, timeout: 10 }, (err: unknown, result) => (err ? reject(err instanceof Error ? err : new Error('autocannon failed')) : resolve(result)));
     timer = setTimeout(() => run.stop(), limits.maxMs);
   });
   clearTimeout(timer);

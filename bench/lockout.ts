@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { PailConnection } from '../shared/client/connection.ts';
 import { loopbackAddresses, stalledDownloads, tricklingUploads } from '../test/helpers/hostile-clients.ts';
@@ -125,7 +125,7 @@ async function listings(url: string, agent: Agent, plan: LockoutPlan): Promise<L
     const req = request(url, { agent, signal: AbortSignal.timeout(plan.maxMs) });
     req.end();
     try {
-      const [res] = await once(req, 'response');
+      const [res] = (await once(req, 'response')) as [IncomingMessage];
       await res.toArray();
       if (res.statusCode !== 200) failures++;
     } catch {

@@ -24,7 +24,7 @@ const { values: flags } = parseArgs({
     compare: { type: 'boolean', default: false },
   },
 });
-const quick = flags.quick!;
+const quick = flags.quick;
 const size = Number(flags.size ?? (quick ? 16 * MiB : 1024 * MiB));
 const memorySize = Number(flags['memory-size'] ?? (quick ? 64 * MiB : 4096 * MiB));
 const plan = quick

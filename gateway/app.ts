@@ -83,8 +83,9 @@ const CSP_DIRECTIVES = {
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   // pino's Logger is a FastifyBaseLogger; naming it so keeps the instance's type the plain one routes expect.
+  const logger: FastifyBaseLogger = options.log;
   const app = Fastify({
-    loggerInstance: options.log as FastifyBaseLogger,
+    loggerInstance: logger,
     // One line per request, written when it is answered (below), instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
@@ -93,7 +94,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // A file name is a route parameter: every name the protocol takes, percent-encoded, must fit (Fastify stops at 100).
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors Fastify meets before a route runs (a malformed URL, an overlong parameter) take the one error shape too.
-    frameworkErrors: (err, request, reply) => sendError(err, request, reply),
+    frameworkErrors: (err, request, reply) => {
+      void sendError(err, request, reply);
+    },
     ...serverTimeouts(limits),
   });
   const lanes = new Lanes(options.bucketServer, options.lanes ?? DEFAULT_LANES);

@@ -4,7 +4,7 @@ export class NoSlot extends Error {}
 /** A request waiting for a slot of its address; settled once, by a slot, its timeout or its signal. */
 interface Waiter {
   readonly admit: () => void;
-  readonly fail: (err: unknown) => void;
+  readonly fail: (err: Error) => void;
 }
 
 interface Client {
@@ -84,7 +84,7 @@ export class ClientSlots {
         this.#forget(address, waiting);
       }, waitMs);
       const aborted = () => {
-        waiter.fail(signal.reason);
+        waiter.fail(signal.reason instanceof Error ? signal.reason : new Error('the client went away'));
         this.#forget(address, waiting);
       };
       signal.addEventListener('abort', aborted, { once: true });

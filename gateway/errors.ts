@@ -51,7 +51,7 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   if (clientGone(request)) {
     // A cancelled upload or a closed tab: nothing failed, and no answer can reach anyone.
     request.log.info({ reason: err instanceof Error ? err.message : String(err) }, 'the client went away; request cancelled');
-    return reply.code(499 as number).send();
+    return reply.code(499).send();
   }
   const pailError = asPailError(err, request.routeOptions.config.command);
   const status = httpStatusFor(pailError.reason);

@@ -5,7 +5,7 @@
  * controls or non-ASCII, so no name can break out of the header.
  */
 export function attachment(name: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeRfc8187(name)}`;
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { ConsoleSession } from '../console-session.ts';
 import { refusal } from '../errors.ts';
@@ -38,8 +38,7 @@ export async function consoleRoute(app: FastifyInstance, limits: ConsoleLimits):
         session.reject(refusal(undefined, Reason.badUtf8, 'send command lines as text messages'));
         return;
       }
-      const lines = data
-        .toString()
+      const lines = textOf(data)
         .split(/\r?\n/)
         .filter((line) => line.trim() !== '');
       const verdict = rate.take(lines.length);
@@ -57,4 +56,11 @@ export async function consoleRoute(app: FastifyInstance, limits: ConsoleLimits):
     });
     session.open();
   });
+}
+
+/** A text message's UTF-8, whichever form ws delivered it in (one buffer, fragments, or an ArrayBuffer). */
+function textOf(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
 }

@@ -28,7 +28,7 @@ export async function serveDocs(app: FastifyInstance): Promise<void> {
       },
       security: [{ bearer: [] }, { session: [] }],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   // The UI's own CSP (script and style hashes) replaces the app's on its pages only. It would
   // upgrade the UI's requests to https, which a gateway served over plain http cannot answer.

@@ -39,7 +39,7 @@ export function readableLine(json: string): string {
   }
   const level = typeof event.level === 'number' ? event.level : 30;
   const time = typeof event.time === 'number' ? new Date(event.time).toISOString().slice(11, 23) : '';
-  const parts = [time, (LEVEL_NAMES[level] ?? String(level)).padEnd(5), String(event.msg ?? '')];
+  const parts = [time, (LEVEL_NAMES[level] ?? String(level)).padEnd(5), typeof event.msg === 'string' ? event.msg : JSON.stringify(event.msg ?? '')];
   for (const [key, value] of Object.entries(event)) {
     if (HIDDEN.has(key) || value === undefined) continue;
     parts.push(`${key}=${fieldText(key, value, level)}`);

@@ -45,7 +45,7 @@ export async function startChildServer(
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const output: string[] = [];
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   lines.on('line', (line) => output.push(line));
   const port = await new Promise<number>((resolve, reject) => {
     lines.on('line', (line) => {

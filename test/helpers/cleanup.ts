@@ -9,8 +9,8 @@ export type CleanupStep = () => Promise<void> | void;
  * `push` and a `serve` that starts a test server and queues its close.
  */
 export function cleanupAfterEach(): {
-  cleanup: { push(step: CleanupStep): void };
-  serve(options?: Parameters<typeof startTestServer>[0]): Promise<TestServer>;
+  cleanup: { push: (step: CleanupStep) => void };
+  serve: (options?: Parameters<typeof startTestServer>[0]) => Promise<TestServer>;
 } {
   const steps: CleanupStep[] = [];
   afterEach(async () => {

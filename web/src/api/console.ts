@@ -6,7 +6,7 @@ import { ReconnectingSocket } from './socket.ts';
  * is a ConsoleMessage (shared/api/types.ts): one reply's lines as the bucket
  * server sent them, or a refusal the gateway made itself.
  */
-export function openConsole(handlers: { onOpen(): void; onClose(): void; onLines(lines: readonly string[]): void }): ReconnectingSocket {
+export function openConsole(handlers: { onOpen: () => void; onClose: () => void; onLines: (lines: readonly string[]) => void }): ReconnectingSocket {
   return new ReconnectingSocket('/api/console', {
     onOpen: handlers.onOpen,
     onClose: handlers.onClose,

@@ -22,9 +22,9 @@ export function parseEventMessage(data: string): EventMessage | null {
 }
 
 export interface EventsHandlers {
-  onOpen(): void;
-  onClose(): void;
-  onMessage(message: EventMessage): void;
+  onOpen: () => void;
+  onClose: () => void;
+  onMessage: (message: EventMessage) => void;
 }
 
 export function openEvents(handlers: EventsHandlers): ReconnectingSocket {

@@ -33,7 +33,7 @@ export function uploadFile(
       options.onProgress({ loaded: Math.min(file.size, Math.round(fraction * file.size)), total: file.size });
     });
     xhr.addEventListener('load', () => {
-      let body: unknown = null;
+      let body: unknown;
       try {
         body = JSON.parse(xhr.responseText);
       } catch {
