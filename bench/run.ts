@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { PailConnection } from '../shared/client/connection.ts';
 import { lockout, type LockoutPlan } from './lockout.ts';
 import { concurrentUploads, holdIdle, httpLoad, opsLoad, seedBucket, timeHttp, timeListing, type OpsResult } from './load.ts';
-import { spawnServer, type BenchProcess } from './spawn.ts';
+import { spawnProgram, spawnServer, type BenchProcess } from './spawn.ts';
 import { MB, MiB, seconds } from './stats.ts';
 import { httpDownload, httpUpload, pailDownload, pailUpload, payload, rawTcpDownload, rawTcpUpload, type Payload, type Transfer } from './transfer.ts';
 
@@ -73,6 +73,23 @@ const data = await mkdtemp(join(tmpdir(), 'pail-bench-'));
 const processes: BenchProcess[] = [];
 /** Progress on stderr, so a long run shows where it is. */
 const step = (what: string) => process.stderr.write(`bench: ${what}\n`);
+/**
+ * The ceiling baseline (servers/ceiling.c): built with the machine's C compiler for this run. Without one
+ * the run goes on without it and says so.
+ */
+const startCeiling = async (): Promise<BenchProcess | undefined> => {
+  const binary = join(data, 'ceiling');
+  try {
+    execFileSync('cc', ['-O2', '-o', binary, join(here, 'servers', 'ceiling.c')], { stdio: 'pipe' });
+  } catch (err) {
+    step(`no ceiling baseline: cannot build servers/ceiling.c (${(err as Error).message.split('\n')[0]})`);
+    return undefined;
+  }
+  step('starting ceiling');
+  const p = await spawnProgram('ceiling', binary, [data]);
+  processes.push(p);
+  return p;
+};
 const start = async (name: string, script: string, args: string[]) => {
   step(`starting ${name}`);
   const p = await spawnServer(name, join(here, 'servers', script), args);
@@ -82,6 +99,7 @@ const start = async (name: string, script: string, args: string[]) => {
 
 try {
   const rawTcp = await start('raw-tcp', 'raw-tcp.ts', [data]);
+  const ceiling = await startCeiling();
   const rawHttp = await start('raw-http', 'raw-http.ts', [data]);
   const pail = await start('pail', 'pail.ts', [join(data, 'pail')]);
   const gateway = existsSync(join(here, '..', 'gateway', 'main.ts')) ? await start('gateway', 'gateway.ts', [String(pail.port)]) : undefined;
@@ -130,22 +148,41 @@ try {
     // Every round's MB/s goes into the JSON beside the median, so the spread can be seen.
     return runs.map((r) => ({ ...[...r].sort((a, b) => mbps(a) - mbps(b))[r.length >> 1], roundsMBps: r.map((t) => Math.round(mbps(t))) }));
   };
-  /** Throughput, its ratio to a baseline, and CPU seconds per GiB of the processes serving it. */
-  const compared = (section: string, measure: string, t: Measured, base: Measured, baseName: string) =>
-    row(section, measure, `${mbps(t).toFixed(0)} MB/s`, `${(mbps(t) / mbps(base)).toFixed(2)}× ${baseName} · CPU ${cpuPerGiB(t)} s/GiB`);
+  /** Throughput, its ratio to a baseline (and to the ceiling of its direction), and CPU seconds per GiB of the processes serving it. */
+  let ceilingOf: { upload?: Measured; download?: Measured } = {};
+  const compared = (section: string, measure: string, t: Measured, base: Measured, baseName: string, direction: 'upload' | 'download') => {
+    const ceil = ceilingOf[direction];
+    const againstCeiling = ceil ? ` · ${(mbps(t) / mbps(ceil)).toFixed(2)}× ceiling` : '';
+    row(section, measure, `${mbps(t).toFixed(0)} MB/s`, `${(mbps(t) / mbps(base)).toFixed(2)}× ${baseName}${againstCeiling} · CPU ${cpuPerGiB(t)} s/GiB`);
+  };
   const baseline = (measure: string, t: Measured) => row('baseline', measure, `${mbps(t).toFixed(0)} MB/s`, `CPU ${cpuPerGiB(t)} s/GiB`);
 
-  const [rawUp, rawDown, tcpUp, tcpDown] = await transfers([
+  // The ceiling speaks the raw baseline's exchange, so the same client functions time it.
+  const ceilingPaths: Path[] = ceiling
+    ? [
+        { name: 'ceiling upload', servers: [ceiling], kind: 'upload', run: () => rawTcpUpload(ceiling.port, body), reportsSha256: false },
+        { name: 'ceiling download', servers: [ceiling], kind: 'download', run: () => rawTcpDownload(ceiling.port) },
+      ]
+    : [];
+  const [rawUp, rawDown, tcpUp, tcpDown, ceilUp, ceilDown] = await transfers([
     { name: 'raw TCP upload', servers: [rawTcp], kind: 'upload', run: () => rawTcpUpload(rawTcp.port, body), reportsSha256: false },
     { name: 'raw TCP download', servers: [rawTcp], kind: 'download', run: () => rawTcpDownload(rawTcp.port) },
     { name: 'Pail TCP upload', servers: [pail], kind: 'upload', run: () => pailUpload(pail.port, body) },
     { name: 'Pail TCP download', servers: [pail], kind: 'download', run: () => pailDownload(pail.port) },
+    ...ceilingPaths,
   ]);
+  if (ceilUp && ceilDown) {
+    ceilingOf = { upload: ceilUp, download: ceilDown };
+    baseline(`ceiling upload ${label} (C: one reused buffer, write, fsync)`, ceilUp);
+    baseline(`ceiling download ${label} (C: sendfile)`, ceilDown);
+  } else {
+    row('baseline', 'ceiling (C)', 'not measured', 'no C compiler on this machine');
+  }
   baseline(`raw TCP upload ${label} (fsync)`, rawUp);
   baseline(`raw TCP download ${label}`, rawDown);
-  compared('TCP', `upload ${label}`, tcpUp, rawUp, 'raw');
-  compared('TCP', `download ${label}`, tcpDown, rawDown, 'raw');
-  results.transfer = { size, rounds: plan.rounds, statistic: 'median', sha256MBps: hashRate, rawUp, rawDown, tcpUp, tcpDown };
+  compared('TCP', `upload ${label}`, tcpUp, rawUp, 'raw', 'upload');
+  compared('TCP', `download ${label}`, tcpDown, rawDown, 'raw', 'download');
+  results.transfer = { size, rounds: plan.rounds, statistic: 'median', sha256MBps: hashRate, rawUp, rawDown, tcpUp, tcpDown, ceilUp, ceilDown };
 
   // The gateway's figures count both processes a transfer passes through: the gateway and the bucket server.
   const gwUrl = gateway && `http://127.0.0.1:${gateway.port}/api/buckets/bench/files`;
@@ -165,9 +202,9 @@ try {
   baseline(`node:http PUT ${label} (fsync)`, httpUp);
   baseline(`node:http GET ${label}`, httpDown);
   if (gateway) {
-    compared('gateway', `PUT ${label}`, gwPut, httpUp, 'http');
-    compared('gateway', `multipart POST ${label}`, gwPost, httpUp, 'http');
-    compared('gateway', `GET ${label}`, gwGet, httpDown, 'http');
+    compared('gateway', `PUT ${label}`, gwPut, httpUp, 'http', 'upload');
+    compared('gateway', `multipart POST ${label}`, gwPost, httpUp, 'http', 'upload');
+    compared('gateway', `GET ${label}`, gwGet, httpDown, 'http', 'download');
     results.gateway = { httpUp, httpDown, gwPut, gwPost, gwGet };
   } else {
     row('gateway', 'not measured', 'no gateway/main.ts in this checkout');

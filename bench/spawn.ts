@@ -20,8 +20,14 @@ export interface BenchProcess {
 /** Linux's USER_HZ, the unit of /proc's CPU times; 100 on every common build. */
 const CLOCK_TICKS = 100;
 
-export async function spawnServer(name: string, script: string, args: string[]): Promise<BenchProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A TypeScript server of the benchmark, run through tsx. */
+export function spawnServer(name: string, script: string, args: string[]): Promise<BenchProcess> {
+  return spawnProgram(name, process.execPath, ['--import', 'tsx', script, ...args]);
+}
+
+/** Any program that prints `listening PORT` once it listens on loopback (the C ceiling baseline, say). */
+export async function spawnProgram(name: string, command: string, args: string[]): Promise<BenchProcess> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /^listening (\d+)$/.exec(line);
