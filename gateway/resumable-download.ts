@@ -116,5 +116,5 @@ function sameFile(a: DownloadInfo, b: DownloadInfo): boolean {
 }
 
 function changed(): PailError {
-  return new PailError(Code.FDFBF, 'FDFBF', Reason.internal, 'the file changed while its download waited for the client');
+  return new PailError(Code.FDFBF, Reason.internal, 'the file changed while its download waited for the client');
 }

@@ -15,11 +15,10 @@ import { PeerGone, PeerTooSlow, SocketReader } from '../../shared/net/socket-rea
 import { bodyMayFollow } from './body-may-follow.ts';
 
 import type { Access } from '../../shared/access/access.ts';
+import { BODY_GRACE_MS } from '../../shared/config/settings.ts';
 type State = 'idle' | 'busy' | 'watching' | 'closed';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-const BODY_GRACE_MS = 10_000;
 
 /**
  * One client connection: reads command lines, runs their handlers one after
@@ -164,8 +163,7 @@ export class Session {
     if (this.#state === 'watching' && command.name !== 'quit') {
       return formatFailure('BCMD', Reason.notNow, 'this connection is watching events; only quit is accepted');
     }
-    const open = command.name === 'auth' || command.name === 'help' || command.name === 'quit' || command.name === 'code_r';
-    if (this.access === 'none' && !open) {
+    if (this.access === 'none' && !command.open) {
       return formatFailure('NOAUTH', Reason.authRequired, 'this server requires auth TOKEN first');
     }
     if (this.access === 'read' && command.writes) {

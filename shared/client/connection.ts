@@ -319,7 +319,7 @@ export class PailConnection {
       if (size !== undefined && sent !== size) {
         // The server still waits for the missing bytes; this connection cannot be used again.
         this.destroy();
-        throw new PailError(Code.FUTF, 'FUTF', Reason.badSize, `the body had ${sent} bytes, not the ${size} announced`);
+        throw new PailError(Code.FUTF, Reason.badSize, `the body had ${sent} bytes, not the ${size} announced`);
       }
       const done = await this.#status();
       if (done.code !== Code.FUTB) throw PailError.from(done);
@@ -392,7 +392,7 @@ export class PailConnection {
     if (!parsed.ok) return [formatProblem(parsed.problem)];
     const { command } = parsed.request;
     if (command.carriesBody) {
-      throw new PailError(Code.BCMD, 'BCMD', Reason.notNow, `${command.name} carries a body or a stream; use the app's upload and download, or the CLI`);
+      throw new PailError(Code.BCMD, Reason.notNow, `${command.name} carries a body or a stream; use the app's upload and download, or the CLI`);
     }
     return this.#exclusive(async () => {
       this.#send(line);
@@ -462,7 +462,7 @@ export class PailConnection {
       this.#markBroken();
       throw new PeerGone();
     }
-    if (line === TOO_LONG) throw new PailError(Code.BCMD, 'BCMD', Reason.tooLong, 'the server sent an overlong line');
+    if (line === TOO_LONG) throw new PailError(Code.BCMD, Reason.tooLong, 'the server sent an overlong line');
     return utf8.decode(line);
   }
 
