@@ -13,9 +13,10 @@ import type { Handler } from './handler.ts';
  */
 const SLABS = new SlabPool(1 << 20, 64, 64 * 1024, 256);
 
-export const download: Handler = async (session, { bucket, name, offset, length }) => {
+export const download: Handler = async (session, { bucket, name, offset, length, sha256 }) => {
   const range = offset === undefined ? undefined : { offset, length };
-  const file = await session.context.storage.get(bucket!, name!, range);
+  // The SHA-256 is checked on the version opened, the one whose bytes follow: a range is served only of the file its client described.
+  const file = await session.context.storage.get(bucket!, name!, range, { sha256 });
   try {
     const { info } = file;
     session.send(formatStatus('FDFBS', [file.length, info.sha256, file.offset, info.size, info.modified]));

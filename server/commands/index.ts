@@ -10,6 +10,7 @@ import { help } from './help.ts';
 import { lsB } from './ls-b.ts';
 import { lsF } from './ls-f.ts';
 import { quit } from './quit.ts';
+import { stat } from './stat.ts';
 import { uploadF } from './upload-f.ts';
 import { watch } from './watch.ts';
 
@@ -25,6 +26,7 @@ export const HANDLERS: Readonly<Record<CommandName, Handler>> = {
   ls_b: lsB,
   upload_f: uploadF,
   download,
+  stat,
   delete_f: deleteF,
   ls_f: lsF,
 };

@@ -64,6 +64,14 @@ export interface FileStream {
   cancel(): void;
 }
 
+export interface DownloadOptions {
+  readonly offset?: number;
+  /** Bytes from `offset`; to the end of the file when absent. */
+  readonly length?: number;
+  /** Only if the file still has this SHA-256 (hex). */
+  readonly sha256?: string;
+}
+
 export interface Download {
   readonly info: DownloadInfo;
   /** Exactly `info.length` bytes; errors if the connection is cut before. */
@@ -273,6 +281,12 @@ export class PailConnection {
     });
   }
 
+  /** A file's size, SHA-256 and time, without its bytes. */
+  async stat(bucket: string, name: string): Promise<FileInfo> {
+    const { fields } = await this.#exclusive(() => this.#simple('stat', [bucket, name]));
+    return { bucket, name, size: Number(fields.size), sha256: fields.sha256, modified: fields.modified };
+  }
+
   async deleteFile(bucket: string, name: string): Promise<void> {
     await this.#exclusive(() => this.#simple('delete_f', [bucket, name]));
   }
@@ -327,14 +341,20 @@ export class PailConnection {
     });
   }
 
-  /** Starts a download; the connection is busy until the body has been read or destroyed. */
-  download(bucket: string, name: string, range: { offset?: number; length?: number } = {}): Promise<Download> {
+  /**
+   * Starts a download; the connection is busy until the body has been read or
+   * destroyed. With `sha256`, the server sends the bytes only of the file
+   * with that SHA-256 (a PailError with reason changed otherwise), so a range
+   * worked out on an earlier stat is served of that same version.
+   */
+  download(bucket: string, name: string, options: DownloadOptions = {}): Promise<Download> {
     const args: (string | number)[] = [bucket, name];
-    if (range.offset !== undefined || range.length !== undefined) args.push(range.offset ?? 0);
-    if (range.length !== undefined) args.push(range.length);
+    if (options.offset !== undefined || options.length !== undefined) args.push(options.offset ?? 0);
+    if (options.length !== undefined) args.push(options.length);
+    const flags = options.sha256 === undefined ? [] : [`sha256=${options.sha256}`];
     return new Promise<Download>((resolveDownload, rejectDownload) => {
       void this.#exclusive(async () => {
-        this.#send(formatRequest('download', args));
+        this.#send(formatRequest('download', args, flags));
         const status = await this.#status().catch((err) => {
           rejectDownload(err);
           throw err;
