@@ -70,7 +70,7 @@ export class ConsoleSession {
     const parsed = parseRequest(line);
     // A line the codec refuses is answered by PailConnection.raw with the server's own reply.
     if (!parsed.ok) return undefined;
-    const { command } = parsed.request;
+    const { spec: command } = parsed.request;
     const failure = codeSpec(command.failure)!.mnemonic as Mnemonic;
     if (command.name === 'auth') {
       return formatFailure(failure, Reason.forbidden, 'the console runs with the rights of your login; to change them, log in again with another token');

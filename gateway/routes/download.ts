@@ -69,10 +69,10 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
           // The range was worked out on this version: only this version's bytes may fill it.
           version = file.sha256;
         }
-        transfer ??= await app.lanes.transfer(request, reply);
+        const lane = (transfer ??= await app.lanes.transfer(request, reply));
         let download: Download;
         try {
-          download = await transfer.download(bucket, name, { ...(range.kind === 'partial' ? range : {}), sha256: version });
+          download = await lane.download(bucket, name, { ...(range.kind === 'partial' ? range : {}), sha256: version });
         } catch (err) {
           // Overwritten since the stat: start again on the new version.
           if (err instanceof PailError && err.reason === Reason.changed && attempt < VERSION_ATTEMPTS) continue;
@@ -82,7 +82,7 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
         fileHeaders(reply, name, info).header('content-length', info.length);
         if (range.kind === 'partial') reply.code(206).header('content-range', contentRange(info.offset, info.length, info.total));
         // A client that stops reading lets go of the bucket server until it reads again, on this same version.
-        const reopen = (offset: number, length: number) => transfer!.download(bucket, name, { offset, length, sha256: info.sha256 });
+        const reopen = (offset: number, length: number) => lane.download(bucket, name, { offset, length, sha256: info.sha256 });
         return reply.send(resumableDownload(download, reopen, app.lanes.options.stallMs));
       }
     },

@@ -13,19 +13,17 @@ import type { Handler } from './handler.ts';
  */
 const SLABS = new SlabPool(1 << 20, 64, 64 * 1024, 256);
 
-export const download: Handler = async (session, { bucket, name, offset, length, sha256 }) => {
+export const download: Handler<'download'> = async (session, { bucket, name, offset, length, sha256 }) => {
   const range = offset === undefined ? undefined : { offset, length };
   // The SHA-256 is checked on the version opened, the one whose bytes follow: a range is served only of the file its client described.
-  const file = await session.context.storage.get(bucket!, name!, range, { sha256 });
+  const file = await session.context.storage.get(bucket, name, range, { sha256 });
   try {
     const { info } = file;
     session.send(formatStatus('FDFBS', [file.length, info.sha256, file.offset, info.size, info.modified]));
     await sendBytes(session, file);
   } catch (err) {
     // The status line promised bytes that can no longer come: only a cut connection says so honestly.
-    session.log.error({ err }, 'download cut short');
-    session.socket.destroy();
-    session.close();
+    session.cut('download cut short', err);
   } finally {
     await file.close();
   }

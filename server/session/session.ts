@@ -7,7 +7,7 @@ import { Reason } from '../../shared/protocol/reasons.ts';
 import { formatFailure, formatStatus } from '../../shared/protocol/reply.ts';
 import { parseRequest } from '../../shared/protocol/request.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.ts';
-import { HANDLERS } from '../commands/index.ts';
+import { runHandler } from '../commands/index.ts';
 import { replyBatches } from './reply-batches.ts';
 import type { ServerContext } from '../context.ts';
 import { StorageError } from '../storage/storage.ts';
@@ -28,9 +28,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class Session {
   readonly reader: SocketReader;
   readonly log: Logger;
-  access: Access;
+  #access: Access;
   /** Wrong tokens presented on this connection. */
-  wrongTokens = 0;
+  #wrongTokens = 0;
   #state: State = 'idle';
   /** Runs from the end of the last command; blank lines do not reset it, so they cannot keep a connection alive. */
   #idleTimer: NodeJS.Timeout | undefined;
@@ -43,11 +43,41 @@ export class Session {
     const { maxLine, lineTimeoutMs, minBodyRate, bodyGraceMs = BODY_GRACE_MS } = context.limits;
     this.reader = new SocketReader(socket, maxLine, undefined, { lineTimeoutMs, minBodyRate, bodyGraceMs });
     this.log = context.log.child({ session: id, peer: `${socket.remoteAddress}:${socket.remotePort}` });
-    this.access = context.auth ? 'none' : 'full';
+    this.#access = context.auth ? 'none' : 'full';
   }
 
   get state(): State {
     return this.#state;
+  }
+
+  /** What the session may do: none before auth when the server requires a token, then what its token grants. */
+  get access(): Access {
+    return this.#access;
+  }
+
+  /** Gives the session the rights of the token it presented. */
+  grant(access: Access): void {
+    this.#access = access;
+  }
+
+  /** Counts a wrong token presented on this connection; returns how many it has presented. */
+  countWrongToken(): number {
+    return ++this.#wrongTokens;
+  }
+
+  /** The client's IP address. */
+  get peerAddress(): string {
+    return this.socket.remoteAddress ?? 'unknown';
+  }
+
+  /** Bytes written to the client that it has not yet taken. */
+  get unsentBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Calls `listener` once the connection has closed. */
+  onClosed(listener: () => void): void {
+    this.socket.once('close', listener);
   }
 
   /** Serves the connection until the client quits or goes away. */
@@ -127,7 +157,7 @@ export class Session {
       return;
     }
     const { request } = parsed;
-    const { command } = request;
+    const command = request.spec;
     const refusal = this.#refusal(command);
     if (refusal) {
       this.#refuseLine(refusal, text);
@@ -135,7 +165,7 @@ export class Session {
     }
     if (this.#state === 'idle') this.#state = 'busy';
     try {
-      await HANDLERS[command.name](this, request);
+      await runHandler(this, request);
     } catch (err) {
       if (err instanceof PeerTooSlow) {
         this.#tooSlow(err);
@@ -221,6 +251,17 @@ export class Session {
   /** True when no command is running: the session may be closed without losing work. */
   get idle(): boolean {
     return this.#state === 'idle' || this.#state === 'watching';
+  }
+
+  /**
+   * Drops the connection at once, saying nothing: for when a reply already
+   * promised what can no longer come (a download's bytes), or a client will
+   * not read what it is sent. `why` goes to the log.
+   */
+  cut(why: string, err?: unknown): void {
+    this.log.warn({ err, why }, 'connection cut');
+    this.socket.destroy();
+    this.close();
   }
 
   /** Says why, then ends the connection. */

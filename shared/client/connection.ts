@@ -410,7 +410,7 @@ export class PailConnection {
   async raw(line: string): Promise<string[]> {
     const parsed = parseRequest(line);
     if (!parsed.ok) return [formatProblem(parsed.problem)];
-    const { command } = parsed.request;
+    const { spec: command } = parsed.request;
     if (command.carriesBody) {
       throw new PailError(Code.BCMD, Reason.notNow, `${command.name} carries a body or a stream; use the app's upload and download, or the CLI`);
     }
