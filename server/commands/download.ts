@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { written } from '../../shared/net/drained.ts';
 import { formatStatus } from '../../shared/protocol/reply.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import type { Session } from '../session/session.ts';
@@ -65,7 +65,7 @@ async function sendBytes(session: Session, file: OpenedFile): Promise<void> {
       if (writing) SLABS.give(await finishWrite());
       const slab = reading;
       reading = undefined;
-      const done = writeOut(socket, n === slab.length ? slab : slab.subarray(0, n));
+      const done = written(socket, n === slab.length ? slab : slab.subarray(0, n));
       done.catch(() => {}); // a write failing while the next read runs is handled when awaited, not reported as unhandled
       writing = { slab, done };
     }
@@ -77,18 +77,4 @@ async function sendBytes(session: Session, file: OpenedFile): Promise<void> {
       done.then(() => SLABS.give(slab), () => SLABS.forget(slab));
     }
   }
-}
-
-/** Writes and waits until the socket has passed the bytes on to the kernel. */
-function writeOut(socket: Socket, bytes: Buffer): Promise<void> {
-  if (socket.destroyed) return Promise.reject(new Error('the client left mid-download'));
-  return new Promise<void>((resolve, reject) => {
-    const gone = () => reject(new Error('the client left mid-download'));
-    socket.once('close', gone);
-    socket.write(bytes, (err) => {
-      socket.off('close', gone);
-      if (err) reject(err);
-      else resolve();
-    });
-  });
 }

@@ -13,6 +13,7 @@ import type { ServerContext } from '../context.ts';
 import { StorageError } from '../storage/storage.ts';
 import { PeerGone, PeerTooSlow, SocketReader } from '../../shared/net/socket-reader.ts';
 import { bodyMayFollow } from './body-may-follow.ts';
+import { drained } from '../../shared/net/drained.ts';
 
 import type { Access } from '../../shared/access/access.ts';
 import { BODY_GRACE_MS } from '../../shared/config/settings.ts';
@@ -226,18 +227,7 @@ export class Session {
   /** Writes and, when the socket's buffer is full, waits until it drains. */
   async write(data: string | Buffer): Promise<void> {
     if (this.socket.destroyed) throw new PeerGone();
-    if (this.socket.write(data)) return;
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: unknown) => {
-        this.socket.off('drain', done);
-        this.socket.off('close', gone);
-        if (err) reject(err);
-        else resolve();
-      };
-      const gone = () => done(new PeerGone());
-      this.socket.on('drain', done);
-      this.socket.on('close', gone);
-    });
+    if (!this.socket.write(data)) await drained(this.socket);
   }
 
   /** Turns the session into an event stream (after `watch`). */

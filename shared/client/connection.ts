@@ -9,6 +9,7 @@ import { DEFAULT_TCP_PORT } from '../protocol/version.ts';
 import { formatProblem, formatRequest, parseRequest } from '../protocol/request.ts';
 import { parseBucketRow, parseEvent, parseFileRow } from '../protocol/rows.ts';
 import type { BucketInfo, FileInfo, PailEvent } from '../protocol/types.ts';
+import { drained } from '../net/drained.ts';
 import { PeerGone, SocketReader } from '../net/socket-reader.ts';
 import { badReply, PailError, UnreachableError } from './errors.ts';
 
@@ -563,37 +564,18 @@ export class PailConnection {
         }
         if (socket.writableLength + batchBytes >= SEND_BUFFER) {
           flush();
-          await this.#drained();
+          await drained(socket);
         }
       }
       flush();
       if (chunked) socket.write('0\n');
-      await this.#drained();
+      await drained(socket);
       return taken;
     } finally {
       clearImmediate(flushQueued);
     }
   }
 
-  /** Waits for 'drain' when a write filled the socket's buffer; PeerGone if it closes first. */
-  async #drained(): Promise<void> {
-    const socket = this.#socket;
-    // A socket that already closed would never emit the 'close' awaited below.
-    if (socket.destroyed) throw new PeerGone();
-    if (!socket.writableNeedDrain) return;
-    await new Promise<void>((resolve, reject) => {
-      const done = () => {
-        socket.off('close', gone);
-        resolve();
-      };
-      const gone = () => {
-        socket.off('drain', done);
-        reject(new PeerGone());
-      };
-      socket.once('drain', done);
-      socket.once('close', gone);
-    });
-  }
 }
 
 /** The promise's value, or undefined if it takes longer than `ms` (the promise itself goes on). */
