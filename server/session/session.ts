@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { codeSpec, type Mnemonic } from '../../shared/protocol/codes.ts';
+import { mnemonicOf } from '../../shared/protocol/codes.ts';
 import type { CommandSpec } from '../../shared/protocol/commands.ts';
 import { TOO_LONG } from '../../shared/protocol/frames.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
@@ -154,7 +154,7 @@ export class Session {
     if (!parsed.ok) {
       const { problem } = parsed;
       this.log.info({ line: text.slice(0, 200), code: problem.code, reason: problem.reason }, 'refused');
-      this.#refuseLine(formatFailure(mnemonic(problem.code), problem.reason, problem.message), text);
+      this.#refuseLine(formatFailure(mnemonicOf(problem.code), problem.reason, problem.message), text);
       return;
     }
     const { request } = parsed;
@@ -198,7 +198,7 @@ export class Session {
       return formatFailure('NOAUTH', Reason.authRequired, 'this server requires auth TOKEN first');
     }
     if (this.access === 'read' && command.writes) {
-      return formatFailure(mnemonic(command.failure), Reason.forbidden, 'this token may only read');
+      return formatFailure(mnemonicOf(command.failure), Reason.forbidden, 'this token may only read');
     }
     return undefined;
   }
@@ -206,12 +206,12 @@ export class Session {
   /** Answers a failed command with its failure code and the error's reason. */
   fail(command: CommandSpec, err: unknown): void {
     if (err instanceof StorageError) {
-      this.send(formatFailure(mnemonic(command.failure), err.reason, err.message));
+      this.send(formatFailure(mnemonicOf(command.failure), err.reason, err.message));
       this.log.info({ command: command.name, reason: err.reason }, 'failed');
       return;
     }
     this.log.error({ err, command: command.name }, 'command failed unexpectedly');
-    this.send(formatFailure(mnemonic(command.failure), Reason.internal, 'the server failed; see its log'));
+    this.send(formatFailure(mnemonicOf(command.failure), Reason.internal, 'the server failed; see its log'));
   }
 
   send(line: string): boolean {
@@ -271,8 +271,4 @@ export class Session {
     // A peer that never reads would keep a half-closed socket forever.
     setTimeout(() => this.socket.destroy(), 5_000).unref();
   }
-}
-
-function mnemonic(code: number): Mnemonic {
-  return codeSpec(code)!.mnemonic as Mnemonic;
 }

@@ -81,5 +81,14 @@ export function codeSpec(code: number): CodeSpec | undefined {
   return byCode.get(code);
 }
 
+const mnemonicByCode = new Map<number, Mnemonic>(CODE_TABLE.map((c) => [c.code, c.mnemonic]));
+
+/** The mnemonic of a code of the table (a ReplyCode always is one). */
+export function mnemonicOf(code: ReplyCode): Mnemonic {
+  const mnemonic = mnemonicByCode.get(code);
+  if (mnemonic === undefined) throw new Error(`${code} is not in the code table`);
+  return mnemonic;
+}
+
 /** The offset between an operation's success code and its failure code. */
 export const FAILURE_OFFSET = 50;

@@ -1,4 +1,4 @@
-import { Code, codeSpec, type Mnemonic, type ReplyCode } from './codes.ts';
+import { Code, mnemonicOf, type ReplyCode } from './codes.ts';
 import { CHUNKED, COMMANDS, findCommand, usage, type ArgSpec, type CommandName, type CommandSpec } from './commands.ts';
 import { bucketNameProblem, fileNameProblem } from './names.ts';
 import { Reason } from './reasons.ts';
@@ -216,7 +216,7 @@ function quoteForText(token: string): string {
 
 /** The failure reply a server gives to a line the codec refused. */
 export function formatProblem(problem: RequestProblem): string {
-  return formatFailure(codeSpec(problem.code)!.mnemonic as Mnemonic, problem.reason, problem.message);
+  return formatFailure(mnemonicOf(problem.code), problem.reason, problem.message);
 }
 
 /** Formats a request line for a client: the command, its arguments, then its options. */
