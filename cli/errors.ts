@@ -7,7 +7,7 @@ import { Exit, type ExitStatus } from './exit.ts';
 /** The command line was wrong; told the way the server tells a malformed line. */
 export class UsageError extends PailError {
   constructor(message: string, reason: Reason = Reason.badArgs) {
-    super(Code.BCMD, 'BCMD', reason, message);
+    super(Code.BCMD, reason, message);
     this.name = 'UsageError';
   }
 }

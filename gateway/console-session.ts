@@ -2,7 +2,7 @@ import type { ConsoleMessage } from '../shared/api/types.ts';
 import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
 import { PailError } from '../shared/client/errors.ts';
 import type { Granted } from '../shared/access/access.ts';
-import { Code, codeSpec } from '../shared/protocol/codes.ts';
+import { Code, mnemonicOf } from '../shared/protocol/codes.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { formatFailure, formatStatus, parseStatus } from '../shared/protocol/reply.ts';
 import { parseRequest } from '../shared/protocol/request.ts';
@@ -70,8 +70,8 @@ export class ConsoleSession {
     const parsed = parseRequest(line);
     // A line the codec refuses is answered by PailConnection.raw with the server's own reply.
     if (!parsed.ok) return undefined;
-    const { command } = parsed.request;
-    const failure = codeSpec(command.failure)!.mnemonic;
+    const { spec: command } = parsed.request;
+    const failure = mnemonicOf(command.failure);
     if (command.name === 'auth') {
       return formatFailure(failure, Reason.forbidden, 'the console runs with the rights of your login; to change them, log in again with another token');
     }

@@ -13,7 +13,7 @@ import { httpStatusFor, Reason } from '../shared/protocol/reasons.ts';
  */
 export function refusal(command: CommandName | undefined, reason: Reason, message: string): PailError {
   const code = command ? commandSpec(command).failure : Code.BCMD;
-  return new PailError(code, codeSpec(code)!.mnemonic, reason, message);
+  return new PailError(code, reason, message);
 }
 
 /** The body of every error response. */

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ConnectOptions, Download, FileStream, PailConnection } from '../shared/client/connection.ts';
+import type { ConnectOptions, Download, DownloadOptions, FileStream, PailConnection } from '../shared/client/connection.ts';
 import { PailPool } from '../shared/client/pool.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { ClientSlots, NoSlot } from './client-slots.ts';
@@ -27,7 +27,7 @@ const COMMAND_CONNECTIONS = 16;
 /** A transfer admitted for one request: the transfer lane's pool, with the request's client-gone signal on every call. */
 export interface Transfer {
   use<T>(work: (connection: PailConnection) => Promise<T>): Promise<T>;
-  download(bucket: string, name: string, range?: { offset?: number; length?: number }): Promise<Download>;
+  download(bucket: string, name: string, options?: DownloadOptions): Promise<Download>;
   streamFiles(bucket: string): Promise<FileStream>;
 }
 
@@ -36,8 +36,8 @@ export interface Transfer {
  * never make a listing or a bucket operation wait:
  *
  * - commands: a small pool for short exchanges whose replies the gateway
- *   reads whole at once (ls_b, create_b, delete_b, delete_f, the zero-byte
- *   download that learns a file's size and ETag). No HTTP client can hold
+ *   reads whole at once (ls_b, create_b, delete_b, delete_f, the stat
+ *   that learns a file's size and ETag). No HTTP client can hold
  *   one of its connections.
  * - transfers: a connection each for the exchanges an HTTP client paces
  *   (download bodies, uploads, streamed listings), admitted per client
@@ -87,7 +87,7 @@ export class Lanes {
     const pool = this.transfers;
     return {
       use: (work) => pool.use(work, signal),
-      download: (bucket, name, range) => pool.download(bucket, name, range, signal),
+      download: (bucket, name, options) => pool.download(bucket, name, options, signal),
       streamFiles: (bucket) => pool.streamFiles(bucket, signal),
     };
   }

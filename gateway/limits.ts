@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DEFAULTS } from '../shared/config/settings.ts';
+import { BODY_GRACE_MS, DEFAULTS } from '../shared/config/settings.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { refusal } from './errors.ts';
 
@@ -30,8 +30,6 @@ export const DEFAULT_LIMITS: LimitOptions = {
 };
 
 const MINUTE_MS = 60_000;
-/** As the bucket server does: a body is judged on its rate over 10 s, never on a single slow moment. */
-const BODY_WINDOW_MS = 10_000;
 /** A keep-alive connection waiting for its next request is closed after this long. */
 const KEEP_ALIVE_MS = 10_000;
 
@@ -77,7 +75,8 @@ export async function setupLimits(app: FastifyInstance, limits: LimitOptions): P
       ),
   });
 
-  const windowMs = limits.bodyWindowMs ?? BODY_WINDOW_MS;
+  // As the bucket server does: a body is judged on its rate over the grace period, never on a single slow moment.
+  const windowMs = limits.bodyWindowMs ?? BODY_GRACE_MS;
   app.addHook('onRequest', async (request) => {
     if (carriesBody(request)) watchBodyRate(request, limits.minBodyRate, windowMs);
   });

@@ -21,8 +21,9 @@ export const STALL_MS = 2_000;
  * client holds no bucket server connection and none of the bucket server's
  * or the kernel's buffers on that hop. When the client reads again, the rest
  * is downloaded from where it stopped, provided the file is still the same
- * (SHA-256, size and time); if it changed, the response fails rather than
- * splice two versions.
+ * (the reopened download is bound to the SHA-256, and size and time are
+ * compared too); if it changed, the response fails rather than splice two
+ * versions.
  */
 export function resumableDownload(first: Download, reopen: Reopen, stallMs = STALL_MS): Readable {
   const { info } = first;
@@ -116,5 +117,5 @@ function sameFile(a: DownloadInfo, b: DownloadInfo): boolean {
 }
 
 function changed(): PailError {
-  return new PailError(Code.FDFBF, 'FDFBF', Reason.internal, 'the file changed while its download waited for the client');
+  return new PailError(Code.FDFBF, Reason.changed, 'the file changed while its download waited for the client');
 }

@@ -119,7 +119,7 @@ export class BucketServer {
       await new Promise((r) => setTimeout(r, 50));
       for (const session of this.#sessions) if (session.idle) session.closeWith(bye);
     }
-    for (const session of this.#sessions) session.socket.destroy();
+    for (const session of this.#sessions) session.cut('the shutdown grace period is over');
     // Aborted uploads remove their temporaries as their sessions unwind.
     await Promise.allSettled(this.#runs);
     await closed;

@@ -14,7 +14,7 @@ export interface Limits {
   readonly lineTimeoutMs: number;
   /** A body must arrive at least this fast on average, after a grace period (bytes per second). */
   readonly minBodyRate: number;
-  /** How long a body may start slowly before its average rate is held to the minimum (10 s unless set). */
+  /** How long a body may start slowly before its average rate is held to the minimum (BODY_GRACE_MS unless set). */
   readonly bodyGraceMs?: number;
   /** Wrong tokens one client address may present per minute before even the right one is refused (10 unless set). */
   readonly loginLimit?: number;

@@ -97,6 +97,6 @@ async function receive(context: CommandContext, { info, body }: Download, name: 
   }
   const actual = hash.digest('hex');
   if (actual !== info.sha256) {
-    throw new PailError(Code.FDFBF, 'FDFBF', Reason.checksumMismatch, `the bytes received have SHA-256 ${actual}, not the ${info.sha256} the server announced`);
+    throw new PailError(Code.FDFBF, Reason.checksumMismatch, `the bytes received have SHA-256 ${actual}, not the ${info.sha256} the server announced`);
   }
 }

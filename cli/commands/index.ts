@@ -9,10 +9,11 @@ import { put } from './put.ts';
 import { quit } from './quit.ts';
 import { rb } from './rb.ts';
 import { rm } from './rm.ts';
+import { stat } from './stat.ts';
 import { watch } from './watch.ts';
 
 /** The client commands that talk to a bucket server, in the order help lists them. */
-export const OPERATIONS: readonly ClientCommand[] = [mb, rb, ls, list, put, get, rm, codes, watch, auth, quit];
+export const OPERATIONS: readonly ClientCommand[] = [mb, rb, ls, list, put, get, stat, rm, codes, watch, auth, quit];
 
 /** The command among `commands` that a word names: a protocol command's name or any alias, in any letter case. */
 export function lookup(commands: readonly ClientCommand[], word: string): ClientCommand | undefined {

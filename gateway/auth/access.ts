@@ -81,7 +81,7 @@ export async function setupAccess(app: FastifyInstance, bucketServer: ConnectOpt
     const access = id === undefined ? undefined : sessions.access(id);
     if (access) return { access, loginId: id };
     const why = id === undefined ? 'log in first' : 'the login has expired or ended; log in again';
-    return { refusal: new PailError(Code.NOAUTH, codeSpec(Code.NOAUTH)!.mnemonic, Reason.authRequired, `${why} (POST /api/login, or send Authorization: Bearer TOKEN)`) };
+    return { refusal: new PailError(Code.NOAUTH, Reason.authRequired, `${why} (POST /api/login, or send Authorization: Bearer TOKEN)`) };
   }
 
   app.addHook('onRequest', async (request, reply) => {

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { DownloadInfo } from '../../shared/client/connection.ts';
-import type { Lanes } from '../lanes.ts';
+import type { Download } from '../../shared/client/connection.ts';
+import { PailError } from '../../shared/client/errors.ts';
+import type { FileInfo } from '../../shared/protocol/types.ts';
+import type { Lanes, Transfer } from '../lanes.ts';
 import { resumableDownload } from '../resumable-download.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { refusal } from '../errors.ts';
@@ -11,13 +13,17 @@ import { errorResponses, fileParams } from '../schemas.ts';
 type FileRequest = { Params: { bucket: string; name: string } };
 
 const WHOLE: RangeAnswer = { kind: 'whole' };
+/** Stats a download may take when the file keeps being overwritten between its stat and its bytes. */
+const VERSION_ATTEMPTS = 3;
 
 /**
  * GET and HEAD /api/buckets/:bucket/files/:name. GET streams the file's bytes
  * from the bucket server as they arrive; a body the bucket server cuts short
  * makes Fastify destroy the response, so a client sees a failed transfer,
  * never a clean short one. Conditional and range requests first learn the
- * file's size and SHA-256 from a zero-byte download.
+ * file's size and SHA-256 with stat, and download only that version (the
+ * download's sha256 option): an overwrite in between starts them again on
+ * the new version, so a range is never filled from another version's bytes.
  */
 export async function downloadRoute(app: FastifyInstance): Promise<void> {
   const schema = {
@@ -47,25 +53,38 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { bucket, name } = request.params;
       const { range: rangeHeader, 'if-none-match': ifNoneMatch, 'if-range': ifRange } = request.headers;
-      let range = WHOLE;
-      if (rangeHeader !== undefined || ifNoneMatch !== undefined) {
-        const file = await probe(app.lanes, reply, bucket, name);
-        const tag = etag(file.sha256);
-        if (ifNoneMatch !== undefined && matchesAny(ifNoneMatch, tag)) return reply.code(304).header('etag', tag).send();
-        if (ifRange === undefined || ifRange === tag) range = resolveRange(rangeHeader, file.total);
-        if (range.kind === 'unsatisfiable') {
-          reply.header('content-range', `bytes */${file.total}`);
-          throw refusal('download', Reason.badRange, `the range ${rangeHeader} lies outside the file's ${file.total} bytes`);
+      let transfer: Transfer | undefined;
+      for (let attempt = 1; ; attempt++) {
+        let range = WHOLE;
+        let version: string | undefined;
+        if (rangeHeader !== undefined || ifNoneMatch !== undefined) {
+          const file = await stat(app.lanes, reply, bucket, name);
+          const tag = etag(file.sha256);
+          if (ifNoneMatch !== undefined && matchesAny(ifNoneMatch, tag)) return reply.code(304).header('etag', tag).send();
+          if (ifRange === undefined || ifRange === tag) range = resolveRange(rangeHeader, file.size);
+          if (range.kind === 'unsatisfiable') {
+            reply.header('content-range', `bytes */${file.size}`);
+            throw refusal('download', Reason.badRange, `the range ${rangeHeader} lies outside the file's ${file.size} bytes`);
+          }
+          // The range was worked out on this version: only this version's bytes may fill it.
+          version = file.sha256;
         }
+        const lane = (transfer ??= await app.lanes.transfer(request, reply));
+        let download: Download;
+        try {
+          download = await lane.download(bucket, name, { ...(range.kind === 'partial' ? range : {}), sha256: version });
+        } catch (err) {
+          // Overwritten since the stat: start again on the new version.
+          if (err instanceof PailError && err.reason === Reason.changed && attempt < VERSION_ATTEMPTS) continue;
+          throw err;
+        }
+        const { info } = download;
+        fileHeaders(reply, name, info).header('content-length', info.length);
+        if (range.kind === 'partial') reply.code(206).header('content-range', contentRange(info.offset, info.length, info.total));
+        // A client that stops reading lets go of the bucket server until it reads again, on this same version.
+        const reopen = (offset: number, length: number) => lane.download(bucket, name, { offset, length, sha256: info.sha256 });
+        return reply.send(resumableDownload(download, reopen, app.lanes.options.stallMs));
       }
-      const transfer = await app.lanes.transfer(request, reply);
-      const download = await transfer.download(bucket, name, range.kind === 'partial' ? range : {});
-      const { info } = download;
-      fileHeaders(reply, name, info).header('content-length', info.length);
-      if (range.kind === 'partial') reply.code(206).header('content-range', contentRange(info.offset, info.length, info.total));
-      // A client that stops reading lets go of the bucket server until it reads again.
-      const reopen = (offset: number, length: number) => transfer.download(bucket, name, { offset, length });
-      return reply.send(resumableDownload(download, reopen, app.lanes.options.stallMs));
     },
   );
 
@@ -77,26 +96,21 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { bucket, name } = request.params;
-      const file = await probe(app.lanes, reply, bucket, name);
+      const file = await stat(app.lanes, reply, bucket, name);
       // Fastify would replace a Content-Length set here by the empty body's; the raw header stays.
-      reply.raw.setHeader('content-length', file.total);
+      reply.raw.setHeader('content-length', file.size);
       return fileHeaders(reply, name, file).send();
     },
   );
 }
 
-/** The file's size, SHA-256 and time, from a download of zero bytes: a short command, read whole at once. */
-async function probe(lanes: Lanes, reply: FastifyReply, bucket: string, name: string): Promise<DownloadInfo> {
-  return lanes.command(reply, async (c) => {
-    const { info, body } = await c.download(bucket, name, { offset: 0, length: 0 });
-    // The empty body ends at once, which frees the connection for the next exchange.
-    await body.toArray();
-    return info;
-  });
+/** The file's size, SHA-256 and time: a short command on the commands lane. */
+function stat(lanes: Lanes, reply: FastifyReply, bucket: string, name: string): Promise<FileInfo> {
+  return lanes.command(reply, (c) => c.stat(bucket, name));
 }
 
 /** Headers of every answer that carries (or describes) a file's bytes. */
-function fileHeaders(reply: FastifyReply, name: string, info: DownloadInfo): FastifyReply {
+function fileHeaders(reply: FastifyReply, name: string, info: { readonly sha256: string; readonly modified: string }): FastifyReply {
   return reply
     .header('content-type', 'application/octet-stream')
     .header('content-disposition', attachment(name))

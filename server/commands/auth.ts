@@ -11,13 +11,13 @@ export const WRONG_TOKENS_PER_CONNECTION = 3;
  * limit is refused, right token or wrong, until its minute ends, and the
  * connection closed, so the port is no faster an oracle than the gateway.
  */
-export const auth: Handler = async (session, { token }) => {
+export const auth: Handler<'auth'> = async (session, { token }) => {
   const { auth: authenticator, attempts } = session.context;
   if (!authenticator || !attempts) {
     session.send(formatStatus('AUTH', ['full'], 'this server requires no token'));
     return;
   }
-  const address = session.socket.remoteAddress ?? 'unknown';
+  const address = session.peerAddress;
   const wait = attempts.blockedFor(address);
   if (wait > 0) {
     session.log.warn({ address }, 'token refused: too many wrong tokens from this address');
@@ -26,18 +26,18 @@ export const auth: Handler = async (session, { token }) => {
     );
     return;
   }
-  const access = authenticator.check(token!);
+  const access = authenticator.check(token);
   if (access === 'none') {
     attempts.fail(address);
-    session.wrongTokens++;
-    session.log.warn({ address, wrong: session.wrongTokens }, 'bad token');
-    if (session.wrongTokens >= WRONG_TOKENS_PER_CONNECTION) {
-      session.closeWith(formatFailure('AUTHF', Reason.tooManyRequests, `${session.wrongTokens} wrong tokens on this connection; closing`));
+    const wrong = session.countWrongToken();
+    session.log.warn({ address, wrong }, 'bad token');
+    if (wrong >= WRONG_TOKENS_PER_CONNECTION) {
+      session.closeWith(formatFailure('AUTHF', Reason.tooManyRequests, `${wrong} wrong tokens on this connection; closing`));
       return;
     }
     session.send(formatFailure('AUTHF', Reason.badToken, 'the token is wrong'));
     return;
   }
-  session.access = access;
+  session.grant(access);
   session.send(formatStatus('AUTH', [access], access === 'read' ? 'read-only access' : 'full access'));
 };

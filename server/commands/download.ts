@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { written } from '../../shared/net/drained.ts';
 import { formatStatus } from '../../shared/protocol/reply.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import type { Session } from '../session/session.ts';
@@ -13,18 +13,17 @@ import type { Handler } from './handler.ts';
  */
 const SLABS = new SlabPool(1 << 20, 64, 64 * 1024, 256);
 
-export const download: Handler = async (session, { bucket, name, offset, length }) => {
+export const download: Handler<'download'> = async (session, { bucket, name, offset, length, sha256 }) => {
   const range = offset === undefined ? undefined : { offset, length };
-  const file = await session.context.storage.get(bucket!, name!, range);
+  // The SHA-256 is checked on the version opened, the one whose bytes follow: a range is served only of the file its client described.
+  const file = await session.context.storage.get(bucket, name, range, { sha256 });
   try {
     const { info } = file;
     session.send(formatStatus('FDFBS', [file.length, info.sha256, file.offset, info.size, info.modified]));
     await sendBytes(session, file);
   } catch (err) {
     // The status line promised bytes that can no longer come: only a cut connection says so honestly.
-    session.log.error({ err }, 'download cut short');
-    session.socket.destroy();
-    session.close();
+    session.cut('download cut short', err);
   } finally {
     await file.close();
   }
@@ -66,7 +65,7 @@ async function sendBytes(session: Session, file: OpenedFile): Promise<void> {
       if (writing) SLABS.give(await finishWrite());
       const slab = reading;
       reading = undefined;
-      const done = writeOut(socket, n === slab.length ? slab : slab.subarray(0, n));
+      const done = written(socket, n === slab.length ? slab : slab.subarray(0, n));
       done.catch(() => {}); // a write failing while the next read runs is handled when awaited, not reported as unhandled
       writing = { slab, done };
     }
@@ -78,18 +77,4 @@ async function sendBytes(session: Session, file: OpenedFile): Promise<void> {
       done.then(() => SLABS.give(slab), () => SLABS.forget(slab));
     }
   }
-}
-
-/** Writes and waits until the socket has passed the bytes on to the kernel. */
-function writeOut(socket: Socket, bytes: Buffer): Promise<void> {
-  if (socket.destroyed) return Promise.reject(new Error('the client left mid-download'));
-  return new Promise<void>((resolve, reject) => {
-    const gone = () => reject(new Error('the client left mid-download'));
-    socket.once('close', gone);
-    socket.write(bytes, (err) => {
-      socket.off('close', gone);
-      if (err) reject(err);
-      else resolve();
-    });
-  });
 }

@@ -4,7 +4,7 @@ import { Reason } from '../../shared/protocol/reasons.ts';
 import { formatFailure, formatStatus } from '../../shared/protocol/reply.ts';
 import type { Handler } from './handler.ts';
 
-export const help: Handler = async (session, { topic }) => {
+export const help: Handler<'help'> = async (session, { topic }) => {
   if (topic === undefined) {
     const rows = helpRows();
     return session.sendRows(formatStatus('HELP', [rows.length], 'commands follow; help COMMAND explains one'), rows);

@@ -1,4 +1,6 @@
 import type { CommandName } from '../../shared/protocol/commands.ts';
+import type { RequestOf } from '../../shared/protocol/request.ts';
+import type { Session } from '../session/session.ts';
 import { auth } from './auth.ts';
 import { codeR } from './code-r.ts';
 import { createB } from './create-b.ts';
@@ -10,11 +12,12 @@ import { help } from './help.ts';
 import { lsB } from './ls-b.ts';
 import { lsF } from './ls-f.ts';
 import { quit } from './quit.ts';
+import { stat } from './stat.ts';
 import { uploadF } from './upload-f.ts';
 import { watch } from './watch.ts';
 
 /** The handler of each command in the table; the type makes a missing one a compile error. */
-export const HANDLERS: Readonly<Record<CommandName, Handler>> = {
+export const HANDLERS: { readonly [N in CommandName]: Handler<N> } = {
   help,
   code_r: codeR,
   quit,
@@ -25,6 +28,13 @@ export const HANDLERS: Readonly<Record<CommandName, Handler>> = {
   ls_b: lsB,
   upload_f: uploadF,
   download,
+  stat,
   delete_f: deleteF,
   ls_f: lsF,
 };
+
+/** Runs a request's own handler, which takes exactly that command's request. */
+export function runHandler<N extends CommandName>(session: Session, request: RequestOf<N>): Promise<void> {
+  const handler: Handler<N> = HANDLERS[request.command];
+  return handler(session, request);
+}

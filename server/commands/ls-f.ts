@@ -21,7 +21,7 @@ function* rows(files: readonly FileInfo[]): Generator<string> {
   for (const file of files) yield formatFileRow(file);
 }
 
-export const lsF: Handler = async (session, { bucket }) => {
+export const lsF: Handler<'ls_f'> = async (session, { bucket }) => {
   const files = await session.context.storage.listFiles(bucket);
   if (files.length > CACHED_REPLY_FILES) return session.sendRows(status(files), rows(files));
   let reply = replies.get(files);

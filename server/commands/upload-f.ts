@@ -9,12 +9,11 @@ import type { Handler } from './handler.ts';
 /** After a refusal mid-body, at most this much of a sized body is read and dropped to keep the connection in step. */
 const MAX_SKIP = 16 << 20;
 
-export const uploadF: Handler = async (session, request) => {
+export const uploadF: Handler<'upload_f'> = async (session, request) => {
   const { storage, limits } = session.context;
-  const bucket = request.bucket!;
-  const name = request.name!;
+  const { bucket, name } = request;
   const options = {
-    overwrite: request.flags.has('overwrite'),
+    overwrite: request.overwrite,
     size: request.size === CHUNKED ? undefined : request.size,
     sha256: request.sha256,
   };
@@ -25,12 +24,12 @@ export const uploadF: Handler = async (session, request) => {
     if (request.size === 0) throw err;
     // A client that did not wait for 100 SEND has its body on the way: only closing keeps it from being read as commands.
     const reason = err instanceof StorageError ? err.reason : Reason.internal;
-    session.fail(request.command, err);
+    session.fail(request.spec, err);
     session.log.info({ reason }, 'closing after a refused upload whose body may follow');
     session.close();
     return;
   }
-  session.send(formatStatus('SEND', [request.size!], 'send the body now'));
+  session.send(formatStatus('SEND', [request.size], 'send the body now'));
 
   const body: UploadBody =
     options.size === undefined ? chunkedBody(session.reader, limits.maxChunk) : sizedBody(session.reader, options.size);
@@ -41,7 +40,7 @@ export const uploadF: Handler = async (session, request) => {
     session.send(formatStatus('FUTB', [info.size, info.sha256, info.modified], `stored ${bucket}/${name}`));
   } catch (err) {
     if (err instanceof PeerGone) throw err;
-    session.fail(request.command, err);
+    session.fail(request.spec, err);
     if (body.complete) return;
     if (body.remaining !== undefined && body.remaining <= MAX_SKIP) {
       await body.skipRest();

@@ -6,19 +6,18 @@ import type { Handler } from './handler.ts';
 /** A watcher this far behind in reading its events is dropped rather than buffered without end. */
 const MAX_UNREAD_EVENTS_BYTES = 1 << 20;
 
-export const watch: Handler = async (session) => {
+export const watch: Handler<'watch'> = async (session) => {
   const { storage } = session.context;
   const onChange = (event: PailEvent) => {
-    if (session.socket.writableLength > MAX_UNREAD_EVENTS_BYTES) {
-      session.log.warn('watcher too slow; dropped');
-      session.socket.destroy();
+    if (session.unsentBytes > MAX_UNREAD_EVENTS_BYTES) {
+      session.cut('watcher too slow; dropped');
       return;
     }
     session.send(formatEvent(event));
   };
   // Subscribed before the reply is sent: every change after 240 WATCH reaches this client.
   storage.on('change', onChange);
-  session.socket.once('close', () => storage.off('change', onChange));
+  session.onClosed(() => storage.off('change', onChange));
   session.startWatching();
   session.send(formatStatus('WATCH', [], 'events follow as 110 EVENT lines'));
 };

@@ -1,25 +1,25 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { codeSpec, type Mnemonic } from '../../shared/protocol/codes.ts';
+import { mnemonicOf } from '../../shared/protocol/codes.ts';
 import type { CommandSpec } from '../../shared/protocol/commands.ts';
 import { TOO_LONG } from '../../shared/protocol/frames.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { formatFailure, formatStatus } from '../../shared/protocol/reply.ts';
 import { parseRequest } from '../../shared/protocol/request.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.ts';
-import { HANDLERS } from '../commands/index.ts';
+import { runHandler } from '../commands/index.ts';
 import { replyBatches } from './reply-batches.ts';
 import type { ServerContext } from '../context.ts';
 import { StorageError } from '../storage/storage.ts';
 import { PeerGone, PeerTooSlow, SocketReader } from '../../shared/net/socket-reader.ts';
 import { bodyMayFollow } from './body-may-follow.ts';
+import { drained } from '../../shared/net/drained.ts';
 
 import type { Access } from '../../shared/access/access.ts';
+import { BODY_GRACE_MS } from '../../shared/config/settings.ts';
 type State = 'idle' | 'busy' | 'watching' | 'closed';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-const BODY_GRACE_MS = 10_000;
 
 /**
  * One client connection: reads command lines, runs their handlers one after
@@ -29,9 +29,9 @@ const BODY_GRACE_MS = 10_000;
 export class Session {
   readonly reader: SocketReader;
   readonly log: Logger;
-  access: Access;
+  #access: Access;
   /** Wrong tokens presented on this connection. */
-  wrongTokens = 0;
+  #wrongTokens = 0;
   #state: State = 'idle';
   /** Runs from the end of the last command; blank lines do not reset it, so they cannot keep a connection alive. */
   #idleTimer: NodeJS.Timeout | undefined;
@@ -44,11 +44,41 @@ export class Session {
     const { maxLine, lineTimeoutMs, minBodyRate, bodyGraceMs = BODY_GRACE_MS } = context.limits;
     this.reader = new SocketReader(socket, maxLine, undefined, { lineTimeoutMs, minBodyRate, bodyGraceMs });
     this.log = context.log.child({ session: id, peer: `${socket.remoteAddress}:${socket.remotePort}` });
-    this.access = context.auth ? 'none' : 'full';
+    this.#access = context.auth ? 'none' : 'full';
   }
 
   get state(): State {
     return this.#state;
+  }
+
+  /** What the session may do: none before auth when the server requires a token, then what its token grants. */
+  get access(): Access {
+    return this.#access;
+  }
+
+  /** Gives the session the rights of the token it presented. */
+  grant(access: Access): void {
+    this.#access = access;
+  }
+
+  /** Counts a wrong token presented on this connection; returns how many it has presented. */
+  countWrongToken(): number {
+    return ++this.#wrongTokens;
+  }
+
+  /** The client's IP address. */
+  get peerAddress(): string {
+    return this.socket.remoteAddress ?? 'unknown';
+  }
+
+  /** Bytes written to the client that it has not yet taken. */
+  get unsentBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Calls `listener` once the connection has closed. */
+  onClosed(listener: () => void): void {
+    this.socket.once('close', listener);
   }
 
   /** Serves the connection until the client quits or goes away. */
@@ -124,11 +154,11 @@ export class Session {
     if (!parsed.ok) {
       const { problem } = parsed;
       this.log.info({ line: text.slice(0, 200), code: problem.code, reason: problem.reason }, 'refused');
-      this.#refuseLine(formatFailure(mnemonic(problem.code), problem.reason, problem.message), text);
+      this.#refuseLine(formatFailure(mnemonicOf(problem.code), problem.reason, problem.message), text);
       return;
     }
     const { request } = parsed;
-    const { command } = request;
+    const command = request.spec;
     const refusal = this.#refusal(command);
     if (refusal) {
       this.#refuseLine(refusal, text);
@@ -136,7 +166,7 @@ export class Session {
     }
     if (this.#state === 'idle') this.#state = 'busy';
     try {
-      await HANDLERS[command.name](this, request);
+      await runHandler(this, request);
     } catch (err) {
       if (err instanceof PeerTooSlow) {
         this.#tooSlow(err);
@@ -164,12 +194,11 @@ export class Session {
     if (this.#state === 'watching' && command.name !== 'quit') {
       return formatFailure('BCMD', Reason.notNow, 'this connection is watching events; only quit is accepted');
     }
-    const open = command.name === 'auth' || command.name === 'help' || command.name === 'quit' || command.name === 'code_r';
-    if (this.access === 'none' && !open) {
+    if (this.access === 'none' && !command.open) {
       return formatFailure('NOAUTH', Reason.authRequired, 'this server requires auth TOKEN first');
     }
     if (this.access === 'read' && command.writes) {
-      return formatFailure(mnemonic(command.failure), Reason.forbidden, 'this token may only read');
+      return formatFailure(mnemonicOf(command.failure), Reason.forbidden, 'this token may only read');
     }
     return undefined;
   }
@@ -177,12 +206,12 @@ export class Session {
   /** Answers a failed command with its failure code and the error's reason. */
   fail(command: CommandSpec, err: unknown): void {
     if (err instanceof StorageError) {
-      this.send(formatFailure(mnemonic(command.failure), err.reason, err.message));
+      this.send(formatFailure(mnemonicOf(command.failure), err.reason, err.message));
       this.log.info({ command: command.name, reason: err.reason }, 'failed');
       return;
     }
     this.log.error({ err, command: command.name }, 'command failed unexpectedly');
-    this.send(formatFailure(mnemonic(command.failure), Reason.internal, 'the server failed; see its log'));
+    this.send(formatFailure(mnemonicOf(command.failure), Reason.internal, 'the server failed; see its log'));
   }
 
   send(line: string): boolean {
@@ -198,18 +227,7 @@ export class Session {
   /** Writes and, when the socket's buffer is full, waits until it drains. */
   async write(data: string | Buffer): Promise<void> {
     if (this.socket.destroyed) throw new PeerGone();
-    if (this.socket.write(data)) return;
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: unknown) => {
-        this.socket.off('drain', done);
-        this.socket.off('close', gone);
-        if (err) reject(err);
-        else resolve();
-      };
-      const gone = () => done(new PeerGone());
-      this.socket.on('drain', done);
-      this.socket.on('close', gone);
-    });
+    if (!this.socket.write(data)) await drained(this.socket);
   }
 
   /** Turns the session into an event stream (after `watch`). */
@@ -223,6 +241,17 @@ export class Session {
   /** True when no command is running: the session may be closed without losing work. */
   get idle(): boolean {
     return this.#state === 'idle' || this.#state === 'watching';
+  }
+
+  /**
+   * Drops the connection at once, saying nothing: for when a reply already
+   * promised what can no longer come (a download's bytes), or a client will
+   * not read what it is sent. `why` goes to the log.
+   */
+  cut(why: string, err?: unknown): void {
+    this.log.warn({ err, why }, 'connection cut');
+    this.socket.destroy();
+    this.close();
   }
 
   /** Says why, then ends the connection. */
@@ -242,8 +271,4 @@ export class Session {
     // A peer that never reads would keep a half-closed socket forever.
     setTimeout(() => this.socket.destroy(), 5_000).unref();
   }
-}
-
-function mnemonic(code: number): Mnemonic {
-  return codeSpec(code)!.mnemonic as Mnemonic;
 }

@@ -228,7 +228,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     }
   }
 
-  async get(bucket: string, name: string, range?: ByteRange): Promise<OpenedFile> {
+  async get(bucket: string, name: string, range?: ByteRange, options: { readonly sha256?: string } = {}): Promise<OpenedFile> {
     const dir = await this.#bucketDir(bucket);
     const path = join(dir, name);
     let fh: FileHandle;
@@ -245,6 +245,9 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       const st = await fh.stat();
       if (!st.isFile()) throw noSuchFile(bucket, name);
       const info = await this.#fileInfo(bucket, name, path, st);
+      if (options.sha256 !== undefined && info.sha256 !== options.sha256) {
+        throw new StorageError(Reason.changed, `${bucket}/${name} has SHA-256 ${info.sha256} now, not ${options.sha256}`);
+      }
       const offset = range?.offset ?? 0;
       const length = range?.length ?? info.size - offset;
       if (offset > info.size || offset + length > info.size) {

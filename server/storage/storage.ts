@@ -23,8 +23,13 @@ export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
   checkPut(bucket: string, name: string, options: PutOptions): Promise<void>;
   /** Stores a body atomically: readers see the old file or the whole new one, never a part. */
   put(bucket: string, name: string, body: AsyncIterable<Buffer>, options: PutOptions): Promise<FileInfo>;
-  /** Opens a file (or a byte range of it) for reading; the version opened stays readable to the end. */
-  get(bucket: string, name: string, range?: ByteRange): Promise<OpenedFile>;
+  /**
+   * Opens a file (or a byte range of it) for reading; the version opened
+   * stays readable to the end. With `sha256`, only the version of that
+   * SHA-256 is opened: another is refused with `changed`, before its range is
+   * judged (the range was worked out on the version asked for).
+   */
+  get(bucket: string, name: string, range?: ByteRange, options?: { readonly sha256?: string }): Promise<OpenedFile>;
   deleteFile(bucket: string, name: string): Promise<void>;
   close(): Promise<void>;
 }

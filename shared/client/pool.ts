@@ -1,4 +1,4 @@
-import { PailConnection, type ConnectOptions, type Download, type FileStream } from './connection.ts';
+import { PailConnection, type ConnectOptions, type Download, type DownloadOptions, type FileStream } from './connection.ts';
 import { UnreachableError } from './errors.ts';
 
 export interface PoolOptions extends ConnectOptions {
@@ -71,10 +71,10 @@ export class PailPool {
   async download(
     bucket: string,
     name: string,
-    range: { offset?: number; length?: number } = {},
+    options: DownloadOptions = {},
     signal?: AbortSignal,
   ): Promise<Download> {
-    const [connection, download] = await this.#lend((c) => c.download(bucket, name, range), signal);
+    const [connection, download] = await this.#lend((c) => c.download(bucket, name, options), signal);
     const { body } = download;
     const abandon = () => body.destroy();
     signal?.addEventListener('abort', abandon, { once: true });

@@ -77,6 +77,13 @@ export const DEFAULTS: Readonly<Settings> = {
   gatewayTransfers: 512,
 };
 
+/**
+ * How long a body (an upload to the bucket server or the gateway) may start
+ * slowly before its average rate is held to minBodyRate: every layer reads
+ * this one figure.
+ */
+export const BODY_GRACE_MS = 10_000;
+
 export const SETTINGS: readonly SettingSpec[] = [
   { key: 'host', flag: '--host', env: 'PAIL_HOST', kind: 'string', summary: 'address to bind' },
   { key: 'tcpPort', flag: '--port', env: 'PAIL_TCP_PORT', kind: 'port', summary: 'TCP port of the bucket server' },
@@ -88,7 +95,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxConnections', flag: '--max-connections', env: 'PAIL_MAX_CONNECTIONS', kind: 'count', summary: 'connections served at once; more are refused with 421' },
   { key: 'idleTimeoutMs', flag: '--idle-timeout', env: 'PAIL_IDLE_TIMEOUT', kind: 'ms', summary: 'drop a silent connection after this long (ms, or with s/m)' },
   { key: 'lineTimeoutMs', flag: '--line-timeout', env: 'PAIL_LINE_TIMEOUT', kind: 'ms', summary: 'drop a client whose command line takes longer than this to arrive' },
-  { key: 'minBodyRate', flag: '--min-rate', env: 'PAIL_MIN_RATE', kind: 'bytes', summary: 'drop an upload slower than this many bytes per second (after 10 s)' },
+  { key: 'minBodyRate', flag: '--min-rate', env: 'PAIL_MIN_RATE', kind: 'bytes', summary: `drop an upload slower than this many bytes per second (after ${BODY_GRACE_MS / 1000} s)` },
   { key: 'quota', flag: '--quota', env: 'PAIL_QUOTA', kind: 'bytes', summary: 'most bytes all buckets may hold together; 0 for no limit' },
   { key: 'token', flag: '--token', env: 'PAIL_TOKEN', kind: 'string', summary: 'the access token: a server requires it of its clients, a client presents it (none by default)' },
   { key: 'readToken', flag: '--read-token', env: 'PAIL_READ_TOKEN', kind: 'string', summary: 'a second, read-only access token' },

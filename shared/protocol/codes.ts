@@ -2,7 +2,7 @@
  * Every reply code of the Pail protocol, defined once.
  *
  * 300–1050 come from the founding bucket server (a success code per operation,
- * its failure at +50). 1xx and 2xx are Pail's own: 1xx says "more is coming on
+ * its failure at +50); Pail's own operations go on in its steps (1100 FSS). 1xx and 2xx are Pail's own: 1xx says "more is coming on
  * this connection" (go-ahead, pushed event), 2xx answers session commands.
  * 4xx refuses a line without running an operation.
  *
@@ -62,6 +62,8 @@ export const CODE_TABLE = [
   code(950, 'FDFBF', 'File download from bucket fails', FAILURE),
   code(1000, 'FDS', 'File deleted successfully', ['bucket', 'name']),
   code(1050, 'FDF', 'File deletion fails', FAILURE),
+  code(1100, 'FSS', "File described successfully: its size, SHA-256 and time", ['size', 'sha256', 'modified']),
+  code(1150, 'FSF', 'File description fails', FAILURE),
 ] as const satisfies readonly CodeSpec[];
 
 type Table = typeof CODE_TABLE;
@@ -77,6 +79,15 @@ const byCode = new Map<number, CodeSpec>(CODE_TABLE.map((c) => [c.code, c]));
 
 export function codeSpec(code: number): CodeSpec | undefined {
   return byCode.get(code);
+}
+
+const mnemonicByCode = new Map<number, Mnemonic>(CODE_TABLE.map((c) => [c.code, c.mnemonic]));
+
+/** The mnemonic of a code of the table (a ReplyCode always is one). */
+export function mnemonicOf(code: ReplyCode): Mnemonic {
+  const mnemonic = mnemonicByCode.get(code);
+  if (mnemonic === undefined) throw new Error(`${code} is not in the code table`);
+  return mnemonic;
 }
 
 /** The offset between an operation's success code and its failure code. */

@@ -20,8 +20,9 @@ export interface OptionSpec {
   readonly summary: string;
 }
 
-export interface CommandSpec {
-  readonly name: CommandName;
+/** A row of the table; `CommandSpec` is a row whose name is one of the table's. */
+interface CommandRow {
+  readonly name: string;
   readonly aliases: readonly string[];
   readonly args: readonly ArgSpec[];
   readonly options: readonly OptionSpec[];
@@ -33,28 +34,16 @@ export interface CommandSpec {
   readonly writes: boolean;
   /** Whether a body or a stream follows, which the web console cannot carry. */
   readonly carriesBody: boolean;
+  /** Whether a session may run it before `auth` when the server requires a token. */
+  readonly open: boolean;
 }
-
-export type CommandName =
-  | 'help'
-  | 'code_r'
-  | 'quit'
-  | 'auth'
-  | 'watch'
-  | 'create_b'
-  | 'delete_b'
-  | 'ls_b'
-  | 'upload_f'
-  | 'download'
-  | 'delete_f'
-  | 'ls_f';
 
 /** The size token that announces a chunked body in place of a byte count. */
 export const CHUNKED = 'chunked';
 
 const arg = (name: string, kind: ArgKind, optional = false): ArgSpec => ({ name, kind, optional });
 
-export const COMMANDS: readonly CommandSpec[] = [
+const TABLE = [
   {
     name: 'help',
     aliases: ['HELP'],
@@ -65,6 +54,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.BCMD,
     writes: false,
     carriesBody: false,
+    open: true,
   },
   {
     name: 'code_r',
@@ -76,6 +66,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.BCMD,
     writes: false,
     carriesBody: false,
+    open: true,
   },
   {
     name: 'quit',
@@ -87,6 +78,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.BCMD,
     writes: false,
     carriesBody: false,
+    open: true,
   },
   {
     name: 'auth',
@@ -98,6 +90,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.AUTHF,
     writes: false,
     carriesBody: false,
+    open: true,
   },
   {
     name: 'watch',
@@ -109,6 +102,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.BCMD,
     writes: false,
     carriesBody: true,
+    open: false,
   },
   {
     name: 'create_b',
@@ -120,6 +114,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.BCF,
     writes: true,
     carriesBody: false,
+    open: false,
   },
   {
     name: 'delete_b',
@@ -131,6 +126,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.BDF,
     writes: true,
     carriesBody: false,
+    open: false,
   },
   {
     name: 'ls_b',
@@ -142,6 +138,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.BLF,
     writes: false,
     carriesBody: false,
+    open: false,
   },
   {
     name: 'upload_f',
@@ -156,17 +153,31 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.FUTF,
     writes: true,
     carriesBody: true,
+    open: false,
   },
   {
     name: 'download',
     aliases: ['DOWNLOAD', 'get'],
     args: [arg('bucket', 'bucket'), arg('name', 'file'), arg('offset', 'offset', true), arg('length', 'length', true)],
-    options: [],
+    options: [{ name: 'sha256', value: 'sha256', summary: 'only if the file still has this SHA-256; refused with changed otherwise' }],
     summary: 'Downloads a file, or the byte range from OFFSET (LENGTH bytes, or to the end)',
     success: Code.FDFBS,
     failure: Code.FDFBF,
     writes: false,
     carriesBody: true,
+    open: false,
+  },
+  {
+    name: 'stat',
+    aliases: ['STAT'],
+    args: [arg('bucket', 'bucket'), arg('name', 'file')],
+    options: [],
+    summary: "Describes a file without its bytes: size, SHA-256, modified",
+    success: Code.FSS,
+    failure: Code.FSF,
+    writes: false,
+    carriesBody: false,
+    open: false,
   },
   {
     name: 'delete_f',
@@ -178,6 +189,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.FDF,
     writes: true,
     carriesBody: false,
+    open: false,
   },
   {
     name: 'ls_f',
@@ -189,8 +201,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     failure: Code.FLF,
     writes: false,
     carriesBody: false,
+    open: false,
   },
-];
+] as const satisfies readonly CommandRow[];
+
+export type CommandName = (typeof TABLE)[number]['name'];
+
+export interface CommandSpec extends CommandRow {
+  readonly name: CommandName;
+}
+
+export const COMMANDS: readonly CommandSpec[] = TABLE;
 
 const byName = new Map<string, CommandSpec>();
 for (const command of COMMANDS) {

@@ -1,6 +1,6 @@
 import { CODE_TABLE } from './codes.ts';
 import { COMMANDS, type CommandSpec, usage } from './commands.ts';
-import { codeSpec } from './codes.ts';
+import { mnemonicOf } from './codes.ts';
 import { REASON_TABLE } from './reasons.ts';
 
 /** The text rows of `help`, `help COMMAND` and `code_r`, all read off the tables. */
@@ -13,10 +13,7 @@ export function commandHelpRows(command: CommandSpec): string[] {
   const rows = [`usage: ${usage(command)}`, command.summary];
   if (command.aliases.length) rows.push(`aliases: ${command.aliases.join(', ')}`);
   for (const o of command.options) rows.push(`option ${o.value ? `${o.name}=HEX` : o.name}: ${o.summary}`);
-  const replies = [command.success, command.failure].map((code) => {
-    const spec = codeSpec(code)!;
-    return `${spec.code} ${spec.mnemonic}`;
-  });
+  const replies = [command.success, command.failure].map((code) => `${code} ${mnemonicOf(code)}`);
   rows.push(`replies: ${replies.join(' | ')}`);
   return rows;
 }

@@ -23,6 +23,7 @@ export const REASON_TABLE = [
   reason('bad-size', 400, 'The size is not a decimal byte count or chunked'),
   reason('bad-range', 416, 'The byte range lies outside the file'),
   reason('bad-chunk', 400, 'A chunk header of a chunked body is malformed'),
+  reason('changed', 412, 'The file no longer has the SHA-256 the download was made on (it was overwritten)'),
   reason('checksum-mismatch', 422, 'The body does not match the SHA-256 the client announced'),
   reason('no-space', 507, 'The disk or the storage quota is full'),
   reason('unknown-command', 400, 'No command has that name'),

@@ -1,24 +1,61 @@
-import { Code, codeSpec, type Mnemonic, type ReplyCode } from './codes.ts';
-import { CHUNKED, COMMANDS, findCommand, usage, type ArgSpec, type CommandSpec } from './commands.ts';
+import { Code, mnemonicOf, type ReplyCode } from './codes.ts';
+import { CHUNKED, COMMANDS, findCommand, usage, type ArgSpec, type CommandName, type CommandSpec } from './commands.ts';
 import { bucketNameProblem, fileNameProblem } from './names.ts';
 import { Reason } from './reasons.ts';
 import { formatFailure } from './reply.ts';
 import { joinTokens, QuotingError, tokenize } from './tokens.ts';
 
-/** A parsed request: the command and its arguments, checked against the table. */
-export interface Request {
-  readonly command: CommandSpec;
-  readonly bucket?: string;
-  readonly name?: string;
-  /** A byte count, or CHUNKED for a body sent as chunks. */
-  readonly size?: number | typeof CHUNKED;
-  readonly offset?: number;
-  readonly length?: number;
-  /** The command asked about by `help COMMAND`. */
-  readonly topic?: string;
-  readonly token?: string;
-  readonly flags: ReadonlySet<string>;
-  readonly sha256?: string;
+/**
+ * The fields each command's request carries, checked against the table: a
+ * handler gets exactly its command's fields, the required ones present.
+ */
+export interface RequestFields {
+  help: { readonly topic?: string };
+  code_r: object;
+  quit: object;
+  auth: { readonly token: string };
+  watch: object;
+  create_b: { readonly bucket: string };
+  delete_b: { readonly bucket: string; readonly force: boolean };
+  ls_b: object;
+  upload_f: {
+    readonly bucket: string;
+    readonly name: string;
+    /** A byte count, or CHUNKED for a body sent as chunks. */
+    readonly size: number | typeof CHUNKED;
+    readonly overwrite: boolean;
+    readonly sha256?: string;
+  };
+  download: {
+    readonly bucket: string;
+    readonly name: string;
+    readonly offset?: number;
+    readonly length?: number;
+    /** Only the version with this SHA-256. */
+    readonly sha256?: string;
+  };
+  stat: { readonly bucket: string; readonly name: string };
+  delete_f: { readonly bucket: string; readonly name: string };
+  ls_f: { readonly bucket?: string };
+}
+
+/** A parsed request of one command: its name (the discriminant), its table row and its own fields. */
+export type RequestOf<N extends CommandName> = { readonly command: N; readonly spec: CommandSpec } & RequestFields[N];
+
+/** A parsed request of any command, discriminated by `command`. */
+export type Request = { [N in CommandName]: RequestOf<N> }[CommandName];
+
+/** What the arguments and options of a line gave, before they are sorted into the command's own request. */
+interface Parsed {
+  bucket?: string;
+  name?: string;
+  size?: number | typeof CHUNKED;
+  offset?: number;
+  length?: number;
+  topic?: string;
+  token?: string;
+  sha256?: string;
+  readonly flags: Set<string>;
 }
 
 export interface RequestProblem {
@@ -83,7 +120,7 @@ export function parseRequest(line: string): ParseResult {
   if (positional.length < required(command.args)) return bad('missing arguments');
   if (positional.length > command.args.length) return bad('too many arguments');
 
-  const request: { -readonly [K in keyof Request]: Request[K] } = { command, flags, sha256 };
+  const request: Parsed = { flags, sha256 };
   for (let i = 0; i < positional.length; i++) {
     const spec: ArgSpec = command.args[i];
     const token = positional[i];
@@ -123,7 +160,50 @@ export function parseRequest(line: string): ParseResult {
         break;
     }
   }
-  return { ok: true, request };
+  return { ok: true, request: typed(command, request) };
+}
+
+/** Sorts what a line gave into its command's request. The table makes the required arguments present; `present` says so. */
+function typed(spec: CommandSpec, p: Parsed): Request {
+  const { flags, sha256 } = p;
+  switch (spec.name) {
+    case 'help':
+      return { command: spec.name, spec, topic: p.topic };
+    case 'code_r':
+    case 'quit':
+    case 'watch':
+    case 'ls_b':
+      return { command: spec.name, spec };
+    case 'auth':
+      return { command: spec.name, spec, token: present(p.token, spec) };
+    case 'create_b':
+      return { command: spec.name, spec, bucket: present(p.bucket, spec) };
+    case 'delete_b':
+      return { command: spec.name, spec, bucket: present(p.bucket, spec), force: flags.has('force') };
+    case 'ls_f':
+      return { command: spec.name, spec, bucket: p.bucket };
+    case 'upload_f':
+      return {
+        command: spec.name,
+        spec,
+        bucket: present(p.bucket, spec),
+        name: present(p.name, spec),
+        size: present(p.size, spec),
+        overwrite: flags.has('overwrite'),
+        sha256,
+      };
+    case 'download':
+      return { command: spec.name, spec, bucket: present(p.bucket, spec), name: present(p.name, spec), offset: p.offset, length: p.length, sha256 };
+    case 'stat':
+    case 'delete_f':
+      return { command: spec.name, spec, bucket: present(p.bucket, spec), name: present(p.name, spec) };
+  }
+}
+
+/** A required argument, which the parse above has checked is there; its absence is a table and fields out of step. */
+function present<T>(value: T | undefined, spec: CommandSpec): T {
+  if (value === undefined) throw new Error(`the command table and the request fields of ${spec.name} disagree`);
+  return value;
 }
 
 function required(args: readonly ArgSpec[]): number {
@@ -136,7 +216,7 @@ function quoteForText(token: string): string {
 
 /** The failure reply a server gives to a line the codec refused. */
 export function formatProblem(problem: RequestProblem): string {
-  return formatFailure(codeSpec(problem.code)!.mnemonic as Mnemonic, problem.reason, problem.message);
+  return formatFailure(mnemonicOf(problem.code), problem.reason, problem.message);
 }
 
 /** Formats a request line for a client: the command, its arguments, then its options. */

@@ -61,6 +61,10 @@ const CHECKS: Record<CommandName, (word: string) => Promise<void>> = {
     expect(run.status, run.stderr).toBe(0);
     expect(run.out).toBe(CONTENT);
   },
+  async stat(word) {
+    const result = json(await pail([word, SEEDED, 'seed.txt', '--json']));
+    expect(result).toMatchObject({ bucket: SEEDED, name: 'seed.txt', size: CONTENT.length });
+  },
   async delete_f(word) {
     await t.client.upload(SEEDED, `rm-${word}`, Buffer.from('x'));
     const run = await pail([word, SEEDED, `rm-${word}`]);

@@ -224,6 +224,38 @@ describe('files', () => {
     expect(await reply('get nothing a')).toEqual([Code.FDFBF, Reason.noSuchBucket]);
   });
 
+  it('stat answers 1100 FSS with size, SHA-256 and time and no bytes, by every alias; 1150 FSF says why it cannot', async () => {
+    const stored = parseStatus(await upload('photos', 'a b.txt', 'hello world'));
+    for (const alias of ['stat', 'STAT']) {
+      const status = parseStatus(await client.command(`${alias} photos "a b.txt"`));
+      expect([status.code, status.fields.size, status.fields.sha256, status.fields.modified]).toEqual([
+        Code.FSS,
+        '11',
+        sha256('hello world'),
+        stored.fields.modified,
+      ]);
+    }
+    // Nothing followed the status line: the next reply is the next command's.
+    expect(await reply('stat photos missing')).toEqual([Code.FSF, Reason.noSuchFile]);
+    expect(await reply('stat nothing a')).toEqual([Code.FSF, Reason.noSuchBucket]);
+    expect(await reply('stat photos ..')).toEqual([Code.FSF, Reason.badName]);
+  });
+
+  it('download sha256=HEX sends the bytes only of the version with that SHA-256, and refuses with changed after an overwrite', async () => {
+    await upload('photos', 'a.txt', 'hello world');
+    const first = sha256('hello world');
+    const status = parseStatus(await client.command(`get photos a.txt 6 5 sha256=${first}`));
+    expect([status.code, status.fields.sha256]).toEqual([Code.FDFBS, first]);
+    expect((await client.bytes(5)).toString()).toBe('world');
+    await upload('photos', 'a.txt', 'HELLO WORLD', ' overwrite');
+    expect(await reply(`get photos a.txt 6 5 sha256=${first}`)).toEqual([Code.FDFBF, Reason.changed]);
+    // No bytes followed the refusal: the session goes on with the new version.
+    const now = parseStatus(await client.command(`get photos a.txt 6 5 sha256=${sha256('HELLO WORLD')}`));
+    expect(now.code).toBe(Code.FDFBS);
+    expect((await client.bytes(5)).toString()).toBe('WORLD');
+    expect(await reply('get photos a.txt sha256=abc')).toEqual([Code.BCMD, Reason.badArgs]);
+  });
+
   it('ls_f lists bucket, name, size, modified and SHA-256, for one bucket or all, by every alias', async () => {
     await client.command('create_b docs');
     await upload('photos', 'cat.jpg', 'meow');

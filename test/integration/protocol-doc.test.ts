@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CODE_TABLE } from '../../shared/protocol/codes.ts';
 import { COMMANDS } from '../../shared/protocol/commands.ts';
 import { REASON_TABLE } from '../../shared/protocol/reasons.ts';
+import { BODY_GRACE_MS } from '../../shared/config/settings.ts';
 import { DOCUMENTS, renderGenerated } from '../../scripts/doc-tables.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { startTestServer, type TestServer } from '../helpers/bucket-server.ts';
@@ -22,6 +23,13 @@ describe('PROTOCOL.md', () => {
   it.each(DOCUMENTS)('%s shows the generated tables as the code defines them (npm run docs rewrites them)', async (name) => {
     const text = await readFile(join(import.meta.dirname, '..', '..', name), 'utf8');
     expect(text).toBe(renderGenerated(text));
+  });
+
+  it("names the commands open before auth as the table's open column does, and the body grace period as its constant", () => {
+    const open = COMMANDS.filter((c) => c.open).map((c) => `\`${c.name}\``);
+    const listed = `${open.slice(0, -1).join(', ')} and ${open.at(-1)}`;
+    expect(doc).toContain(`every command but ${listed} is refused with \`430 NOAUTH auth-required\``);
+    expect(doc).toContain(`after ${BODY_GRACE_MS / 1000} s |`);
   });
 
   it('has an example session for every command', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { Code } from '../../shared/protocol/codes.ts';
+import { COMMANDS, commandSpec, type ArgKind } from '../../shared/protocol/commands.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { parseStatus } from '../../shared/protocol/reply.ts';
 import type { PailEvent } from '../../shared/protocol/types.ts';
@@ -440,6 +441,24 @@ describe('access tokens', () => {
     expect(parseStatus(await client.command('create_b photos')).reason).toBe(Reason.forbidden);
     expect(await client.command('auth full-secret')).toMatch(/^230 AUTH full/);
     expect(await client.command('create_b photos')).toMatch(/^300 BCS/);
+  });
+
+  it("runs before auth exactly the commands of the table's open column, and refuses every other with 430 NOAUTH", async () => {
+    expect(COMMANDS.filter((c) => c.open).map((c) => c.name)).toEqual(['help', 'code_r', 'quit', 'auth']);
+    const server = await serve({ token: 'full-secret' });
+    const client = await greeted(server);
+    const sample: Record<ArgKind, string> = { bucket: 'photos', file: 'a.txt', size: '0', offset: '0', length: '0', command: 'help', token: 'full-secret' };
+    const line = (c: (typeof COMMANDS)[number]) => [c.name, ...c.args.filter((a) => !a.optional).map((a) => sample[a.kind])].join(' ');
+    for (const command of COMMANDS.filter((c) => !c.open)) {
+      expect(parseStatus(await client.command(line(command))).code, command.name).toBe(Code.NOAUTH);
+    }
+    for (const command of COMMANDS.filter((c) => c.open && c.name !== 'quit' && c.name !== 'auth')) {
+      const status = parseStatus(await client.command(line(command)));
+      expect(status.code, command.name).toBe(command.success);
+      await client.lines(status.spec?.follows === 'rows' ? Number(status.fields.rows) : 0);
+    }
+    expect(parseStatus(await client.command(line(commandSpec('auth')))).code).toBe(Code.AUTH);
+    expect(parseStatus(await client.command(line(commandSpec('quit')))).code).toBe(Code.BYE);
   });
 
   it('answers at most three wrong tokens on one connection, then closes it', async () => {

@@ -1,14 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Code, CODE_TABLE, FAILURE_OFFSET } from '../../shared/protocol/codes.ts';
-import { CHUNKED, COMMANDS, findCommand } from '../../shared/protocol/commands.ts';
+import { CHUNKED, COMMANDS, findCommand, type CommandName } from '../../shared/protocol/commands.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
-import { formatRequest, parseRequest, type Request } from '../../shared/protocol/request.ts';
+import { formatRequest, parseRequest, type Request, type RequestOf } from '../../shared/protocol/request.ts';
 
-function ok(line: string): Request {
+/** The request a line parses to, which must be one of `command`. */
+function ok<N extends CommandName>(line: string, command: N): RequestOf<N> {
   const result = parseRequest(line);
   if (!result.ok) throw new Error(`expected ${line} to parse: ${result.problem.message}`);
-  return result.request;
+  const { request } = result;
+  if (!isRequestOf(request, command)) throw new Error(`expected ${line} to be ${command}, not ${request.command}`);
+  return request;
+}
+
+function isRequestOf<N extends CommandName>(request: Request, command: N): request is Request & RequestOf<N> {
+  return request.command === command;
 }
 
 function problem(line: string) {
@@ -50,17 +57,21 @@ describe('the command table', () => {
 
 describe('parseRequest', () => {
   it('reads the arguments of each kind', () => {
-    const put = ok('UPLOAD photos "my cat.jpg" 1024 overwrite');
-    expect(put.command.name).toBe('upload_f');
-    expect([put.bucket, put.name, put.size, put.flags.has('overwrite')]).toEqual(['photos', 'my cat.jpg', 1024, true]);
-    expect(ok('put photos a.txt chunked').size).toBe(CHUNKED);
+    const put = ok('UPLOAD photos "my cat.jpg" 1024 overwrite', 'upload_f');
+    expect([put.command, put.spec.name]).toEqual(['upload_f', 'upload_f']);
+    expect([put.bucket, put.name, put.size, put.overwrite]).toEqual(['photos', 'my cat.jpg', 1024, true]);
+    expect(ok('put photos a.txt chunked', 'upload_f').size).toBe(CHUNKED);
     const sha = 'a'.repeat(64);
-    expect(ok(`put photos a.txt 3 sha256=${sha.toUpperCase()}`).sha256).toBe(sha);
-    const get = ok('get photos a.txt 10 20');
-    expect([get.offset, get.length]).toEqual([10, 20]);
-    expect(ok('delete_b photos force').flags.has('force')).toBe(true);
-    expect(ok('ls_f').bucket).toBeUndefined();
-    expect(ok('help put').topic).toBe('put');
+    expect(ok(`put photos a.txt 3 sha256=${sha.toUpperCase()}`, 'upload_f').sha256).toBe(sha);
+    const get = ok('get photos a.txt 10 20', 'download');
+    expect([get.offset, get.length, get.sha256]).toEqual([10, 20, undefined]);
+    expect(ok(`get photos a.txt 0 1 sha256=${sha}`, 'download').sha256).toBe(sha);
+    expect(ok('delete_b photos force', 'delete_b').force).toBe(true);
+    expect(ok('delete_b photos', 'delete_b').force).toBe(false);
+    expect(ok('ls_f', 'ls_f').bucket).toBeUndefined();
+    expect(ok('help put', 'help').topic).toBe('put');
+    expect(ok('stat photos a.txt', 'stat')).toMatchObject({ bucket: 'photos', name: 'a.txt' });
+    expect(ok('auth secret', 'auth').token).toBe('secret');
   });
 
   it.each([
@@ -97,8 +108,8 @@ describe('parseRequest', () => {
       .filter((s) => !/[/\\\u0000-\u001f\u007f-\u009f]/.test(s) && s !== '.' && s !== '..');
     fc.assert(
       fc.property(name, fc.nat(), fc.boolean(), (file, size, overwrite) => {
-        const request = ok(formatRequest('upload_f', ['photos', file, size], overwrite ? ['overwrite'] : []));
-        expect([request.name, request.size, request.flags.has('overwrite')]).toEqual([file, size, overwrite]);
+        const request = ok(formatRequest('upload_f', ['photos', file, size], overwrite ? ['overwrite'] : []), 'upload_f');
+        expect([request.name, request.size, request.overwrite]).toEqual([file, size, overwrite]);
       }),
       { numRuns: 2000 },
     );

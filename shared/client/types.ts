@@ -1,0 +1,65 @@
+/** The shapes the protocol client takes and gives. */
+import type { Readable } from 'node:stream';
+import type { FileInfo } from '../protocol/types.ts';
+
+export interface ConnectOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Sent with auth right after the greeting when given. */
+  readonly token?: string;
+  /** Gives up connecting, and waiting for the greeting, after this long each. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Gives up on a command whose next reply line takes longer than this (a
+   * server that stopped answering mid-listing); the connection is closed. It
+   * does not bound a transfer's bytes, nor an event stream's wait for events.
+   */
+  readonly replyTimeoutMs?: number;
+}
+
+export interface UploadOptions {
+  /** The byte count; without it the body is sent chunked. */
+  readonly size?: number;
+  readonly overwrite?: boolean;
+  readonly sha256?: string;
+  /** Called with the bytes sent so far, after each write. */
+  readonly onProgress?: (sent: number) => void;
+}
+
+export interface Uploaded {
+  readonly size: number;
+  readonly sha256: string;
+  readonly modified: string;
+}
+
+export interface DownloadInfo {
+  readonly length: number;
+  readonly sha256: string;
+  readonly offset: number;
+  readonly total: number;
+  readonly modified: string;
+}
+
+/** A listing being read row by row (see `streamFiles`). */
+export interface FileStream {
+  /** Rows the server announced. */
+  readonly count: number;
+  readonly files: AsyncIterable<FileInfo>;
+  /** Gives up on the rest: the connection closes if rows are still unread. */
+  cancel(): void;
+}
+
+export interface DownloadOptions {
+  readonly offset?: number;
+  /** Bytes from `offset`; to the end of the file when absent. */
+  readonly length?: number;
+  /** Only if the file still has this SHA-256 (hex). */
+  readonly sha256?: string;
+}
+
+export interface Download {
+  readonly info: DownloadInfo;
+  /** Exactly `info.length` bytes; errors if the connection is cut before. */
+  readonly body: Readable;
+}
+
