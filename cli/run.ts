@@ -32,7 +32,7 @@ export async function runClientCommand(command: ClientCommand, words: readonly s
   try {
     const parsed = parseCommandWords(command, rest);
     await askForMissing(command, parsed, env.prompter);
-    await command.run(
+    const status = await command.run(
       {
         output,
         connect: () => env.connection.get(),
@@ -43,7 +43,7 @@ export async function runClientCommand(command: ClientCommand, words: readonly s
       },
       parsed.args,
     );
-    return Exit.ok;
+    return status ?? Exit.ok;
   } catch (err) {
     const { exit, report } = describeFailure(env.signal.aborted ? new InterruptedError() : err);
     output.failure(report);

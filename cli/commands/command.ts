@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { PailConnection } from '../../shared/client/connection.ts';
 import type { ArgKind, CommandName } from '../../shared/protocol/commands.ts';
+import type { ExitStatus } from '../exit.ts';
 import type { Output } from '../output.ts';
 import type { Progress } from '../progress.ts';
 
@@ -17,7 +18,8 @@ export interface ClientCommand {
   readonly summary?: string;
   readonly args: readonly CliArg[];
   readonly flags: readonly CliFlag[];
-  run(context: CommandContext, args: ParsedArgs): Promise<void>;
+  /** Resolves to an exit status when the command reported its own failures (some files of several); a thrown failure is reported for it. */
+  run(context: CommandContext, args: ParsedArgs): Promise<void | ExitStatus>;
 }
 
 /** Local paths complete from the file system; the protocol's kinds from the server. */

@@ -61,8 +61,8 @@ describe.concurrent('pail shell', () => {
     await t.client.upload('refusals', 'notes.txt', Buffer.from('x'));
     const run = await shell('put notes.txt nosuchbucket\nput notes.txt refusals\nls refusals --json\n');
     expect(run.stderr.split('\n')).toEqual([
-      `pail: ${Code.FUTF} FUTF ${Reason.noSuchBucket}: no bucket named nosuchbucket`,
-      expect.stringMatching(new RegExp(`^pail: ${Code.FUTF} FUTF ${Reason.exists}: `)),
+      `pail: not uploaded nosuchbucket/notes.txt: ${Code.FUTF} FUTF ${Reason.noSuchBucket}: no bucket named nosuchbucket`,
+      expect.stringMatching(new RegExp(`^pail: not uploaded refusals/notes\\.txt: ${Code.FUTF} FUTF ${Reason.exists}: `)),
       '',
     ]);
     expect(JSON.parse(run.out).files.map((f: { name: string }) => f.name)).toEqual(['notes.txt']);
