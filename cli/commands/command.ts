@@ -58,7 +58,8 @@ export interface CommandContext {
   progress(label: string, total: number | undefined): Progress;
   /** Standard input for `put -`; absent in the shell, which reads its commands from it. */
   readonly stdin: Readable | undefined;
-  readonly stdout: Writable;
+  /** Standard output; `isTTY` when it is a terminal. */
+  readonly stdout: Writable & { readonly isTTY?: boolean };
   /** Aborted when the person presses Ctrl-C. */
   readonly signal: AbortSignal;
 }
