@@ -19,6 +19,7 @@ export interface RunEnvironment {
   /** Where progress bars are drawn when it is a terminal. */
   readonly terminal: Terminal;
   readonly signal: AbortSignal;
+  readonly inShell: boolean;
 }
 
 /** Parses the words, asks for what is missing, runs the command; reports a failure and returns the exit status. */
@@ -40,6 +41,7 @@ export async function runClientCommand(command: ClientCommand, words: readonly s
         stdin: env.stdin,
         stdout: env.stdout,
         signal: env.signal,
+        inShell: env.inShell,
       },
       parsed.args,
     );

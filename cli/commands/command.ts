@@ -60,6 +60,8 @@ export interface CommandContext {
   readonly stdin: Readable | undefined;
   /** Standard output; `isTTY` when it is a terminal. */
   readonly stdout: Writable & { readonly isTTY?: boolean };
+  /** Run from `pail shell`, where the words are typed without `pail` and the services are not at hand. */
+  readonly inShell: boolean;
   /** Aborted when the person presses Ctrl-C. */
   readonly signal: AbortSignal;
 }
