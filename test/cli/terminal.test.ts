@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exit } from '../../cli/exit.ts';
@@ -116,5 +116,38 @@ describe('pail on a terminal', () => {
     expect(await asked.exited).toEqual({ status: 0, signal: null });
     expect(screen).toMatch(/^remember the milk\r?\n/);
     expect(drawnBars(screen, 'get ')).toEqual([]);
+  });
+
+  it('completes remote file names with Tab for get and rm, a quoted name with spaces as one word', async () => {
+    await mkdir(join(work.path, 'saved'));
+    await t.client.createBucket('album');
+    await t.client.upload('album', 'holiday photo.jpg', Buffer.from('jpeg'));
+    await t.client.upload('album', 'birthday.jpg', Buffer.from('jpeg'));
+    const shell = startInTerminal(['shell'], { env: { ...t.env, HOME: work.path }, cwd: work.path });
+    await shell.waitFor('stdout', /pail> /);
+    shell.type('rm alb\t');
+    await shell.waitFor('stdout', /rm album /);
+    shell.type('bi\t');
+    await shell.waitFor('stdout', /birthday\.jpg /);
+    shell.type('\r');
+    await shell.waitFor('stdout', /deleted album\/birthday\.jpg/);
+    await shell.waitFor('stdout', /pail> /);
+    // After a quoted file name comes DEST, a local path.
+    shell.type('get album "hol\t');
+    await shell.waitFor('stdout', /get album "holiday photo\.jpg" /);
+    shell.type('sav\t');
+    await shell.waitFor('stdout', /saved\//);
+    shell.type('\r');
+    await shell.waitFor('stdout', /downloaded album\/holiday photo\.jpg → saved\/holiday photo\.jpg/);
+    await shell.waitFor('stdout', /pail> /);
+    shell.type('rm album "hol\t');
+    await shell.waitFor('stdout', /rm album "holiday photo\.jpg" /);
+    shell.type('\r');
+    await shell.waitFor('stdout', /deleted album\/holiday photo\.jpg/);
+    shell.type('quit\r');
+    shell.endInput();
+    expect(await shell.exited).toEqual({ status: 0, signal: null });
+    expect(await t.client.listFiles('album')).toEqual([]);
+    expect(await readFile(join(work.path, 'saved', 'holiday photo.jpg'), 'utf8')).toBe('jpeg');
   });
 });

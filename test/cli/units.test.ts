@@ -135,7 +135,7 @@ describe('progress', () => {
 describe('completion', () => {
   const source: CompletionSource = {
     buckets: async () => ['photos', 'projects', 'with space'],
-    files: async (bucket) => (bucket === 'photos' ? ['cat.jpg', 'car.png'] : []),
+    files: async (bucket) => (bucket === 'photos' ? ['cat.jpg', 'car.png', 'holiday photo.jpg'] : []),
     paths: async (partial) => ['notes.txt', 'new/'].filter((p) => p.startsWith(partial)),
   };
 
@@ -150,6 +150,13 @@ describe('completion', () => {
     expect(await complete('rb w', source)).toEqual([[], 'w']);
     expect(await complete('rb "w', source)).toEqual([['"with space" '], '"w']);
     expect(await complete('get photos ca', source)).toEqual([['car.png', 'cat.jpg'], 'ca']);
+  });
+
+  it('reads a quoted name as one word, so completion goes on after it, and completes a quoted file name', async () => {
+    expect(await complete('rm photos "hol', source)).toEqual([['"holiday photo.jpg" '], '"hol']);
+    expect(await complete('get photos "holiday ', source)).toEqual([['"holiday photo.jpg" '], '"holiday ']);
+    // After the quoted file name comes DEST, a local path.
+    expect(await complete('get photos "holiday photo.jpg" n', source)).toEqual([['new/', 'notes.txt'], 'n']);
   });
 
   it('completes local paths for put, then local paths or buckets after the first', async () => {
