@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { commandWords } from '../shared/protocol/request.ts';
-import { quote } from '../shared/protocol/tokens.ts';
+import { quote, tokenize } from '../shared/protocol/tokens.ts';
 import type { CliArg, CliArgKind } from './commands/command.ts';
 import { JSON_FLAG } from './help.ts';
 import { findClientCommand } from './registry.ts';
@@ -17,13 +17,32 @@ export type Completion = [string[], string];
 
 /** Completes the word under the cursor: a command, a flag, or an argument by its kind. */
 export async function complete(line: string, source: CompletionSource): Promise<Completion> {
-  const words = line.split(/\s+/).filter(Boolean);
-  const current = /\s$/.test(line) || line === '' ? '' : (words.pop() ?? '');
+  const { words, current } = splitForCompletion(line);
   const candidates = await candidatesFor(words, current, source);
   const hits = [...new Set(candidates)].filter((c) => c.startsWith(current)).sort();
   // A single whole word is followed by a space, ready for the next; a folder stays open for its contents.
   if (hits.length === 1 && !hits[0].endsWith('/')) return [[`${hits[0]} `], current];
   return [hits, current];
+}
+
+/**
+ * The words before the cursor's, read as the shell reads them (a quoted
+ * name with spaces is one word, unquoted), and the cursor's word as typed,
+ * an open quote and all.
+ */
+export function splitForCompletion(line: string): { words: string[]; current: string } {
+  const raw = line.match(/"(?:[^"\\]|\\.)*(?:"|$)|[^\s"]+/g) ?? [];
+  // The last word is the cursor's unless a space follows it (a space inside an open quote belongs to it).
+  const current = raw.length > 0 && line.endsWith(raw.at(-1)!) ? raw.pop()! : '';
+  return { words: raw.map(unquoted), current };
+}
+
+function unquoted(word: string): string {
+  try {
+    return tokenize(word)[0] ?? word;
+  } catch {
+    return word;
+  }
 }
 
 async function candidatesFor(before: readonly string[], current: string, source: CompletionSource): Promise<string[]> {

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { commandSpec } from '../shared/protocol/commands.ts';
 import { commandHelpRows } from '../shared/protocol/help.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
@@ -8,6 +9,7 @@ import { lookup, OPERATIONS } from './commands/index.ts';
 import { UsageError } from './errors.ts';
 import { EXIT_STATUSES } from './exit.ts';
 import { alignColumns } from './format.ts';
+import { HISTORY_FILE } from './history.ts';
 import { cliUsage } from './parse-args.ts';
 
 /**
@@ -22,16 +24,17 @@ export const JSON_FLAG: CliFlag = { flag: '--json', summary: 'print one JSON doc
 const CLIENT_SETTINGS: readonly SettingSpec[] = SETTINGS.filter((s) => s.key === 'server' || s.key === 'token');
 const OTHERS = [...SERVICE_WORDS, SHELL_WORD];
 const INDENT = '  ';
+const HISTORY_NAME = basename(HISTORY_FILE);
 
 export const help: ClientCommand = {
   protocol: 'help',
   word: 'help',
   args: [arg('command', 'command', 'command', { optional: true })],
   flags: [],
-  async run({ output }, args) {
+  async run({ output, inShell }, args) {
     const topic = args.one('command');
     const all = [...OPERATIONS, help];
-    if (topic === undefined) return output.report({ commands: all.map(describe) }, overview(all));
+    if (topic === undefined) return output.report({ commands: all.map(describe) }, inShell ? shellOverview(all) : overview(all));
     const command = lookup(all, topic);
     if (command) return output.report({ command: describe(command) }, commandHelp(command));
     const other = OTHERS.find((s) => s.name === topic);
@@ -77,6 +80,29 @@ function overview(commands: readonly ClientCommand[]): string[] {
     '',
     'exit status:',
     ...alignColumns(EXIT_STATUSES.map((e) => [String(e.status), e.meaning]), INDENT),
+  ];
+}
+
+/** What the shell can do: its commands and keys; the servers' settings belong to `pail help` outside it. */
+function shellOverview(commands: readonly ClientCommand[]): string[] {
+  return [
+    'commands (each also answers to its protocol name and aliases; see help COMMAND):',
+    ...alignColumns(commands.map((c) => [cliUsage(c), summaryOf(c)]), INDENT),
+    '',
+    'options of every command:',
+    ...alignColumns([[JSON_FLAG.flag, JSON_FLAG.summary]], INDENT),
+    '',
+    'keys:',
+    ...alignColumns(
+      [
+        ['Tab', 'completes command words, flags, bucket names, file names in the bucket given, and local paths'],
+        ['Up, Down', `go through earlier lines (kept in ~/${HISTORY_NAME})`],
+        ['Ctrl-C', 'stops the running command (no partial file is left), or clears the line'],
+        ['Ctrl-D, quit', 'leaves the shell'],
+      ],
+      INDENT,
+    ),
+    'A missing argument is asked for. The services and their settings: pail help, outside the shell.',
   ];
 }
 

@@ -75,6 +75,7 @@ async function runOneShot({ settings, words }: Invocation, word: string, output:
       stdout: process.stdout,
       terminal: process.stderr,
       signal: interrupt.signal,
+      inShell: false,
     });
   } finally {
     process.off('SIGINT', onInterrupt);

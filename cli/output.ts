@@ -27,8 +27,9 @@ export class Output {
     this.#results = this.stderr;
   }
 
-  report(data: Record<string, unknown>, lines: readonly string[]): void {
-    if (this.json) this.#results.write(`${JSON.stringify({ ok: true, ...data })}\n`);
+  /** A command's result; `ok: false` when some of its work failed and each failure is in `data`. */
+  report(data: Record<string, unknown>, lines: readonly string[], { ok } = { ok: true }): void {
+    if (this.json) this.#results.write(`${JSON.stringify({ ok, ...data })}\n`);
     else for (const line of lines) this.#results.write(`${line}\n`);
   }
 

@@ -14,7 +14,11 @@ export interface Progress {
 
 /** Redrawing more often than this only costs time. */
 const REDRAW_MS = 100;
-const BAR_WIDTH = 24;
+/** A bar narrower than this says too little to be worth its room. */
+const MIN_BAR = 10;
+const MAX_BAR = 40;
+/** When the terminal does not say its width (it says 0). */
+const DEFAULT_COLUMNS = 80;
 
 /** Draws nothing, for output that is not a terminal. */
 export const NO_PROGRESS: Progress = { update() {}, finish() {} };
@@ -23,7 +27,7 @@ export function progressOn(terminal: Terminal, label: string, total: number | un
   return terminal.isTTY ? new ProgressBar(terminal, label, total, now) : NO_PROGRESS;
 }
 
-/** One line on a terminal, redrawn in place: bar, bytes, rate, time left. */
+/** One line on a terminal, redrawn in place and fitted to its width at each drawing (the width changes when it is resized). */
 class ProgressBar implements Progress {
   readonly #started: number;
   #drawn = -Infinity;
@@ -46,26 +50,55 @@ class ProgressBar implements Progress {
     this.#draw(at);
   }
 
+  /** Clears the line, so that whatever is printed next starts on a clean one. */
   finish(): void {
     this.terminal.write('\r\x1b[K');
   }
 
   #draw(at: number): void {
-    const line = renderProgress(this.label, this.#done, this.total, (at - this.#started) / 1000);
-    const width = (this.terminal.columns || 80) - 1; // a terminal of unknown size says 0
-    this.terminal.write(`\r\x1b[K${line.length > width ? line.slice(0, width) : line}`);
+    // One column short of the width: a line that fills the last column wraps on some terminals.
+    const width = (this.terminal.columns || DEFAULT_COLUMNS) - 1;
+    this.terminal.write(`\r\x1b[K${renderProgress(this.label, this.#done, this.total, (at - this.#started) / 1000, width)}`);
   }
 }
 
-/** `put a.bin [########----------------]  33%  1.0 MiB / 3.0 MiB  512 KiB/s  0:04 left` */
-export function renderProgress(label: string, done: number, total: number | undefined, elapsedSeconds: number): string {
+/**
+ * `put a.bin [########----------------]  33%  1.0 MiB / 3.0 MiB  512 KiB/s  0:04 left`,
+ * fitted into `width` columns: the bar takes the room left over (up to
+ * MAX_BAR), and when there is too little, goes first; then the byte counts,
+ * then the rate; the label is shortened last. The time left always stays.
+ */
+export function renderProgress(label: string, done: number, total: number | undefined, elapsedSeconds: number, width = 120): string {
   const rate = elapsedSeconds > 0 ? done / elapsedSeconds : 0;
   const speed = `${formatBytes(Math.round(rate))}/s`;
-  if (total === undefined) return `${label}  ${formatBytes(done)}  ${speed}`;
+  if (total === undefined) return fit(label, [[formatBytes(done), speed], [formatBytes(done)], []], width, undefined);
   const fraction = total === 0 ? 1 : Math.min(1, done / total);
-  const filled = Math.round(fraction * BAR_WIDTH);
-  const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
   const left = rate > 0 ? `${formatDuration((total - done) / rate)} left` : '--:-- left';
-  return `${label} ${bar} ${percent}  ${formatBytes(done)} / ${formatBytes(total)}  ${speed}  ${left}`;
+  const bytes = `${formatBytes(done)} / ${formatBytes(total)}`;
+  return fit(label, [[percent, bytes, speed, left], [percent, speed, left], [percent, left], [left]], width, fraction);
+}
+
+/**
+ * The bar with every field when a bar of at least MIN_BAR fits; else the
+ * first choice of fields that fits beside the label; failing all, the last
+ * choice with the label shortened further.
+ */
+function fit(fullLabel: string, choices: readonly (readonly string[])[], width: number, fraction: number | undefined): string {
+  const join = (head: string, fields: readonly string[]) => (fields.length ? `${head}  ${fields.join('  ')}` : head);
+  const shorten = (text: string, room: number) => (text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text);
+  // A long name takes at most half the line, so that the numbers keep their room.
+  const label = shorten(fullLabel, Math.floor(width / 2));
+  const all = join(label, choices[0]);
+  const barWidth = Math.min(MAX_BAR, width - all.length - 2);
+  if (fraction !== undefined && barWidth >= MIN_BAR) return `${label} ${bar(fraction, barWidth)} ${choices[0].join('  ')}`;
+  const fitting = choices.map((fields) => join(label, fields)).find((line) => line.length <= width);
+  if (fitting !== undefined) return fitting;
+  const last = choices.at(-1)!;
+  return join(shorten(label, width - join('', last).length), last);
+}
+
+function bar(fraction: number, width: number): string {
+  const filled = Math.round(fraction * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }

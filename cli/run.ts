@@ -19,6 +19,7 @@ export interface RunEnvironment {
   /** Where progress bars are drawn when it is a terminal. */
   readonly terminal: Terminal;
   readonly signal: AbortSignal;
+  readonly inShell: boolean;
 }
 
 /** Parses the words, asks for what is missing, runs the command; reports a failure and returns the exit status. */
@@ -32,7 +33,7 @@ export async function runClientCommand(command: ClientCommand, words: readonly s
   try {
     const parsed = parseCommandWords(command, rest);
     await askForMissing(command, parsed, env.prompter);
-    await command.run(
+    const status = await command.run(
       {
         output,
         connect: () => env.connection.get(),
@@ -40,10 +41,11 @@ export async function runClientCommand(command: ClientCommand, words: readonly s
         stdin: env.stdin,
         stdout: env.stdout,
         signal: env.signal,
+        inShell: env.inShell,
       },
       parsed.args,
     );
-    return Exit.ok;
+    return status ?? Exit.ok;
   } catch (err) {
     const { exit, report } = describeFailure(env.signal.aborted ? new InterruptedError() : err);
     output.failure(report);

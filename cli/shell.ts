@@ -85,6 +85,7 @@ export async function runShell(settings: Settings, output: Output): Promise<numb
       stdout: process.stdout,
       terminal: process.stderr,
       signal: running.signal,
+      inShell: true,
     });
     running = undefined;
   }

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { PailConnection } from '../../shared/client/connection.ts';
 import type { ArgKind, CommandName } from '../../shared/protocol/commands.ts';
+import type { ExitStatus } from '../exit.ts';
 import type { Output } from '../output.ts';
 import type { Progress } from '../progress.ts';
 
@@ -17,7 +18,8 @@ export interface ClientCommand {
   readonly summary?: string;
   readonly args: readonly CliArg[];
   readonly flags: readonly CliFlag[];
-  run(context: CommandContext, args: ParsedArgs): Promise<void>;
+  /** Resolves to an exit status when the command reported its own failures (some files of several); a thrown failure is reported for it. */
+  run(context: CommandContext, args: ParsedArgs): Promise<void | ExitStatus>;
 }
 
 /** Local paths complete from the file system; the protocol's kinds from the server. */
@@ -56,7 +58,10 @@ export interface CommandContext {
   progress(label: string, total: number | undefined): Progress;
   /** Standard input for `put -`; absent in the shell, which reads its commands from it. */
   readonly stdin: Readable | undefined;
-  readonly stdout: Writable;
+  /** Standard output; `isTTY` when it is a terminal. */
+  readonly stdout: Writable & { readonly isTTY?: boolean };
+  /** Run from `pail shell`, where the words are typed without `pail` and the services are not at hand. */
+  readonly inShell: boolean;
   /** Aborted when the person presses Ctrl-C. */
   readonly signal: AbortSignal;
 }

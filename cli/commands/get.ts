@@ -9,12 +9,15 @@ import { PailError, UnreachableError } from '../../shared/client/errors.ts';
 import { PeerGone } from '../../shared/net/socket-reader.ts';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
-import { LocalFileError } from '../errors.ts';
+import { LocalFileError, UsageError } from '../errors.ts';
 import { formatBytes } from '../format.ts';
+import { NO_PROGRESS } from '../progress.ts';
 import { arg, type ClientCommand, type CommandContext } from './command.ts';
 
 /** The DEST that stands for standard output. */
 const STDOUT = '-';
+/** Asks for a file's bytes on standard output even when that is a terminal (as curl's `--output -` does). */
+const TO_TERMINAL = '--to-terminal';
 
 export const get: ClientCommand = {
   protocol: 'download',
@@ -25,17 +28,22 @@ export const get: ClientCommand = {
     arg('name', 'file', 'file to download'),
     arg('dest', 'path', 'save as', { optional: true }),
   ],
-  flags: [],
+  flags: [{ flag: TO_TERMINAL, summary: `with DEST ${STDOUT}, write the bytes even when standard output is a terminal (refused otherwise: they may be binary)` }],
   async run(context, args) {
     const bucket = args.one('bucket')!;
     const name = args.one('name')!;
     const dest = args.one('dest');
+    const onTerminal = dest === STDOUT && context.stdout.isTTY === true;
+    if (onTerminal && args.flag(TO_TERMINAL) !== true) {
+      throw new UsageError(`get … ${STDOUT} would write ${name}'s bytes to the terminal, which binary output can garble; give ${TO_TERMINAL} to write them anyway, or redirect standard output`);
+    }
     // Settle where the file goes before the server starts sending it.
     const target = dest === STDOUT ? undefined : await targetPath(dest ?? name, name);
     const download = await (await context.connect()).download(bucket, name);
     if (target === undefined) {
       context.output.yieldStdout();
-      await receive(context, download, name, context.stdout, { end: false });
+      // A bar on the terminal the bytes go to would share their lines.
+      await receive(context, download, name, context.stdout, { end: false, progress: !onTerminal });
     } else {
       await receiveFile(context, download, name, target);
     }
@@ -64,7 +72,7 @@ async function targetPath(dest: string, name: string): Promise<string> {
 async function receiveFile(context: CommandContext, download: Download, name: string, target: string): Promise<void> {
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
   try {
-    await receive(context, download, name, createWriteStream(temp, { flags: 'wx' }), { end: true });
+    await receive(context, download, name, createWriteStream(temp, { flags: 'wx' }), { end: true, progress: true });
     await rename(temp, target);
   } catch (err) {
     await rm(temp, { force: true });
@@ -74,9 +82,15 @@ async function receiveFile(context: CommandContext, download: Download, name: st
   }
 }
 
-async function receive(context: CommandContext, { info, body }: Download, name: string, sink: Writable, options: { end: boolean }) {
+async function receive(
+  context: CommandContext,
+  { info, body }: Download,
+  name: string,
+  sink: Writable,
+  options: { end: boolean; progress: boolean },
+) {
   const hash = createHash('sha256');
-  const progress = context.progress(`get ${name}`, info.length);
+  const progress = options.progress ? context.progress(`get ${name}`, info.length) : NO_PROGRESS;
   let received = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, done) {

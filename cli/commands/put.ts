@@ -1,9 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Uploaded } from '../../shared/client/connection.ts';
-import { InterruptedError, LocalFileError, UsageError } from '../errors.ts';
+import { PailError, UnreachableError } from '../../shared/client/errors.ts';
+import { failureLine, InterruptedError, LocalFileError, UsageError, type FailureReport } from '../errors.ts';
+import { Exit } from '../exit.ts';
 import { formatBytes } from '../format.ts';
 import { arg, type ClientCommand, type CommandContext } from './command.ts';
 
@@ -36,34 +37,72 @@ export const put: ClientCommand = {
     if (sha256 !== undefined && paths.length > 1) throw new UsageError('--sha256 checks one file; give one FILE with it');
     if (paths.filter((p) => p === STDIN).length > 1) throw new UsageError(`standard input can be read once; give ${STDIN} once`);
     const sources = await Promise.all(paths.map((path) => source(path, typeof name === 'string' ? name : undefined, context)));
-    const connection = await context.connect();
-    const uploaded: (Uploaded & { bucket: string; name: string; source: string })[] = [];
-    for (const { path, name, size } of sources) {
-      const body: Readable = path === STDIN ? context.stdin! : createReadStream(path);
-      const progress = context.progress(`put ${name}`, size);
-      // The cut connection fails a write, but not a wait for more input (standard input); this ends that wait.
-      const stop = () => body.destroy(new InterruptedError());
-      context.signal.addEventListener('abort', stop, { once: true });
-      let result: Uploaded;
-      try {
-        result = await connection.upload(bucket, name, body, {
-          size,
-          overwrite: args.flag('--overwrite') === true,
-          sha256: typeof sha256 === 'string' ? sha256.toLowerCase() : undefined,
-          onProgress: (sent) => progress.update(sent),
-        });
-      } finally {
-        context.signal.removeEventListener('abort', stop);
-        progress.finish();
-        body.destroy();
-      }
-      uploaded.push({ source: path, bucket, name, ...result });
-      // Said as each file lands, so a failure further on leaves no doubt about the ones before.
-      context.output.line(`uploaded ${bucket}/${name}  ${formatBytes(result.size)}  sha256 ${result.sha256}`);
+    const options = { overwrite: args.flag('--overwrite') === true, sha256: typeof sha256 === 'string' ? sha256.toLowerCase() : undefined };
+    const outcomes: Outcome[] = [];
+    for (const from of sources) {
+      const outcome = await putOne(context, bucket, from, options);
+      outcomes.push(outcome);
+      // Said as each file lands or is refused, so the outcome of every file is on the screen however the rest go.
+      if ('error' in outcome) context.output.note(`pail: not uploaded ${bucket}/${outcome.name}: ${failureLine(outcome.error)}`);
+      else context.output.line(`uploaded ${bucket}/${outcome.name}  ${formatBytes(outcome.size)}  sha256 ${outcome.sha256}`);
     }
-    context.output.report({ files: uploaded }, []);
+    const failed = outcomes.filter((o) => 'error' in o).length;
+    if (failed === 0) return context.output.report({ files: outcomes }, []);
+    if (outcomes.length > 1) context.output.note(`pail: ${failed} of ${outcomes.length} files not uploaded`);
+    context.output.report({ files: outcomes }, [], { ok: false });
+    return Exit.refused;
   },
 };
+
+type Outcome =
+  | (Uploaded & { source: string; bucket: string; name: string })
+  | { source: string; bucket: string; name: string; error: FailureReport };
+
+/**
+ * Sends one file over a connection of its own asking (the server closes the
+ * connection after a refused upload, and the next ask opens another). A
+ * refusal or an unreadable file is this file's outcome; an unreachable
+ * server or Ctrl-C stops the whole command.
+ */
+async function putOne(
+  context: CommandContext,
+  bucket: string,
+  { path, name, size }: Source,
+  options: { overwrite: boolean; sha256: string | undefined },
+): Promise<Outcome> {
+  const failed = (error: FailureReport): Outcome => ({ source: path, bucket, name, error });
+  let body: Readable;
+  try {
+    body = path === STDIN ? context.stdin! : await openFile(path);
+  } catch (err) {
+    if (err instanceof LocalFileError) return failed({ message: err.message });
+    throw err;
+  }
+  const progress = context.progress(`put ${name}`, size);
+  // The cut connection fails a write, but not a wait for more input (standard input); this ends that wait.
+  const stop = () => body.destroy(new InterruptedError());
+  context.signal.addEventListener('abort', stop, { once: true });
+  try {
+    const connection = await context.connect();
+    const result = await connection.upload(bucket, name, body, { size, ...options, onProgress: (sent) => progress.update(sent) });
+    return { source: path, bucket, name, ...result };
+  } catch (err) {
+    if (context.signal.aborted || err instanceof UnreachableError || !(err instanceof PailError || err instanceof LocalFileError)) throw err;
+    return failed(err instanceof PailError ? err.toJSON() : { message: err.message });
+  } finally {
+    context.signal.removeEventListener('abort', stop);
+    progress.finish();
+    body.destroy();
+  }
+}
+
+/** Opens the file before anything is sent, so a file that cannot be read is refused here rather than cut off mid-upload. */
+async function openFile(path: string): Promise<Readable> {
+  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw new LocalFileError(`cannot read ${path}: ${err.code ?? err.message}`, { cause: err });
+  });
+  return handle.createReadStream();
+}
 
 /** Checks a FILE before anything is sent, so a typo fails the whole command early. */
 async function source(path: string, name: string | undefined, context: CommandContext): Promise<Source> {

@@ -82,11 +82,46 @@ describe.concurrent('files', () => {
     ]);
   });
 
+  it('put of several files sends each one after a refusal, says the outcome of each, and exits refused', async () => {
+    await bucketWithFiles('partly');
+    await writeFile(join(work.path, 'three.txt'), 'three\n');
+    // one.txt is there already: refused, and the server closes that connection; two.txt and three.txt still go.
+    await t.client.deleteFile('partly', 'two.txt');
+    const run = await pail(['put', 'one.txt', 'two.txt', 'three.txt', 'partly']);
+    expect(run.status).toBe(Exit.refused);
+    expect(run.out).toBe(
+      `uploaded partly/two.txt  8 B  sha256 ${sha256('two two\n')}\nuploaded partly/three.txt  6 B  sha256 ${sha256('three\n')}\n`,
+    );
+    expect(run.stderr.split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^pail: not uploaded partly/one\\.txt: ${Code.FUTF} FUTF ${Reason.exists}: .+`)),
+      'pail: 1 of 3 files not uploaded',
+      '',
+    ]);
+    expect((await t.client.listFiles('partly')).map((f) => f.name)).toEqual(['one.txt', 'three.txt', 'two.txt']);
+
+    await t.client.createBucket('partly-json');
+    await t.client.upload('partly-json', 'two.txt', Buffer.from('x'));
+    const scripted = await pail(['put', 'one.txt', 'two.txt', 'three.txt', 'partly-json', '--json']);
+    expect(scripted.status).toBe(Exit.refused);
+    const uploaded = (name: string, body: string) => ({
+      source: name, bucket: 'partly-json', name, size: body.length, sha256: sha256(body), modified: expect.any(String),
+    });
+    expect(json(scripted)).toEqual({
+      ok: false,
+      files: [
+        uploaded('one.txt', 'one\n'),
+        { source: 'two.txt', bucket: 'partly-json', name: 'two.txt', error: { code: Code.FUTF, mnemonic: 'FUTF', reason: Reason.exists, message: expect.any(String) } },
+        uploaded('three.txt', 'three\n'),
+      ],
+    });
+    expect(scripted.stderr).toBe('');
+  });
+
   it('put refuses to replace a file unless --overwrite, and --name stores under another name', async () => {
     await bucketWithFiles('replace');
     const refused = await pail(['put', 'two.txt', 'replace', '--name', 'one.txt']);
     expect(refused.status).toBe(Exit.refused);
-    expect(refused.stderr).toMatch(new RegExp(`^pail: ${Code.FUTF} FUTF ${Reason.exists}: `));
+    expect(refused.stderr).toMatch(new RegExp(`^pail: not uploaded replace/one\\.txt: ${Code.FUTF} FUTF ${Reason.exists}: `));
     const replaced = await pail(['put', 'two.txt', 'replace', '--name', 'one.txt', '--overwrite']);
     expect(replaced.status, replaced.stderr).toBe(0);
     expect(replaced.out).toBe(`uploaded replace/one.txt  8 B  sha256 ${sha256('two two\n')}\n`);
@@ -105,7 +140,7 @@ describe.concurrent('files', () => {
     await t.client.createBucket('digests');
     const run = await pail(['put', 'one.txt', 'digests', '--sha256', sha256('something else')]);
     expect(run.status).toBe(Exit.refused);
-    expect(run.stderr).toMatch(new RegExp(`^pail: ${Code.FUTF} FUTF ${Reason.checksumMismatch}: `));
+    expect(run.stderr).toMatch(new RegExp(`^pail: not uploaded digests/one\\.txt: ${Code.FUTF} FUTF ${Reason.checksumMismatch}: `));
     expect(await t.client.listFiles('digests')).toEqual([]);
     expect((await pail(['put', 'one.txt', 'digests', '--sha256', sha256('one\n')])).status).toBe(0);
   });

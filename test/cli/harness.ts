@@ -125,10 +125,13 @@ export function startPail(args: readonly string[], options: RunOptions = {}): Lo
 
 /**
  * Runs `pail ARGS…` on a pseudo-terminal, through util-linux's `script`, so
- * that it sees a terminal on every side: prompts, Tab completion, progress bars.
+ * that it sees a terminal on every side: prompts, Tab completion, progress bars;
+ * `columns` sets the terminal's width.
  */
-export function startInTerminal(args: readonly string[], options: RunOptions = {}): LongRun {
-  const command = [process.execPath, PAIL, ...args].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
+export function startInTerminal(args: readonly string[], options: RunOptions & { columns?: number } = {}): LongRun {
+  const pail = [process.execPath, PAIL, ...args].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
+  // `script` gives the terminal the size of its own, which a test has not: 0 by 0 unless set.
+  const command = options.columns === undefined ? pail : `stty cols ${options.columns} rows 24 && exec ${pail}`;
   return follow(
     spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
       cwd: options.cwd,

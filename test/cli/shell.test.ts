@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { Exit } from '../../cli/exit.ts';
+import { SETTINGS } from '../../shared/config/settings.ts';
 import { runPail, startTestServer, tempFolder, type TestServer } from './harness.ts';
 
 /** The shell driven through scripted standard input, as a person would type the lines. */
@@ -61,11 +62,22 @@ describe.concurrent('pail shell', () => {
     await t.client.upload('refusals', 'notes.txt', Buffer.from('x'));
     const run = await shell('put notes.txt nosuchbucket\nput notes.txt refusals\nls refusals --json\n');
     expect(run.stderr.split('\n')).toEqual([
-      `pail: ${Code.FUTF} FUTF ${Reason.noSuchBucket}: no bucket named nosuchbucket`,
-      expect.stringMatching(new RegExp(`^pail: ${Code.FUTF} FUTF ${Reason.exists}: `)),
+      `pail: not uploaded nosuchbucket/notes.txt: ${Code.FUTF} FUTF ${Reason.noSuchBucket}: no bucket named nosuchbucket`,
+      expect.stringMatching(new RegExp(`^pail: not uploaded refusals/notes\\.txt: ${Code.FUTF} FUTF ${Reason.exists}: `)),
       '',
     ]);
     expect(JSON.parse(run.out).files.map((f: { name: string }) => f.name)).toEqual(['notes.txt']);
+  });
+
+  it('help lists what the shell does (its commands and keys), not the settings of the servers', async () => {
+    const run = await shell('help\n');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.out).toMatch(/^ {2}put FILE… BUCKET .*Uploads/m);
+    expect(run.out).toMatch(/^ {2}Tab +completes .*file names/m);
+    for (const setting of SETTINGS) expect(run.out).not.toContain(setting.flag);
+    expect(run.out).not.toMatch(/^ {2}(server|gateway|start) /m);
+    // Outside the shell, pail help still lists them.
+    expect((await runPail(['help'])).out).toContain('--http-port');
   });
 
   it('takes --json for every command of the session', async () => {

@@ -73,10 +73,38 @@ describe('reading a command line', () => {
 
 describe('progress', () => {
   it('renders bytes, rate and time left', () => {
-    expect(renderProgress('put a', 1024 * 1024, 3 * 1024 * 1024, 2)).toBe(
-      'put a [########----------------]  33%  1.0 MiB / 3.0 MiB  512 KiB/s  0:04 left',
+    expect(renderProgress('put a', 1024 * 1024, 3 * 1024 * 1024, 2, 76)).toBe(
+      'put a [#######---------------]  33%  1.0 MiB / 3.0 MiB  512 KiB/s  0:04 left',
     );
-    expect(renderProgress('put -', 2048, undefined, 1)).toBe('put -  2.0 KiB  2.0 KiB/s');
+    expect(renderProgress('put -', 2048, undefined, 1, 79)).toBe('put -  2.0 KiB  2.0 KiB/s');
+  });
+
+  it('fits any width down to 40 columns: the bar goes first, then the byte counts, then the rate; the time left stays', () => {
+    const long = `put ${'a-rather-long-name-'.repeat(4)}.bin`;
+    for (let width = 39; width <= 200; width++) {
+      for (const label of ['put a', long]) {
+        const line = renderProgress(label, 1024 * 1024, 3 * 1024 * 1024, 2, width);
+        expect(line.length, line).toBeLessThanOrEqual(width);
+        expect(line, line).toMatch(/ 33% .*0:04 left$/);
+        expect(renderProgress(label, 2048, undefined, 1, width).length).toBeLessThanOrEqual(width);
+      }
+    }
+    expect(renderProgress('put a', 1024 * 1024, 3 * 1024 * 1024, 2, 39)).toBe('put a   33%  512 KiB/s  0:04 left');
+    expect(renderProgress('put a', 1024 * 1024, 3 * 1024 * 1024, 2, 59)).toBe('put a   33%  1.0 MiB / 3.0 MiB  512 KiB/s  0:04 left');
+    expect(renderProgress(long, 1024 * 1024, 3 * 1024 * 1024, 2, 39)).toBe(`${long.slice(0, 18)}…   33%  0:04 left`);
+  });
+
+  it('takes the width the terminal has at each drawing', () => {
+    const written: string[] = [];
+    let now = 0;
+    const terminal = { isTTY: true, columns: 120, write: (s: string) => written.push(s) };
+    const bar = progressOn(terminal, 'get x', 100, () => now);
+    bar.update(10);
+    terminal.columns = 40;
+    now = 1000;
+    bar.update(20);
+    expect(written[0]).toMatch(/^\r\x1b\[Kget x \[#+-+\]  10%/);
+    expect(written[1]).toBe('\r\x1b[Kget x   20%  20 B/s  0:04 left');
   });
 
   it('draws on a terminal at most ten times a second, and clears its line at the end', () => {
@@ -107,7 +135,7 @@ describe('progress', () => {
 describe('completion', () => {
   const source: CompletionSource = {
     buckets: async () => ['photos', 'projects', 'with space'],
-    files: async (bucket) => (bucket === 'photos' ? ['cat.jpg', 'car.png'] : []),
+    files: async (bucket) => (bucket === 'photos' ? ['cat.jpg', 'car.png', 'holiday photo.jpg'] : []),
     paths: async (partial) => ['notes.txt', 'new/'].filter((p) => p.startsWith(partial)),
   };
 
@@ -122,6 +150,13 @@ describe('completion', () => {
     expect(await complete('rb w', source)).toEqual([[], 'w']);
     expect(await complete('rb "w', source)).toEqual([['"with space" '], '"w']);
     expect(await complete('get photos ca', source)).toEqual([['car.png', 'cat.jpg'], 'ca']);
+  });
+
+  it('reads a quoted name as one word, so completion goes on after it, and completes a quoted file name', async () => {
+    expect(await complete('rm photos "hol', source)).toEqual([['"holiday photo.jpg" '], '"hol']);
+    expect(await complete('get photos "holiday ', source)).toEqual([['"holiday photo.jpg" '], '"holiday ']);
+    // After the quoted file name comes DEST, a local path.
+    expect(await complete('get photos "holiday photo.jpg" n', source)).toEqual([['new/', 'notes.txt'], 'n']);
   });
 
   it('completes local paths for put, then local paths or buckets after the first', async () => {

@@ -48,12 +48,7 @@ it('turns a bucket server killed mid-download into an aborted HTTP body, then re
     expect(down.status).toBe(502);
     const again = await startChildServer({ data: server.data, args: ['--port', String(server.port)] });
     try {
-      let status = 0;
-      for (let i = 0; i < 100 && status !== 200; i++) {
-        status = (await fetch(`${base}/api/buckets`)).status;
-        if (status !== 200) await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(status).toBe(200);
+      await expect.poll(async () => (await fetch(`${base}/api/buckets`)).status, { timeout: 5_000, interval: 50 }).toBe(200);
     } finally {
       await again.stop();
     }

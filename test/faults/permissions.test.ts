@@ -97,10 +97,8 @@ describe('a folder the server may not read', () => {
     expect(await client.command('delete_f photos a.txt')).toMatch(/^1000 FDS/);
     expect(parseStatus(await client.command('get photos a.txt')).reason).toBe(Reason.noSuchFile);
     // The unlink runs after the reply: wait (bounded) for its log line.
-    for (let i = 0; i < 200 && !logged.some((line) => line.includes('cannot remove a retired file')); i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const warning = logged.find((line) => line.includes('cannot remove a retired file'));
-    expect(warning ?? `no such line in: ${logged.join('')}`).toMatch(/EPERM.*cannot remove a retired file/);
+    await expect
+      .poll(() => logged.find((line) => line.includes('cannot remove a retired file')) ?? `no such line in: ${logged.join('')}`, { timeout: 2_000, interval: 10 })
+      .toMatch(/EPERM.*cannot remove a retired file/);
   });
 });

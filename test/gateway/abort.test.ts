@@ -3,7 +3,7 @@ import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PailConnection } from '../../shared/client/connection.ts';
-import { postJson, startHarness, until, type Harness, jsonOf } from './harness.ts';
+import { postJson, startHarness, type Harness, jsonOf } from './harness.ts';
 import { generated, openRequest } from './streams.ts';
 
 const MiB = 1 << 20;
@@ -27,13 +27,13 @@ describe('transfers cut short', () => {
     // Cut on purpose: no response will come.
     response.catch(() => {});
     const blocks = generated(64, MiB);
-    await until(async () => {
+    await expect.poll(async () => {
       const next = blocks.next();
       if (!next.done) req.write(next.value);
       return (await temporaries()).length > 0;
-    }, 'the upload reached the bucket server');
+    }, { message: 'the upload reached the bucket server', timeout: 10_000, interval: 20 }).toBe(true);
     req.destroy();
-    await until(async () => (await temporaries()).length === 0, 'the bucket server removed the partial upload');
+    await expect.poll(() => temporaries(), { message: 'the bucket server removed the partial upload', timeout: 10_000, interval: 20 }).toHaveLength(0);
   }
 
   it('an aborted PUT leaves nothing behind', async () => {

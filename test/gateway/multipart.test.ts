@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
-import { jsonOf, postJson, startHarness, until, type Harness } from './harness.ts';
+import { jsonOf, postJson, startHarness, type Harness } from './harness.ts';
 import { generated, openRequest } from './streams.ts';
 
 const BOUNDARY = 'pail-test-boundary';
@@ -63,7 +63,7 @@ describe('multipart forms the gateway must not fail on', () => {
     expect(response.status).toBe(400);
     expect((await jsonOf(response)).error).toMatchObject({ code: Code.FUTF, reason: Reason.badArgs, message: expect.stringMatching(/closing boundary|ended/) });
     // The gateway cut the part's protocol upload; the bucket server removes its temporary as it sees the cut.
-    await until(async () => (await temporaries()).length === 0, 'the bucket server removed the cut part');
+    await expect.poll(() => temporaries(), { message: 'the bucket server removed the cut part', timeout: 10_000, interval: 20 }).toHaveLength(0);
     expect(await stored('broken')).not.toContain('cut.txt');
     expect(errorsLogged()).toEqual([]);
   });
@@ -83,16 +83,16 @@ describe('multipart forms the gateway must not fail on', () => {
       const { req, response } = open();
       response.catch(() => {});
       const blocks = generated(32, MiB);
-      await until(async () => {
+      await expect.poll(async () => {
         const next = blocks.next();
         if (!next.done) req.write(next.value);
         return (await temporaries()).some((name) => !before.has(name));
-      }, 'the upload reached the bucket server');
+      }, { message: 'the upload reached the bucket server', timeout: 10_000, interval: 20 }).toBe(true);
       req.destroy();
-      await until(async () => (await temporaries()).every((name) => before.has(name)), 'the bucket server removed the partial upload');
+      await expect.poll(async () => (await temporaries()).every((name) => before.has(name)), { message: 'the bucket server removed the partial upload', timeout: 10_000, interval: 20 }).toBe(true);
     }
     // The gateway has seen both ends: give its handlers their turn to log.
-    await until(() => logged.lines.filter((l) => /cancel|went away|aborted/i.test(l.msg)).length >= 2, 'both cancellations were logged').catch((err) => {
+    await expect.poll(() => logged.lines.filter((l) => /cancel|went away|aborted/i.test(l.msg)).length, { message: 'both cancellations were logged', timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(2).catch((err) => {
       throw new Error(`${err.message}: ${JSON.stringify(logged.lines.slice(-8))}`);
     });
     expect(errorsLogged()).toEqual([]);

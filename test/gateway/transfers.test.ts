@@ -7,7 +7,7 @@ import { PailConnection } from '../../shared/client/connection.ts';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { stalledDownload, stalledDownloads, type HeldClients } from '../helpers/hostile-clients.ts';
-import { startHarness, until, type Harness } from './harness.ts';
+import { startHarness, type Harness } from './harness.ts';
 import { generated, sha256Of } from './streams.ts';
 
 const MiB = 1 << 20;
@@ -66,7 +66,7 @@ describe('transfers per client address', () => {
 
     const queued = await stalledDownload(t.port, SMALL, '127.0.3.1');
     t.held.push({ sockets: [queued.socket], close: () => queued.socket.destroy() });
-    await until(() => slots.of('127.0.3.1').waiting === 1, 'the third transfer waits its turn');
+    await expect.poll(() => slots.of('127.0.3.1').waiting, { message: 'the third transfer waits its turn', timeout: 10_000, interval: 20 }).toBe(1);
     const refused = await getFrom('127.0.3.1', `${t.h.base}${SMALL}`);
     expect(refused.status).toBe(429);
     expect(JSON.parse(refused.body)).toEqual({
@@ -91,8 +91,8 @@ describe('transfers per client address', () => {
     expect(downloadsEnded()).toBe(0);
     stalled.sockets[0].destroy();
     // It ends only when the gateway's end of the protocol connection goes.
-    await until(() => downloadsEnded() === 1, 'the bucket server saw the download connection close');
-    await until(() => t.h.gateway.lanes.slots.of('127.0.5.1').running === 0, 'the address has its turn back');
+    await expect.poll(() => downloadsEnded(), { message: 'the bucket server saw the download connection close', timeout: 10_000, interval: 20 }).toBe(1);
+    await expect.poll(() => t.h.gateway.lanes.slots.of('127.0.5.1').running, { message: 'the address has its turn back', timeout: 10_000, interval: 20 }).toBe(0);
   });
 });
 
@@ -104,16 +104,16 @@ describe('a transfer whose client left while it waited', () => {
     const running = await stalledDownloads(t.port, BIG, ['127.0.4.1']);
     t.held.push(running);
     const abandoned = await stalledDownload(t.port, SMALL, '127.0.4.1');
-    await until(() => t.h.gateway.lanes.slots.of('127.0.4.1').waiting === 1, 'the second download waits its turn');
+    await expect.poll(() => t.h.gateway.lanes.slots.of('127.0.4.1').waiting, { message: 'the second download waits its turn', timeout: 10_000, interval: 20 }).toBe(1);
     // Its client gives up while it waits.
     abandoned.socket.destroy();
     expect(await abandoned.statusLine).toBe('closed');
     // Then the running one ends, and the same address asks for one more file, which waits behind anything queued before it.
     running.sockets[0].destroy();
-    await until(() => downloadsRun() >= 1, 'the stalled download ended on the bucket server');
+    await expect.poll(() => downloadsRun(), { message: 'the stalled download ended on the bucket server', timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(1);
     expect(await getFrom('127.0.4.1', `${t.h.base}${SMALL}`)).toEqual({ status: 200, body: 'small' });
     // The stalled download and this last one: the abandoned request never reached the bucket server.
-    await until(() => downloadsRun() >= 2, 'the last download was logged');
+    await expect.poll(() => downloadsRun(), { message: 'the last download was logged', timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(2);
     expect(downloadsRun()).toBe(2);
   });
 });
@@ -129,7 +129,7 @@ describe('a transfer that waits too long for its turn', () => {
     expect(JSON.parse(late.body).error).toMatchObject({ reason: Reason.tooManyRequests, message: expect.stringMatching(/none finished within 300 ms/) });
     expect(t.h.gateway.lanes.slots.of('127.0.6.1')).toEqual({ running: 1, waiting: 0 });
     running.close();
-    await until(() => t.h.gateway.lanes.slots.of('127.0.6.1').running === 0, 'the address has its turn back');
+    await expect.poll(() => t.h.gateway.lanes.slots.of('127.0.6.1').running, { message: 'the address has its turn back', timeout: 10_000, interval: 20 }).toBe(0);
     expect(await getFrom('127.0.6.1', `${t.h.base}${SMALL}`)).toEqual({ status: 200, body: 'small' });
   });
 });
@@ -172,18 +172,18 @@ describe('a download whose client stops reading', () => {
     const get = await pausedGet(`${t.h.base}${BIG}`);
     expect(get.status).toBe(200);
     // The bucket server's download ends while the HTTP client is still connected and has read almost nothing.
-    await until(() => downloadsEnded() === 1, 'the stalled download let go of the bucket server');
+    await expect.poll(() => downloadsEnded(), { message: 'the stalled download let go of the bucket server', timeout: 10_000, interval: 20 }).toBe(1);
     const { outcome, bytes, sha256 } = await get.resume();
     expect(outcome).toBe('ended');
     expect(bytes).toBe(64 * MiB);
     expect(sha256).toBe(sha256Of(generated(64, MiB)));
     // The rest came from a second, ranged download (logged once the bucket server has closed the file, maybe after the last byte arrived).
-    await until(() => downloadsEnded() >= 2, 'the bucket server logged the ranged download');
+    await expect.poll(() => downloadsEnded(), { message: 'the bucket server logged the ranged download', timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(2);
   });
 
   it('fails the response rather than splice two versions when the file changed meanwhile', async () => {
     const get = await pausedGet(`${t.h.base}${BIG}`);
-    await until(() => downloadsEnded() === 1, 'the stalled download let go of the bucket server');
+    await expect.poll(() => downloadsEnded(), { message: 'the stalled download let go of the bucket server', timeout: 10_000, interval: 20 }).toBe(1);
     const client = await PailConnection.connect({ host: '127.0.0.1', port: t.h.serverPort });
     await client.upload('lanes', 'big.bin', generated(64, MiB + 1), { overwrite: true });
     await client.quit();

@@ -22,15 +22,6 @@ async function greeted(server: TestServer): Promise<RawClient> {
   return client;
 }
 
-/** Waits (bounded) until `check` holds, for effects that follow a peer's close. */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
 /** Whatever the server still says before it closes, or 'open' if it has not closed within `ms` (a bound, not a measurement). */
 async function closedWithin(client: RawClient, ms: number): Promise<string[] | 'open'> {
   let timer: NodeJS.Timeout | undefined;
@@ -61,7 +52,7 @@ describe('an upload is whole or absent', () => {
     expect(sha256(Buffer.concat(await download.body.toArray()))).toBe(sha256(first));
     expect((await client.listFiles('photos')).map((f) => [f.name, f.size])).toEqual([['a.bin', second.length]]);
     const trash = join(server.data, '.pail', 'trash');
-    await eventually(async () => (await readdir(trash)).length === 0, 'the replaced and deleted files leave the trash');
+    await expect.poll(() => readdir(trash), { message: 'the replaced and deleted files leave the trash', timeout: 2_000, interval: 10 }).toHaveLength(0);
   });
 
   it('leaves no file and no temporary when the client vanishes mid-upload', async () => {
@@ -70,9 +61,9 @@ describe('an upload is whole or absent', () => {
     await client.command('create_b photos');
     expect(await client.command('put photos half.bin 1000000')).toMatch(/^100 SEND/);
     client.send(Buffer.alloc(500_000, 1));
-    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 1, 'the temporary appears');
+    await expect.poll(() => readdir(join(server.data, '.pail', 'tmp')), { message: 'the temporary appears', timeout: 2_000, interval: 10 }).toHaveLength(1);
     client.close();
-    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 0, 'the temporary is removed');
+    await expect.poll(() => readdir(join(server.data, '.pail', 'tmp')), { message: 'the temporary is removed', timeout: 2_000, interval: 10 }).toHaveLength(0);
     expect(await readdir(join(server.data, 'photos'))).toEqual([]);
   });
 
@@ -154,7 +145,7 @@ describe('SHA-256 records', () => {
     expect(await uploader.command('put photos late.bin 10')).toMatch(/^100 /);
     uploader.send('hello');
     // The upload is under way once its temporary exists: past every check of the bucket before its commit.
-    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 1, 'the upload started');
+    await expect.poll(() => readdir(join(server.data, '.pail', 'tmp')), { message: 'the upload started', timeout: 2_000, interval: 10 }).toHaveLength(1);
     const other = await greeted(server);
     expect(parseStatus(await other.command('delete_b photos force')).code).toBe(Code.BDS);
     uploader.send('world');
@@ -217,7 +208,7 @@ describe('listings', () => {
     await client.command('create_b photos');
     expect(await client.command('ls_f photos')).toMatch(/^800 FLS 0 /);
     await writeFile(join(server.data, 'photos', 'copied.txt'), 'by hand');
-    await eventually(async () => (await client.command('ls_f photos')).startsWith('800 FLS 1 '), 'the copied file is listed');
+    await expect.poll(() => client.command('ls_f photos'), { message: 'the copied file is listed', timeout: 2_000, interval: 10 }).toMatch(/^800 FLS 1 /);
     expect(await client.line()).toMatch(new RegExp(`^photos copied.txt 7 \\S+ ${sha256('by hand')}$`));
     const { rm } = await import('node:fs/promises');
     await rm(join(server.data, 'photos', 'copied.txt'));
@@ -226,7 +217,7 @@ describe('listings', () => {
       await client.lines(count);
       return count;
     };
-    await eventually(async () => (await listedCount()) === 0, 'the removed file is gone');
+    await expect.poll(listedCount, { message: 'the removed file is gone', timeout: 2_000, interval: 10 }).toBe(0);
   });
 });
 
@@ -323,7 +314,7 @@ describe('slow senders', () => {
     expect(await client.command('put photos slow.txt 1000')).toMatch(/^100 SEND/);
     const rest = await trickle(client, 'x'.repeat(1000));
     expect(parseStatus(rest[0]).reason).toBe(Reason.tooSlow);
-    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 0, 'the temporary is removed');
+    await expect.poll(() => readdir(join(server.data, '.pail', 'tmp')), { message: 'the temporary is removed', timeout: 2_000, interval: 10 }).toHaveLength(0);
     expect(await readdir(join(server.data, 'photos'))).toEqual([]);
   });
 
@@ -342,7 +333,7 @@ describe('slow senders', () => {
     }
     expect(open, 'still open after 150 chunks over 3 s').toBe(false);
     expect(parseStatus((await closed)[0]).reason).toBe(Reason.tooSlow);
-    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 0, 'the temporary is removed');
+    await expect.poll(() => readdir(join(server.data, '.pail', 'tmp')), { message: 'the temporary is removed', timeout: 2_000, interval: 10 }).toHaveLength(0);
     expect(await readdir(join(server.data, 'photos'))).toEqual([]);
   });
 
@@ -546,7 +537,7 @@ describe('shutdown', () => {
     await client.command('create_b photos');
     expect(await client.command('put photos slow.bin 1000')).toMatch(/^100 SEND/);
     client.send(Buffer.alloc(10));
-    await eventually(async () => (await readdir(join(server.data, '.pail', 'tmp'))).length === 1, 'the upload started');
+    await expect.poll(() => readdir(join(server.data, '.pail', 'tmp')), { message: 'the upload started', timeout: 2_000, interval: 10 }).toHaveLength(1);
     await server.server.close();
     expect(await readdir(join(server.data, '.pail', 'tmp'))).toEqual([]);
     expect(await readdir(join(server.data, 'photos'))).toEqual([]);

@@ -24,15 +24,6 @@ function countingSource(names: () => string[]): ListingSource & { scans: number 
   return source;
 }
 
-/** Waits (bounded) for a watcher's event to arrive. */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('never happened');
-}
-
 it('serves bucket names from memory once the root exists, even when it did not at first, and rescans after a change', async () => {
   const parent = await mkdtemp(join(tmpdir(), 'pail-cache-'));
   cleanup.push(() => rm(parent, { recursive: true, force: true }));
@@ -49,7 +40,7 @@ it('serves bucket names from memory once the root exists, even when it did not a
 
   buckets.push('photos');
   await mkdir(join(root, 'photos'));
-  await eventually(async () => (await cache.bucketNames()).includes('photos'));
+  await expect.poll(() => cache.bucketNames(), { timeout: 2_000, interval: 10 }).toContain('photos');
   const scans = source.scans;
   await cache.bucketNames();
   expect(source.scans).toBe(scans);
