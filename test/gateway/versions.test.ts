@@ -3,7 +3,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { PailConnection } from '../../shared/client/connection.ts';
-import { startHarness, until, type Harness } from './harness.ts';
+import { startHarness, type Harness } from './harness.ts';
 import { generated } from './streams.ts';
 
 /**
@@ -67,12 +67,12 @@ describe('conditional and range downloads', () => {
     expect([head.status, head.headers.get('content-length'), head.headers.get('etag')]).toEqual([200, String(V1.length), `"${sha256(V1)}"`]);
     const notModified = await fetch(`${h.base}${FILE}`, { headers: { 'if-none-match': `"${sha256(V1)}"` } });
     expect(notModified.status).toBe(304);
-    await until(() => commandsRun().filter((c) => c === 'stat').length === 2, 'the bucket server logged both stats');
+    await expect.poll(() => commandsRun().filter((c) => c === 'stat').length, { message: 'the bucket server logged both stats', timeout: 10_000, interval: 20 }).toBe(2);
     expect(commandsRun()).not.toContain('download');
 
     const range = await fetch(`${h.base}${FILE}`, { headers: { range: 'bytes=13-' } });
     expect([range.status, range.headers.get('content-range'), await range.text()]).toEqual([206, `bytes 13-22/${V1.length}`, '0123456789']);
-    await until(() => commandsRun().includes('download'), 'the bucket server logged the download');
+    await expect.poll(() => commandsRun().includes('download'), { message: 'the bucket server logged the download', timeout: 10_000, interval: 20 }).toBe(true);
     expect(commandsRun().filter((c) => c === 'stat')).toHaveLength(3);
   });
 
@@ -82,7 +82,7 @@ describe('conditional and range downloads', () => {
     held.push(holder);
     holder.pause();
     const resumed = get(FILE, { range: 'bytes=13-', 'if-range': `"${sha256(V1)}"` });
-    await until(() => h.gateway.lanes.slots.of(ADDRESS).waiting === 1, 'the ranged request has stat and waits for its turn');
+    await expect.poll(() => h.gateway.lanes.slots.of(ADDRESS).waiting, { message: 'the ranged request has stat and waits for its turn', timeout: 10_000, interval: 20 }).toBe(1);
     const client = await PailConnection.connect({ host: '127.0.0.1', port: h.serverPort });
     await client.upload('versions', 'doc.txt', Buffer.from(V2), { overwrite: true });
     await client.quit();
@@ -99,7 +99,7 @@ describe('conditional and range downloads', () => {
     held.push(holder);
     holder.pause();
     const ranged = get(FILE, { range: 'bytes=-10' });
-    await until(() => h.gateway.lanes.slots.of(ADDRESS).waiting === 1, 'the ranged request has stat and waits for its turn');
+    await expect.poll(() => h.gateway.lanes.slots.of(ADDRESS).waiting, { message: 'the ranged request has stat and waits for its turn', timeout: 10_000, interval: 20 }).toBe(1);
     const shorter = 'short v3: ABCDE';
     const client = await PailConnection.connect({ host: '127.0.0.1', port: h.serverPort });
     await client.upload('versions', 'doc.txt', Buffer.from(shorter), { overwrite: true });
