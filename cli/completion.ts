@@ -53,7 +53,7 @@ async function candidatesFor(before: readonly string[], current: string, source:
   const given = before.slice(1).filter((w) => !w.startsWith('--'));
   const kinds = kindsAt(command.args, given.length);
   const lists = await Promise.all(
-    kinds.map((kind) => {
+    kinds.map(async (kind): Promise<string[]> => {
       switch (kind) {
         case 'bucket':
           return source.buckets().then((names) => names.map(quote));

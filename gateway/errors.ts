@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorResponse } from '../shared/api/types.ts';
 import { PailError } from '../shared/client/errors.ts';
-import { codeSpec, Code } from '../shared/protocol/codes.ts';
+import { Code } from '../shared/protocol/codes.ts';
 import { commandSpec, type CommandName } from '../shared/protocol/commands.ts';
 import { httpStatusFor, Reason } from '../shared/protocol/reasons.ts';
 

@@ -19,7 +19,7 @@ export interface ClientCommand {
   readonly args: readonly CliArg[];
   readonly flags: readonly CliFlag[];
   /** Resolves to an exit status when the command reported its own failures (some files of several); a thrown failure is reported for it. */
-  run(context: CommandContext, args: ParsedArgs): Promise<void | ExitStatus>;
+  run: (context: CommandContext, args: ParsedArgs) => Promise<void | ExitStatus>;
 }
 
 /** Local paths complete from the file system; the protocol's kinds from the server. */
@@ -53,7 +53,7 @@ export interface ParsedArgs {
 export interface CommandContext {
   readonly output: Output;
   /** The connection, opened on first use. */
-  connect(): Promise<PailConnection>;
+  connect: () => Promise<PailConnection>;
   /** A progress bar on standard error, or nothing when that is not a terminal. */
   progress(label: string, total: number | undefined): Progress;
   /** Standard input for `put -`; absent in the shell, which reads its commands from it. */

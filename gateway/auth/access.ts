@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Authenticator } from '../../shared/access/authenticator.ts';
 import type { ConnectOptions } from '../../shared/client/connection.ts';
 import { PailError } from '../../shared/client/errors.ts';
-import { Code, codeSpec } from '../../shared/protocol/codes.ts';
+import { Code } from '../../shared/protocol/codes.ts';
 import { commandSpec } from '../../shared/protocol/commands.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { refusal, sendError } from '../errors.ts';

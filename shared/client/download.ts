@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Code } from '../protocol/codes.ts';
 import { formatRequest } from '../protocol/request.ts';
 import type { Channel } from './channel.ts';
-import { PailError } from './errors.ts';
+import { asError, PailError } from './errors.ts';
 import type { Download, DownloadInfo, DownloadOptions } from './types.ts';
 
 /**
@@ -20,7 +20,7 @@ export function download(channel: Channel, bucket: string, name: string, options
     void channel.exclusive(async () => {
       channel.send(formatRequest('download', args, flags));
       const status = await channel.status().catch((err) => {
-        rejectDownload(err);
+        rejectDownload(asError(err));
         throw err;
       });
       if (status.code !== Code.FDFBS) {

@@ -28,7 +28,7 @@ export class PailError extends Error {
   }
 
   static from(status: Status): PailError {
-    const reason = status.reason ?? (isReason(status.fields.reason ?? '') ? (status.fields.reason as Reason) : Reason.internal);
+    const reason = status.reason ?? (isReason(status.fields.reason ?? '') ? (status.fields.reason) : Reason.internal);
     const text = status.text || status.spec?.meaning || `unexpected reply ${status.code} ${status.mnemonic}`;
     return new PailError(status.code, reason, text, { mnemonic: status.mnemonic });
   }
@@ -50,4 +50,9 @@ export class UnreachableError extends PailError {
 export function badReply(status: Status, expected: string): PailError {
   const got = `${status.code} ${status.mnemonic}${status.text ? ` ${status.text}` : ''}`;
   return new PailError(status.code, Reason.badReply, `the server answered "${got}" where ${expected} means success`, { mnemonic: status.mnemonic });
+}
+
+/** What was thrown, as an Error (promises are rejected with Errors only). */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'failed without an Error');
 }

@@ -1,3 +1,4 @@
+import { asError } from './errors.ts';
 import { announced } from '../protocol/reply.ts';
 import { parseFileRow } from '../protocol/rows.ts';
 import type { FileInfo } from '../protocol/types.ts';
@@ -15,7 +16,7 @@ export function streamFiles(channel: Channel, bucket: string): Promise<FileStrea
   return new Promise<FileStream>((resolveList, rejectList) => {
     void channel.exclusive(async () => {
       const status = await channel.simple('ls_f', [bucket]).catch((err) => {
-        rejectList(err);
+        rejectList(asError(err));
         throw err;
       });
       const count = announced(status);

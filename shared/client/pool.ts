@@ -1,5 +1,5 @@
 import { PailConnection, type ConnectOptions, type Download, type DownloadOptions, type FileStream } from './connection.ts';
-import { UnreachableError } from './errors.ts';
+import { asError, UnreachableError } from './errors.ts';
 
 export interface PoolOptions extends ConnectOptions {
   /** Connections open at most; further callers wait their turn. */
@@ -15,8 +15,8 @@ export interface PoolOptions extends ConnectOptions {
  * its timeout, its signal or close; `give` answers false when it is too late.
  */
 interface Waiter {
-  give(connection: PailConnection): boolean;
-  fail(err: unknown): void;
+  give: (connection: PailConnection) => boolean;
+  fail: (err: Error) => void;
 }
 
 /**
@@ -164,7 +164,7 @@ export class PailPool {
         },
       };
       const timer = setTimeout(() => waiter.fail(new UnreachableError(`no free connection to ${this.address} within ${timeoutMs} ms`)), timeoutMs);
-      const aborted = () => waiter.fail(signal!.reason);
+      const aborted = () => waiter.fail(asError(signal!.reason));
       signal?.addEventListener('abort', aborted, { once: true });
       this.#waiting.push(waiter);
     });
@@ -232,7 +232,7 @@ export class PailPool {
       (connection) => {
         if (!waiter.give(connection)) this.release(connection);
       },
-      (err) => waiter.fail(err),
+      (err) => waiter.fail(asError(err)),
     );
   }
 }

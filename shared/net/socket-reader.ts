@@ -77,7 +77,7 @@ export class SocketReader {
    */
   discardInput(): void {
     this.#discarding = true;
-    while (this.#frames.takeBytes(this.#frames.size)) {}
+    while (this.#frames.size > 0) this.#frames.takeBytes(this.#frames.size);
     if (this.socket.isPaused()) this.socket.resume();
   }
 

@@ -103,7 +103,8 @@ describe('progress', () => {
     terminal.columns = 40;
     now = 1000;
     bar.update(20);
-    expect(written[0]).toMatch(/^\r\x1b\[Kget x \[#+-+\]  10%/);
+    expect(written[0].startsWith('\r\x1b[K')).toBe(true);
+    expect(written[0].slice(4)).toMatch(/^get x \[#+-+\] {2}10%/);
     expect(written[1]).toBe('\r\x1b[Kget x   20%  20 B/s  0:04 left');
   });
 
@@ -114,7 +115,8 @@ describe('progress', () => {
     for (now = 0; now < 1000; now += 10) bar.update(now / 10);
     bar.finish();
     expect(written.length).toBe(11);
-    expect(written.at(-2)).toMatch(/^\r\x1b\[Kget x \[#+-*\]  90%/);
+    expect(written.at(-2)?.startsWith('\r\x1b[K')).toBe(true);
+    expect(written.at(-2)?.slice(4)).toMatch(/^get x \[#+-*\] {2}90%/);
     expect(written.at(-1)).toBe('\r\x1b[K');
   });
 

@@ -105,7 +105,8 @@ export class JsonSocket {
   private constructor(readonly socket: WebSocket) {
     this.closeCode = new Promise((resolve) => socket.once('close', resolve));
     socket.on('message', (data) => {
-      this.#messages.push(JSON.parse(data.toString()));
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(new Uint8Array(data));
+      this.#messages.push(JSON.parse(bytes.toString('utf8')));
       this.#wake?.();
     });
     socket.on('close', () => {

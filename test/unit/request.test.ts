@@ -105,6 +105,8 @@ describe('parseRequest', () => {
   it('reads back every request it formats (property)', () => {
     const name = fc
       .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+      // Names never hold control characters: the generator leaves them out on purpose.
+      // eslint-disable-next-line no-control-regex
       .filter((s) => !/[/\\\u0000-\u001f\u007f-\u009f]/.test(s) && s !== '.' && s !== '..');
     fc.assert(
       fc.property(name, fc.nat(), fc.boolean(), (file, size, overwrite) => {
