@@ -22,6 +22,14 @@ function lineFor(word: string, args: readonly { kind: string; optional?: boolean
   return [word, ...args.filter((a) => !a.optional).map((a) => values[a.kind])].join(' ');
 }
 
+/** A bucket holding one file, made straight on the bucket server. */
+async function seed(h: Harness, bucket: string, name: string, body: string): Promise<void> {
+  const owner = await PailConnection.connect({ host: '127.0.0.1', port: h.serverPort });
+  await owner.createBucket(bucket);
+  await owner.upload(bucket, name, Buffer.from(body));
+  await owner.quit();
+}
+
 async function loginCookie(h: Harness, token: string): Promise<string> {
   const response = await postJson(`${h.base}/api/login`, { token });
   expect(response.status).toBe(200);
@@ -34,10 +42,7 @@ describe('the console of a read-only login, in front of a bucket server that req
   beforeAll(async () => {
     // The bucket server has no token; only the gateway asks for logins.
     h = await startHarness({ gateway: { access: { token: TOKEN, readToken: READ_TOKEN, sessionTtlMs: 60_000, loginLimit: 100 } } });
-    const owner = await PailConnection.connect({ host: '127.0.0.1', port: h.serverPort });
-    await owner.createBucket('target');
-    await owner.upload('target', 'a.txt', Buffer.from('hello'));
-    await owner.quit();
+    await seed(h, 'target', 'a.txt', 'hello');
   });
   afterAll(() => h.close());
 
@@ -93,10 +98,7 @@ describe('the console decides with the parsed request, never the raw text', () =
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
-    const owner = await PailConnection.connect({ host: '127.0.0.1', port: h.serverPort });
-    await owner.createBucket('box');
-    await owner.upload('box', 'f.txt', Buffer.from('file bytes that must not reach the console\n'));
-    await owner.quit();
+    await seed(h, 'box', 'f.txt', 'file bytes that must not reach the console\n');
   });
   afterAll(() => h.close());
 

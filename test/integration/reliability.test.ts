@@ -323,16 +323,10 @@ describe('slow senders', () => {
     const client = await greeted(server);
     await client.command('create_b photos');
     expect(await client.command('put photos slow.txt chunked')).toMatch(/^100 SEND/);
-    const closed = client.closed();
-    let open = true;
-    void closed.then(() => (open = false));
     // 1-byte chunks every 20 ms: each chunk arrives at once, the body at about 50 bytes a second.
-    for (let i = 0; i < 150 && open; i++) {
-      client.send('1\nx');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(open, 'still open after 150 chunks over 3 s').toBe(false);
-    expect(parseStatus((await closed)[0]).reason).toBe(Reason.tooSlow);
+    const closed = await sendUntilClosed(client, '1\nx', { everyMs: 20, times: 150 });
+    expect(closed, 'still open after 150 chunks over 3 s').not.toBe('open');
+    expect(parseStatus((closed as string[])[0]).reason).toBe(Reason.tooSlow);
     await expect.poll(() => readdir(join(server.data, '.pail', 'tmp')), { message: 'the temporary is removed', timeout: 2_000, interval: 10 }).toHaveLength(0);
     expect(await readdir(join(server.data, 'photos'))).toEqual([]);
   });
@@ -361,15 +355,9 @@ describe('slow senders', () => {
     const server = await serve({ limits: { idleTimeoutMs: 300 } });
     const client = await greeted(server);
     expect(await client.command('ls_b')).toMatch(/^500 BLS 0/);
-    const closed = client.closed();
-    let open = true;
-    void closed.then(() => (open = false));
-    for (let i = 0; i < 60 && open; i++) {
-      client.send('\n');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(open, 'still open after 3 s of blank lines, ten idle timeouts').toBe(false);
-    expect(parseStatus((await closed)[0]).reason).toBe(Reason.idleTimeout);
+    const closed = await sendUntilClosed(client, '\n', { everyMs: 50, times: 60 });
+    expect(closed, 'still open after 3 s of blank lines, ten idle timeouts').not.toBe('open');
+    expect(parseStatus((closed as string[])[0]).reason).toBe(Reason.idleTimeout);
   });
 });
 
@@ -543,3 +531,19 @@ describe('shutdown', () => {
     expect(await readdir(join(server.data, 'photos'))).toEqual([]);
   });
 });
+
+/**
+ * Sends `text` every `everyMs`, at most `times` times, until the server closes
+ * the connection: its last lines, or 'open' if it never closed.
+ */
+async function sendUntilClosed(client: RawClient, text: string, pace: { everyMs: number; times: number }): Promise<string[] | 'open'> {
+  let lines: string[] | undefined;
+  const closed = client.closed().then((rest) => (lines = rest));
+  for (let i = 0; i < pace.times && lines === undefined; i++) {
+    client.send(text);
+    await new Promise((r) => setTimeout(r, pace.everyMs));
+  }
+  if (lines === undefined) return 'open';
+  await closed;
+  return lines;
+}
