@@ -48,7 +48,7 @@ export function asPailError(err: unknown, command: CommandName | undefined): Pai
 const DOWNLOAD_HEADERS = ['content-disposition', 'content-range', 'etag', 'last-modified', 'accept-ranges'];
 
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (clientGone(request)) {
+  if (connectionClosed(request)) {
     // A cancelled upload or a closed tab: nothing failed, and no answer can reach anyone.
     request.log.info({ reason: err instanceof Error ? err.message : String(err) }, 'the client went away; request cancelled');
     return reply.code(499).send();
@@ -64,7 +64,7 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
 }
 
 /** Whether the request's client has gone: its connection closed (a request read to its end is destroyed too, so the socket tells). */
-export function clientGone(request: FastifyRequest): boolean {
+export function connectionClosed(request: FastifyRequest): boolean {
   return request.raw.socket?.destroyed === true;
 }
 

@@ -1,8 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Download, DownloadInfo } from '../shared/client/connection.ts';
-import { PailError } from '../shared/client/errors.ts';
-import { Code } from '../shared/protocol/codes.ts';
-import { Reason } from '../shared/protocol/reasons.ts';
+import type { Download } from '../shared/client/connection.ts';
 
 /** Starts a download of `length` bytes at `offset` of the same file, on a connection of its own. */
 export type Reopen = (offset: number, length: number) => Promise<Download>;
@@ -20,10 +17,9 @@ export const STALL_MS = 2_000;
  * download is cut (its connection, mid-body, is dropped), so a stalled
  * client holds no bucket server connection and none of the bucket server's
  * or the kernel's buffers on that hop. When the client reads again, the rest
- * is downloaded from where it stopped, provided the file is still the same
- * (the reopened download is bound to the SHA-256, and size and time are
- * compared too); if it changed, the response fails rather than splice two
- * versions.
+ * is downloaded from where it stopped, bound to the file's SHA-256: if the
+ * file changed meanwhile, the bucket server refuses (`changed`) and the
+ * response fails rather than splice two versions.
  */
 export function resumableDownload(first: Download, reopen: Reopen, stallMs = STALL_MS): Readable {
   const { info } = first;
@@ -95,11 +91,6 @@ export function resumableDownload(first: Download, reopen: Reopen, stallMs = STA
         next.body.destroy();
         return;
       }
-      if (!sameFile(info, next.info)) {
-        next.body.destroy();
-        body.destroy(changed());
-        return;
-      }
       attach(next.body);
     } catch (err) {
       body.destroy(err as Error);
@@ -110,12 +101,4 @@ export function resumableDownload(first: Download, reopen: Reopen, stallMs = STA
 
   attach(first.body);
   return body;
-}
-
-function sameFile(a: DownloadInfo, b: DownloadInfo): boolean {
-  return a.sha256 === b.sha256 && a.total === b.total && a.modified === b.modified;
-}
-
-function changed(): PailError {
-  return new PailError(Code.FDFBF, Reason.changed, 'the file changed while its download waited for the client');
 }

@@ -1,6 +1,6 @@
 import { CODE_TABLE } from '../shared/protocol/codes.ts';
 import { COMMANDS, usage } from '../shared/protocol/commands.ts';
-import { codeSpec } from '../shared/protocol/codes.ts';
+import { mnemonicOf } from '../shared/protocol/codes.ts';
 import { REASON_TABLE } from '../shared/protocol/reasons.ts';
 import { DEFAULTS, SETTINGS } from '../shared/config/settings.ts';
 
@@ -13,7 +13,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|');
 
 function commandsTable(): string {
   const rows = COMMANDS.map((c) => {
-    const replies = [c.success, c.failure].map((code) => `${code} ${codeSpec(code)!.mnemonic}`).join(' · ');
+    const replies = [c.success, c.failure].map((code) => `${code} ${mnemonicOf(code)}`).join(' · ');
     return `| \`${cell(usage(c))}\` | ${c.aliases.map((a) => `\`${a}\``).join(' ')} | ${replies} | ${cell(c.summary)} |`;
   });
   return ['| command | aliases | replies | what it does |', '| --- | --- | --- | --- |', ...rows].join('\n');

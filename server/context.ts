@@ -3,7 +3,7 @@ import type { Storage } from './storage/storage.ts';
 import type { Authenticator } from '../shared/access/authenticator.ts';
 import type { AttemptLimiter } from '../shared/access/attempts.ts';
 
-/** The limits a bucket server enforces; see server/config.ts for their defaults. */
+/** The limits a bucket server enforces; see shared/config/settings.ts for their defaults. */
 export interface Limits {
   readonly maxFileSize: number;
   readonly maxLine: number;

@@ -3,6 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { listingJson } from '../http/listing-json.ts';
 import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
 
+/** Listings of at most this many files are read whole (about 200 bytes a row); longer ones are streamed. */
+const SMALL_LISTING = 1_000;
+
 /** GET /api/buckets/:bucket/files and DELETE /api/buckets/:bucket/files/:name. */
 export async function fileRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { bucket: string } }>(
@@ -24,8 +27,11 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { bucket } = request.params;
-      // Streamed as the rows arrive (the schema above documents the shape; a stream skips the serializer).
-      // A streamed listing is paced by its HTTP reader, so it is a transfer.
+      // A small listing is read whole on the commands lane, so it never waits behind its client's transfers.
+      const small = await app.lanes.command(reply, (c) => c.listFilesUpTo(bucket, SMALL_LISTING));
+      if (small) return reply.send({ bucket, files: small });
+      // A large one is streamed as the rows arrive (the schema above documents the shape; a stream skips the
+      // serializer). Paced by its HTTP reader, it is a transfer.
       const listing = await (await app.lanes.transfer(request, reply)).streamFiles(bucket);
       const body = Readable.from(listingJson(bucket, listing.files), { objectMode: false });
       // A generator never started runs no `finally` (a HEAD request, a browser gone before the first row):

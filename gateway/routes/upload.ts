@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { PailError } from '../../shared/client/errors.ts';
 import type { Transfer } from '../lanes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
-import { clientGone, refusal } from '../errors.ts';
+import { connectionClosed, refusal } from '../errors.ts';
 import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
 
 export interface UploadLimits {
@@ -65,7 +65,7 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
       try {
         for await (const part of request.parts()) {
           if (part.type !== 'file') continue;
-          outcomes.push(await storePart(transfer, request, bucket, part, limits.maxFileSize));
+          outcomes.push(await storePart(transfer, request, bucket, part, request.query.overwrite, limits.maxFileSize));
         }
       } catch (err) {
         if (!isPartsLimit(err)) throw formFailure(err, request);
@@ -133,9 +133,15 @@ const outcomesSchema = {
  * rest of the part is then read and dropped so the parts after it are reached.
  * A part whose stream broke (a malformed form, a client gone) fails the form.
  */
-async function storePart(transfer: Transfer, request: FastifyRequest, bucket: string, part: MultipartFile, maxFileSize: number): Promise<UploadOutcome> {
+async function storePart(
+  transfer: Transfer,
+  request: FastifyRequest,
+  bucket: string,
+  part: MultipartFile,
+  overwrite: boolean,
+  maxFileSize: number,
+): Promise<UploadOutcome> {
   const name = part.filename;
-  const overwrite = (request.query as { overwrite: boolean }).overwrite;
   try {
     const stored = await transfer.use((c) => c.upload(bucket, name, partBody(part, maxFileSize), { overwrite }));
     return { name, stored: true, ...stored };
@@ -160,7 +166,7 @@ function isPartsLimit(err: unknown): boolean {
  * and logged as a cancellation), or the client sent a malformed form (400).
  */
 function formFailure(err: unknown, request: FastifyRequest): unknown {
-  if (err instanceof PailError || clientGone(request)) return err;
+  if (err instanceof PailError || connectionClosed(request)) return err;
   const detail = err instanceof Error ? err.message : String(err);
   return refusal('upload_f', Reason.badArgs, `the multipart body is malformed (${detail}); a form ends with its closing boundary`);
 }

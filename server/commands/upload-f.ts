@@ -1,4 +1,4 @@
-import { CHUNKED } from '../../shared/protocol/commands.ts';
+import { bodyFollows, CHUNKED } from '../../shared/protocol/commands.ts';
 import { formatStatus } from '../../shared/protocol/reply.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { StorageError } from '../storage/storage.ts';
@@ -21,7 +21,7 @@ export const uploadF: Handler<'upload_f'> = async (session, request) => {
   try {
     await storage.checkPut(bucket, name, options);
   } catch (err) {
-    if (request.size === 0) throw err;
+    if (!bodyFollows(request.size)) throw err;
     // A client that did not wait for 100 SEND has its body on the way: only closing keeps it from being read as commands.
     const reason = err instanceof StorageError ? err.reason : Reason.internal;
     session.fail(request.spec, err);

@@ -5,7 +5,7 @@ import type { CommandSpec } from '../../shared/protocol/commands.ts';
 import { TOO_LONG } from '../../shared/protocol/frames.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { formatFailure, formatStatus } from '../../shared/protocol/reply.ts';
-import { parseRequest } from '../../shared/protocol/request.ts';
+import { formatProblem, parseRequest } from '../../shared/protocol/request.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.ts';
 import { runHandler } from '../commands/index.ts';
 import { replyBatches } from './reply-batches.ts';
@@ -154,7 +154,7 @@ export class Session {
     if (!parsed.ok) {
       const { problem } = parsed;
       this.log.info({ line: text.slice(0, 200), code: problem.code, reason: problem.reason }, 'refused');
-      this.#refuseLine(formatFailure(mnemonicOf(problem.code), problem.reason, problem.message), text);
+      this.#refuseLine(formatProblem(problem), text);
       return;
     }
     const { request } = parsed;

@@ -136,7 +136,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       // One rename takes the bucket out of sight at once; removing its contents can take a while.
       const gone = this.#trashName();
       await rename(dir, gone).catch((err) => {
-        throw code(err) === 'ENOENT' ? noSuchBucket(bucket) : this.#fail(err, `cannot delete bucket ${bucket}`);
+        throw absent(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot delete bucket ${bucket}`);
       });
       // What cannot be removed now stays in the trash, which the next start empties.
       await rm(gone, { recursive: true, force: true }).catch((err) => this.#log.warn({ err, bucket }, 'cannot empty a deleted bucket'));
@@ -147,7 +147,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
         if (code(err) === 'ENOTEMPTY' || code(err) === 'EEXIST') {
           throw new StorageError(Reason.notEmpty, `bucket ${bucket} still holds files; delete it with force`);
         }
-        if (code(err) === 'ENOENT') throw noSuchBucket(bucket);
+        if (absent(err)) throw noSuchBucket(bucket);
         throw this.#fail(err, `cannot delete bucket ${bucket}`);
       }
     }
@@ -236,7 +236,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (err) {
       // ELOOP: the name is a symbolic link, which Pail never follows.
-      if (code(err) === 'ENOENT' || code(err) === 'ELOOP') throw noSuchFile(bucket, name);
+      if (absent(err) || code(err) === 'ELOOP') throw noSuchFile(bucket, name);
       throw this.#fail(err, `cannot read ${bucket}/${name}`);
     }
     try {
@@ -278,7 +278,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     // Moved to the trash at once and removed after the reply, as a replaced file is.
     const retired = this.#trashName();
     await rename(path, retired).catch((err) => {
-      throw code(err) === 'ENOENT' ? noSuchFile(bucket, name) : this.#fail(err, `cannot delete ${bucket}/${name}`);
+      throw absent(err) ? noSuchFile(bucket, name) : this.#fail(err, `cannot delete ${bucket}/${name}`);
     });
     await syncDir(dir);
     this.#discard(retired);
@@ -376,7 +376,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   async #statFiles(bucket: string): Promise<{ name: string; path: string; st: Stats }[]> {
     const dir = await this.#bucketDir(bucket);
     const entries = await readdir(dir, { withFileTypes: true }).catch((err) => {
-      throw code(err) === 'ENOENT' ? noSuchBucket(bucket) : this.#fail(err, `cannot list ${bucket}`);
+      throw absent(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot list ${bucket}`);
     });
     const names = entries.filter((e) => e.isFile() && isFileName(e.name)).map((e) => e.name);
     names.sort();
@@ -449,7 +449,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       }
     } catch (err) {
       if (code(err) === 'EEXIST') throw fileExists(bucket, name);
-      if (code(err) === 'ENOENT') throw noSuchBucket(bucket);
+      if (absent(err)) throw noSuchBucket(bucket);
       // Overwriting a directory of the same name (planted by an operator) fails here.
       if (code(err) === 'EISDIR' || code(err) === 'ENOTEMPTY') throw fileExists(bucket, name);
       throw this.#fail(err, `cannot store ${bucket}/${name}`);

@@ -1,8 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { codeSpec } from '../protocol/codes.ts';
 import { commandSpec, type CommandName } from '../protocol/commands.ts';
 import { TOO_LONG } from '../protocol/frames.ts';
-import { Code } from '../protocol/codes.ts';
+import { Code, mnemonicOf, type ReplyCode } from '../protocol/codes.ts';
 import { Reason } from '../protocol/reasons.ts';
 import { announced, parseStatus, type Status } from '../protocol/reply.ts';
 import { formatRequest } from '../protocol/request.ts';
@@ -150,11 +149,7 @@ export class Channel {
    */
   async simple(command: CommandName, args: readonly (string | number)[] = [], options: readonly string[] = []): Promise<Status> {
     this.send(formatRequest(command, args, options));
-    const status = await this.status();
-    const expected = commandSpec(command).success;
-    if (status.code === expected) return status;
-    if (status.spec?.failure) throw PailError.from(status);
-    throw badReply(status, `${expected} ${codeSpec(expected)?.mnemonic ?? '?'}`);
+    return expectReply(await this.status(), commandSpec(command).success);
   }
 
   /** A command whose reply announces rows: the rows. */
@@ -165,4 +160,19 @@ export class Channel {
     for (let i = 0; i < n; i++) rows.push(await this.line());
     return rows;
   }
+}
+
+/**
+ * The status line if it has the code expected (a command's success, or
+ * 100 SEND); otherwise a refusal throws as its PailError and any other reply
+ * as a bad-reply naming what came back.
+ */
+export function expectReply(status: Status, expected: ReplyCode): Status {
+  if (status.code === expected) return status;
+  throw unexpectedReply(status, expected);
+}
+
+/** The error for a reply that is not the one expected: a refusal's PailError, or a bad-reply. */
+export function unexpectedReply(status: Status, expected: ReplyCode): PailError {
+  return status.spec?.failure ? PailError.from(status) : badReply(status, `${expected} ${mnemonicOf(expected)}`);
 }

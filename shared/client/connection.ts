@@ -3,9 +3,8 @@ import { formatRequest } from '../protocol/request.ts';
 import { parseStatus, type Status } from '../protocol/reply.ts';
 import { parseBucketRow, parseEvent, parseFileRow } from '../protocol/rows.ts';
 import type { BucketInfo, FileInfo, PailEvent } from '../protocol/types.ts';
-import { Channel } from './channel.ts';
+import { Channel, unexpectedReply } from './channel.ts';
 import { download } from './download.ts';
-import { PailError } from './errors.ts';
 import { streamFiles } from './listing.ts';
 import { raw } from './raw.ts';
 import type { ConnectOptions, Download, DownloadOptions, FileStream, UploadOptions, Uploaded } from './types.ts';
@@ -70,6 +69,21 @@ export class PailConnection {
    * Lists a bucket's files as their rows arrive, for listings too long to
    * gather first (see listing.ts).
    */
+  /**
+   * A bucket's files if it holds at most `max`, read whole; undefined (and the
+   * connection closed, since the rows are already on the wire) if it holds more.
+   */
+  async listFilesUpTo(bucket: string, max: number): Promise<FileInfo[] | undefined> {
+    const listing = await this.streamFiles(bucket);
+    if (listing.count > max) {
+      listing.cancel();
+      return undefined;
+    }
+    const files: FileInfo[] = [];
+    for await (const file of listing.files) files.push(file);
+    return files;
+  }
+
   streamFiles(bucket: string): Promise<FileStream> {
     return streamFiles(this.#channel, bucket);
   }
@@ -89,6 +103,13 @@ export class PailConnection {
   async help(topic?: string): Promise<string[]> {
     const channel = this.#channel;
     return channel.exclusive(() => channel.withRows('help', topic === undefined ? [] : [topic]));
+  }
+
+  /** Presents a token; resolves to the access it grants (a server without tokens grants full access). */
+  async auth(token: string): Promise<string> {
+    const channel = this.#channel;
+    const status = await channel.exclusive(() => channel.simple('auth', [token]));
+    return status.fields.access;
   }
 
   async codes(): Promise<string[]> {
@@ -123,7 +144,7 @@ export class PailConnection {
     for (;;) {
       const status = parseStatus(await channel.nextLine());
       if (status.code === Code.EVENT) yield parseEvent(status);
-      else throw PailError.from(status);
+      else throw unexpectedReply(status, Code.EVENT);
     }
   }
 

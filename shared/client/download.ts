@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { Code } from '../protocol/codes.ts';
 import { formatRequest } from '../protocol/request.ts';
-import type { Channel } from './channel.ts';
-import { asError, PailError } from './errors.ts';
+import { unexpectedReply, type Channel } from './channel.ts';
+import { asError } from './errors.ts';
 import type { Download, DownloadInfo, DownloadOptions } from './types.ts';
 
 /**
@@ -24,7 +24,7 @@ export function download(channel: Channel, bucket: string, name: string, options
         throw err;
       });
       if (status.code !== Code.FDFBS) {
-        rejectDownload(PailError.from(status));
+        rejectDownload(unexpectedReply(status, Code.FDFBS));
         return;
       }
       const info: DownloadInfo = {

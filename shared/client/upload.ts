@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
 import { Code } from '../protocol/codes.ts';
-import { CHUNKED } from '../protocol/commands.ts';
+import { bodyFollows, CHUNKED } from '../protocol/commands.ts';
 import { Reason } from '../protocol/reasons.ts';
 import { formatRequest } from '../protocol/request.ts';
 import { drained } from '../net/drained.ts';
 import { PeerGone } from '../net/socket-reader.ts';
-import type { Channel } from './channel.ts';
+import { expectReply, unexpectedReply, type Channel } from './channel.ts';
 import { PailError } from './errors.ts';
 import type { UploadOptions, Uploaded } from './types.ts';
 
@@ -30,8 +30,8 @@ export async function upload(
     const goAhead = await channel.status();
     if (goAhead.code !== Code.SEND) {
       // The server closes after refusing an upload whose body may follow: a pool must never lend this connection again.
-      if (size !== 0) channel.destroy();
-      throw PailError.from(goAhead);
+      if (bodyFollows(size ?? CHUNKED)) channel.destroy();
+      throw unexpectedReply(goAhead, Code.SEND);
     }
     const chunks = Buffer.isBuffer(body) ? [body] : body;
     let sent: number;
@@ -52,7 +52,7 @@ export async function upload(
       throw new PailError(Code.FUTF, Reason.badSize, `the body had ${sent} bytes, not the ${size} announced`);
     }
     const done = await channel.status();
-    if (done.code !== Code.FUTB) throw PailError.from(done);
+    expectReply(done, Code.FUTB);
     return { size: Number(done.fields.size), sha256: done.fields.sha256, modified: done.fields.modified };
   });
 }

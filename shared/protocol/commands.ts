@@ -41,6 +41,15 @@ interface CommandRow {
 /** The size token that announces a chunked body in place of a byte count. */
 export const CHUNKED = 'chunked';
 
+/**
+ * Whether an upload of this size (a byte count, CHUNKED, or the size token as
+ * sent) has a body to follow its line: anything but a plain 0. A refusal of
+ * such an upload ends the connection, since its body may already be on the way.
+ */
+export function bodyFollows(size: number | string): boolean {
+  return size !== 0 && size !== '0';
+}
+
 const arg = (name: string, kind: ArgKind, optional = false): ArgSpec => ({ name, kind, optional });
 
 const TABLE = [

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PailConnection } from '../../shared/client/connection.ts';
+import { stalledDownloads } from '../helpers/hostile-clients.ts';
+import { startHarness, type Harness } from './harness.ts';
+import { request } from 'node:http';
+
+/** GET from one loopback address, as its browser would; resolves with the status and body. */
+function getFrom(url: string, localAddress: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { localAddress, signal: AbortSignal.timeout(10_000) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+describe('a small listing', () => {
+  let h: Harness;
+  const ADDRESS = '127.0.7.1';
+  beforeAll(async () => {
+    h = await startHarness({ gateway: { lanes: { clientTransfers: 2, transfers: 512, clientWaiting: 4, waitMs: 30_000 } } });
+    const owner = await PailConnection.connect({ host: '127.0.0.1', port: h.serverPort });
+    await owner.createBucket('media');
+    await owner.upload('media', 'big.bin', Buffer.alloc(64 << 20, 1));
+    await owner.upload('media', 'note.txt', Buffer.from('hi'));
+    await owner.quit();
+  });
+  afterAll(() => h.close());
+
+  it("never waits behind its own client's transfers: it is read whole on the commands lane", async () => {
+    const port = Number(new URL(h.base).port);
+    // The address's two transfers are taken by downloads that never read.
+    const held = await stalledDownloads(port, '/api/buckets/media/files/big.bin', [ADDRESS, ADDRESS]);
+    try {
+      expect(held.statusLines).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+      expect(h.gateway.lanes.slots.of(ADDRESS).running).toBe(2);
+      const started = Date.now();
+      const listing = await getFrom(`${h.base}/api/buckets/media/files`, ADDRESS);
+      expect(listing.status).toBe(200);
+      expect(JSON.parse(listing.body).files.map((f: { name: string }) => f.name)).toEqual(['big.bin', 'note.txt']);
+      expect(Date.now() - started, 'answered at once, not after a transfer ended').toBeLessThan(5_000);
+    } finally {
+      held.close();
+    }
+  });
+});
