@@ -7,6 +7,7 @@ import { AttemptLimiter } from '../shared/access/attempts.ts';
 import { DEFAULTS } from '../shared/config/settings.ts';
 import type { Limits, ServerContext } from './context.ts';
 import { Session } from './session/session.ts';
+import { downloadSlabs } from './session/slab-pool.ts';
 import type { Storage } from './storage/storage.ts';
 
 /** Wrong tokens are counted per client address in windows of a minute (the gateway's window too). */
@@ -43,6 +44,7 @@ export class BucketServer {
       log: options.log,
       auth: options.token ? new Authenticator(options.token, options.readToken) : undefined,
       attempts: options.token ? new AttemptLimiter(options.limits.loginLimit ?? DEFAULTS.loginLimit, ATTEMPT_WINDOW_MS) : undefined,
+      slabs: downloadSlabs(),
     };
     options.storage.setMaxListeners(0);
     this.#server = createServer({ noDelay: true, keepAlive: true }, (socket) => this.#accept(socket));

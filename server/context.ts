@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Storage } from './storage/storage.ts';
 import type { Authenticator } from '../shared/access/authenticator.ts';
 import type { AttemptLimiter } from '../shared/access/attempts.ts';
+import type { SlabPool } from './session/slab-pool.ts';
 
 /** The limits a bucket server enforces; see shared/config/settings.ts for their defaults. */
 export interface Limits {
@@ -27,5 +28,7 @@ export interface ServerContext {
   readonly auth: Authenticator | undefined;
   /** Wrong tokens per client address, when a token is required. */
   readonly attempts: AttemptLimiter | undefined;
+  /** The read slabs every download of this server shares, under one budget. */
+  readonly slabs: SlabPool;
   readonly log: Logger;
 }

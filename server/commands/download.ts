@@ -1,17 +1,8 @@
-import { written } from '../../shared/net/drained.ts';
 import { formatStatus } from '../../shared/protocol/reply.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import type { Session } from '../session/session.ts';
-import { SlabPool } from '../session/slab-pool.ts';
 import { StorageError, type OpenedFile } from '../storage/storage.ts';
 import type { Handler } from './handler.ts';
-
-/**
- * Downloads read through 1 MiB slabs while the server-wide budget of 64 lasts,
- * else through 64 KiB ones (see SlabPool): 1,000 stalled downloads hold at
- * most 64 MiB + 1,000 × 64 KiB of slabs, whatever the size of their files.
- */
-const SLABS = new SlabPool(1 << 20, 64, 64 * 1024, 256);
 
 export const download: Handler<'download'> = async (session, { bucket, name, offset, length, sha256 }) => {
   const range = offset === undefined ? undefined : { offset, length };
@@ -38,7 +29,7 @@ export const download: Handler<'download'> = async (session, { bucket, name, off
  * so a reader that stops reading holds one small slab beyond the budget.
  */
 async function sendBytes(session: Session, file: OpenedFile): Promise<void> {
-  const socket = session.socket;
+  const slabs = session.context.slabs;
   let position = file.offset;
   const end = file.offset + file.length;
   let writing: { slab: Buffer; done: Promise<void> } | undefined;
@@ -49,7 +40,7 @@ async function sendBytes(session: Session, file: OpenedFile): Promise<void> {
       await done;
     } catch (err) {
       // A write cut by a closing socket may still reference its slab: it is not reused.
-      SLABS.forget(slab);
+      slabs.forget(slab);
       throw err;
     } finally {
       writing = undefined;
@@ -58,23 +49,23 @@ async function sendBytes(session: Session, file: OpenedFile): Promise<void> {
   };
   try {
     while (position < end) {
-      reading = writing && !SLABS.largeAvailable ? await finishWrite() : SLABS.take();
+      reading = writing && !slabs.largeAvailable ? await finishWrite() : slabs.take();
       const n = await file.read(reading, Math.min(reading.length, end - position), position);
       if (n === 0) throw new StorageError(Reason.internal, 'the file ended before its announced size');
       position += n;
-      if (writing) SLABS.give(await finishWrite());
+      if (writing) slabs.give(await finishWrite());
       const slab = reading;
       reading = undefined;
-      const done = written(socket, n === slab.length ? slab : slab.subarray(0, n));
+      const done = session.writeOut(n === slab.length ? slab : slab.subarray(0, n));
       done.catch(() => {}); // a write failing while the next read runs is handled when awaited, not reported as unhandled
       writing = { slab, done };
     }
-    if (writing) SLABS.give(await finishWrite());
+    if (writing) slabs.give(await finishWrite());
   } finally {
-    if (reading) SLABS.give(reading);
+    if (reading) slabs.give(reading);
     if (writing) {
       const { slab, done } = writing;
-      done.then(() => SLABS.give(slab), () => SLABS.forget(slab));
+      done.then(() => slabs.give(slab), () => slabs.forget(slab));
     }
   }
 }

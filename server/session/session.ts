@@ -13,7 +13,7 @@ import type { ServerContext } from '../context.ts';
 import { StorageError } from '../storage/storage.ts';
 import { PeerGone, PeerTooSlow, SocketReader } from '../../shared/net/socket-reader.ts';
 import { bodyMayFollow } from './body-may-follow.ts';
-import { drained } from '../../shared/net/drained.ts';
+import { drained, written } from '../../shared/net/drained.ts';
 
 import type { Access } from '../../shared/access/access.ts';
 import { BODY_GRACE_MS } from '../../shared/config/settings.ts';
@@ -228,6 +228,14 @@ export class Session {
   async write(data: string | Buffer): Promise<void> {
     if (this.socket.destroyed) throw new PeerGone();
     if (!this.socket.write(data)) await drained(this.socket);
+  }
+
+  /**
+   * Writes bytes the caller will reuse: resolves once the socket has handed
+   * them to the kernel (not merely buffered them), rejects if it closes first.
+   */
+  writeOut(bytes: Buffer): Promise<void> {
+    return written(this.socket, bytes);
   }
 
   /** Turns the session into an event stream (after `watch`). */

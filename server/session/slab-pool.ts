@@ -52,3 +52,12 @@ export class SlabPool {
     return this.#largeLent;
   }
 }
+
+/**
+ * A server's download slabs: 1 MiB while its budget of 64 lasts, else 64 KiB,
+ * so 1,000 stalled downloads hold at most 64 MiB + 1,000 × 64 KiB, whatever
+ * the size of their files.
+ */
+export function downloadSlabs(): SlabPool {
+  return new SlabPool(1 << 20, 64, 64 * 1024, 256);
+}
