@@ -1,15 +1,12 @@
+import { WaitQueue } from '../shared/client/wait-queue.ts';
+
 /** Why a request was not given a slot: its address has too many waiting, or it waited too long. */
 export class NoSlot extends Error {}
 
-/** A request waiting for a slot of its address; settled once, by a slot, its timeout or its signal. */
-interface Waiter {
-  readonly admit: () => void;
-  readonly fail: (err: Error) => void;
-}
-
 interface Client {
   running: number;
-  readonly waiting: Waiter[];
+  /** Requests waiting for a slot of the address; a slot handed on is `give(undefined)`. */
+  readonly waiting: WaitQueue<void>;
 }
 
 export interface ClientSlotOptions {
@@ -48,7 +45,7 @@ export class ClientSlots {
     signal.throwIfAborted();
     let client = this.#clients.get(address);
     if (!client) {
-      client = { running: 0, waiting: [] };
+      client = { running: 0, waiting: new WaitQueue<void>() };
       this.#clients.set(address, client);
     }
     if (client.running < this.options.perClient) {
@@ -60,35 +57,11 @@ export class ClientSlots {
       throw new NoSlot(`at most ${perClient} transfers at once from one address, and ${waitingPerClient} waiting; try again when one has finished`);
     }
     const waiting = client;
-    await new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const settle = () => {
-        if (settled) return false;
-        settled = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', aborted);
-        const at = waiting.waiting.indexOf(waiter);
-        if (at >= 0) waiting.waiting.splice(at, 1);
-        return true;
-      };
-      const waiter: Waiter = {
-        admit: () => {
-          if (settle()) resolve();
-        },
-        fail: (err) => {
-          if (settle()) reject(err);
-        },
-      };
-      const timer = setTimeout(() => {
-        waiter.fail(new NoSlot(`at most ${perClient} transfers at once from one address; none finished within ${waitMs} ms`));
-        this.#forget(address, waiting);
-      }, waitMs);
-      const aborted = () => {
-        waiter.fail(signal.reason instanceof Error ? signal.reason : new Error('the client went away'));
-        this.#forget(address, waiting);
-      };
-      signal.addEventListener('abort', aborted, { once: true });
-      waiting.waiting.push(waiter);
+    await waiting.waiting.wait({
+      timeoutMs: waitMs,
+      signal,
+      timeoutError: () => new NoSlot(`at most ${perClient} transfers at once from one address; none finished within ${waitMs} ms`),
+      onGiveUp: () => this.#forget(address, waiting),
     });
     return this.#giveBack(address, client);
   }
@@ -99,10 +72,8 @@ export class ClientSlots {
     return () => {
       if (!held) return;
       held = false;
-      const next = client.waiting[0];
       // The slot passes on without being counted free: `running` stays as it is.
-      if (next) next.admit();
-      else {
+      if (!client.waiting.first()?.give()) {
         client.running--;
         this.#forget(address, client);
       }

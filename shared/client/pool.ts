@@ -1,5 +1,6 @@
 import { PailConnection, type ConnectOptions, type Download, type DownloadOptions, type FileStream } from './connection.ts';
 import { asError, UnreachableError } from './errors.ts';
+import { WaitQueue } from './wait-queue.ts';
 
 export interface PoolOptions extends ConnectOptions {
   /** Connections open at most; further callers wait their turn. */
@@ -8,15 +9,6 @@ export interface PoolOptions extends ConnectOptions {
   readonly maxIdle?: number;
   /** How long a caller waits for a free connection before failing. */
   readonly acquireTimeoutMs?: number;
-}
-
-/**
- * A caller waiting for a connection. Settled exactly once: by a connection,
- * its timeout, its signal or close; `give` answers false when it is too late.
- */
-interface Waiter {
-  give: (connection: PailConnection) => boolean;
-  fail: (err: Error) => void;
 }
 
 /**
@@ -32,7 +24,7 @@ interface Waiter {
  */
 export class PailPool {
   readonly #idle: PailConnection[] = [];
-  readonly #waiting: Waiter[] = [];
+  readonly #waiting = new WaitQueue<PailConnection>();
   #open = 0;
   #closed = false;
 
@@ -145,29 +137,8 @@ export class PailPool {
     const idle = this.#takeIdle();
     if (idle) return idle;
     if (this.#open < (this.options.max ?? 16)) return this.#connect();
-    return new Promise<PailConnection>((resolve, reject) => {
-      const timeoutMs = this.options.acquireTimeoutMs ?? 30_000;
-      let settled = false;
-      const settle = () => {
-        if (settled) return false;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', aborted);
-        const at = this.#waiting.indexOf(waiter);
-        if (at >= 0) this.#waiting.splice(at, 1);
-        return true;
-      };
-      const waiter: Waiter = {
-        give: (connection) => settle() && (resolve(connection), true),
-        fail: (err) => {
-          if (settle()) reject(err);
-        },
-      };
-      const timer = setTimeout(() => waiter.fail(new UnreachableError(`no free connection to ${this.address} within ${timeoutMs} ms`)), timeoutMs);
-      const aborted = () => waiter.fail(asError(signal!.reason));
-      signal?.addEventListener('abort', aborted, { once: true });
-      this.#waiting.push(waiter);
-    });
+    const timeoutMs = this.options.acquireTimeoutMs ?? 30_000;
+    return this.#waiting.wait({ timeoutMs, signal, timeoutError: () => new UnreachableError(`no free connection to ${this.address} within ${timeoutMs} ms`) });
   }
 
   /** Gives a lent connection back: to the first waiter if any, else to the idle ones; a broken one is dropped. */
@@ -177,7 +148,7 @@ export class PailPool {
       this.#serveWaiter();
       return;
     }
-    const waiter = this.#waiting[0];
+    const waiter = this.#waiting.first();
     if (waiter) waiter.give(connection);
     else if (this.#idle.length < (this.options.maxIdle ?? 8)) this.#idle.push(connection);
     else this.#drop(connection);
@@ -186,7 +157,7 @@ export class PailPool {
   /** Fails every waiter, and closes the idle connections; lent ones close as they come back. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const waiter of [...this.#waiting]) waiter.fail(closedError());
+    this.#waiting.failAll(closedError());
     const idle = this.#idle.splice(0);
     this.#open -= idle.length;
     await Promise.all(idle.map((c) => c.quit()));
