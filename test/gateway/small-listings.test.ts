@@ -1,22 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PailConnection } from '../../shared/client/connection.ts';
-import { stalledDownloads } from '../helpers/hostile-clients.ts';
+import { getFrom, stalledDownloads } from '../helpers/hostile-clients.ts';
 import { startHarness, type Harness } from './harness.ts';
-import { request } from 'node:http';
-
-/** GET from one loopback address, as its browser would; resolves with the status and body. */
-function getFrom(url: string, localAddress: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { localAddress, signal: AbortSignal.timeout(10_000) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.once('error', reject);
-    req.end();
-  });
-}
 
 describe('a small listing', () => {
   let h: Harness;
@@ -39,7 +24,7 @@ describe('a small listing', () => {
       expect(held.statusLines).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
       expect(h.gateway.lanes.slots.of(ADDRESS).running).toBe(2);
       const started = Date.now();
-      const listing = await getFrom(`${h.base}/api/buckets/media/files`, ADDRESS);
+      const listing = await getFrom(ADDRESS, `${h.base}/api/buckets/media/files`);
       expect(listing.status).toBe(200);
       expect(JSON.parse(listing.body).files.map((f: { name: string }) => f.name)).toEqual(['big.bin', 'note.txt']);
       expect(Date.now() - started, 'answered at once, not after a transfer ended').toBeLessThan(5_000);

@@ -6,7 +6,7 @@ import type { LaneOptions } from '../../gateway/lanes.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
-import { stalledDownload, stalledDownloads, type HeldClients } from '../helpers/hostile-clients.ts';
+import { getFrom, stalledDownload, stalledDownloads, type HeldClients } from '../helpers/hostile-clients.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { generated, sha256Of } from './streams.ts';
 
@@ -16,20 +16,6 @@ const SMALL = '/api/buckets/lanes/files/small.bin';
 
 /** What the bucket server logged, one object a line. */
 type LogLine = { msg: string; command?: string };
-
-/** A GET from a loopback address of the test's choosing, read to its end. */
-function getFrom(localAddress: string, url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { localAddress }, (res: IncomingMessage) => {
-      let body = '';
-      res.setEncoding('latin1');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Transfers of one address through a gateway whose per-address limit and queue are small. */
 function laneHarness(lanes: LaneOptions) {

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { request, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 /**
@@ -94,4 +95,18 @@ export async function tricklingUploads(
     }),
   );
   return holding(sockets, timers);
+}
+
+/** A GET from a loopback address of the test's choosing, read to its end (within 10 s). */
+export function getFrom(localAddress: string, url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { localAddress, signal: AbortSignal.timeout(10_000) }, (res: IncomingMessage) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
