@@ -56,11 +56,7 @@ export function isFresh(build) {
   }
 }
 
-/** Records that the build was made from the sources as they are now (call it before building: a change made during the build makes it stale). */
-export function sourcesNow(build) {
-  return newestSource(build);
-}
-
+/** Records the build, made from sources whose newest change is `sourcesAt` (taken before building: a change made during the build makes it stale). */
 export function writeStamp(build, sourcesAt) {
   writeFileSync(build.stamp, `${JSON.stringify({ sourcesAt, builtAt: new Date().toISOString() })}\n`);
 }

@@ -2,10 +2,8 @@ import type { Logger } from 'pino';
 import type { PailConnection } from '../shared/client/connection.ts';
 import type { EventsMessage } from '../shared/api/types.ts';
 
-/** What browsers receive on /api/events (spelled in shared/api/types.ts, which the web app reads it with). */
-export type HubMessage = EventsMessage;
-
-export type HubListener = (message: HubMessage) => void;
+/** Told each message browsers receive on /api/events (its shape is spelled once, in shared/api/types.ts). */
+export type HubListener = (message: EventsMessage) => void;
 
 export interface Backoff {
   /** The wait after the first failed attempt; it doubles after each further one. */
@@ -35,7 +33,7 @@ export interface EventHubOptions {
  */
 export class EventHub {
   readonly #listeners = new Set<HubListener>();
-  #status: HubMessage & { type: 'status' } = {
+  #status: EventsMessage & { type: 'status' } = {
     type: 'status',
     bucketServer: 'unreachable',
     message: 'connecting to the bucket server',
@@ -48,7 +46,7 @@ export class EventHub {
   constructor(readonly options: EventHubOptions) {}
 
   /** The latest status message, which a new listener receives first. */
-  get status(): HubMessage {
+  get status(): EventsMessage {
     return this.#status;
   }
 
@@ -112,7 +110,7 @@ export class EventHub {
     }
   }
 
-  #broadcast(message: HubMessage): void {
+  #broadcast(message: EventsMessage): void {
     for (const listener of this.#listeners) listener(message);
   }
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { isFresh, ROOT, SERVER_BUILD, sourcesNow, WEB_BUILD, writeStamp } from '../bin/build-state.js';
+import { isFresh, newestSource, ROOT, SERVER_BUILD, WEB_BUILD, writeStamp } from '../bin/build-state.js';
 
 const ifStale = process.argv.includes('--if-stale');
 const require = createRequire(import.meta.url);
@@ -25,7 +25,7 @@ function resolveTool(name) {
 async function buildServer() {
   const tsc = resolveTool('typescript/bin/tsc');
   if (!tsc) return missingTool(SERVER_BUILD, 'TypeScript');
-  const sourcesAt = sourcesNow(SERVER_BUILD);
+  const sourcesAt = newestSource(SERVER_BUILD);
   // From scratch, so a source that was removed leaves nothing behind.
   rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
   const run = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit', cwd: ROOT });
@@ -35,7 +35,7 @@ async function buildServer() {
 
 async function buildWeb() {
   if (!resolveTool('vite')) return missingTool(WEB_BUILD, 'Vite');
-  const sourcesAt = sourcesNow(WEB_BUILD);
+  const sourcesAt = newestSource(WEB_BUILD);
   const { build } = await import('vite');
   await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
   writeStamp(WEB_BUILD, sourcesAt);
