@@ -57,7 +57,7 @@ async function candidatesFor(before: readonly string[], current: string, source:
       switch (kind) {
         case 'bucket':
           return source.buckets().then((names) => names.map(quote));
-        case 'file': {
+        case 'key': {
           const bucket = given[command.args.findIndex((a) => a.kind === 'bucket')];
           return bucket === undefined ? [] : source.files(bucket).then((names) => names.map(quote));
         }

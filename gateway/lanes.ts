@@ -1,5 +1,6 @@
+import type { ListingOptions } from '../shared/protocol/request.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ConnectOptions, Download, DownloadOptions, FileStream, PailConnection } from '../shared/client/connection.ts';
+import type { ConnectOptions, Download, DownloadOptions, ListingStream, PailConnection } from '../shared/client/connection.ts';
 import { PailPool } from '../shared/client/pool.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { ClientSlots, NoSlot } from './client-slots.ts';
@@ -28,7 +29,7 @@ const COMMAND_CONNECTIONS = 16;
 export interface Transfer {
   use<T>(work: (connection: PailConnection) => Promise<T>): Promise<T>;
   download(bucket: string, name: string, options?: DownloadOptions): Promise<Download>;
-  streamFiles(bucket: string): Promise<FileStream>;
+  streamListing(bucket: string, options: ListingOptions): Promise<ListingStream>;
 }
 
 /**
@@ -88,7 +89,7 @@ export class Lanes {
     return {
       use: (work) => pool.use(work, signal),
       download: (bucket, name, options) => pool.download(bucket, name, options, signal),
-      streamFiles: (bucket) => pool.streamFiles(bucket, signal),
+      streamListing: (bucket, options) => pool.streamListing(bucket, options, signal),
     };
   }
 

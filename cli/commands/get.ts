@@ -25,7 +25,7 @@ export const get: ClientCommand = {
   summary: `Downloads a file to DEST (a file, a folder, or ${STDOUT} for standard output; default: its name here) and checks its SHA-256`,
   args: [
     arg('bucket', 'bucket', 'bucket'),
-    arg('name', 'file', 'file to download'),
+    arg('name', 'key', 'file to download'),
     arg('dest', 'path', 'save as', { optional: true }),
   ],
   flags: [{ flag: TO_TERMINAL, summary: `with DEST ${STDOUT}, write the bytes even when standard output is a terminal (refused otherwise: they may be binary)` }],

@@ -32,6 +32,6 @@ export const list: ClientCommand = {
 
 async function listFiles(connection: PailConnection, output: Output, bucket: string | undefined): Promise<void> {
   const files = await connection.listFiles(bucket);
-  const rows = files.map((f) => [f.bucket, f.name, formatBytes(f.size), f.modified, f.sha256]);
+  const rows = files.map((f) => [f.bucket, f.name, formatBytes(f.size), f.modified, f.sha256 ?? 'computing']);
   output.report({ files }, files.length ? formatTable(['BUCKET', 'NAME', 'SIZE', 'MODIFIED', 'SHA256'], rows) : ['no files']);
 }

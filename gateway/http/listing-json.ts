@@ -1,4 +1,4 @@
-import type { FileInfo } from '../../shared/protocol/types.ts';
+import type { ListedFile } from '../../shared/protocol/types.ts';
 import { fileSchema } from '../schemas.ts';
 
 /** The fields of the `File` schema, in its order: the only ones a listed file is written with. */
@@ -13,7 +13,7 @@ const PIECE = 64 * 1024;
  * opening and first row go out at once, the rest in pieces of ~64 KiB. A
  * stream skips Fastify's serializer, so the schema's fields are picked here.
  */
-export async function* listingJson(bucket: string, files: AsyncIterable<FileInfo>): AsyncGenerator<string> {
+export async function* listingJson(bucket: string, files: AsyncIterable<ListedFile>): AsyncGenerator<string> {
   let piece = `{"bucket":${JSON.stringify(bucket)},"files":[`;
   let first = true;
   for await (const file of files) {

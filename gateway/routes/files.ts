@@ -1,3 +1,5 @@
+import type { ListingRow } from '../../shared/protocol/listing.ts';
+import type { ListedFile } from '../../shared/protocol/types.ts';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { listingJson } from '../http/listing-json.ts';
@@ -5,6 +7,10 @@ import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
 
 /** Listings of at most this many files are read whole (about 200 bytes a row); longer ones are streamed. */
 const SMALL_LISTING = 1_000;
+
+async function* filesOf(rows: AsyncIterable<ListingRow>): AsyncGenerator<ListedFile> {
+  for await (const row of rows) if (row.kind === 'file') yield row.file;
+}
 
 /** GET /api/buckets/:bucket/files and DELETE /api/buckets/:bucket/files/:name. */
 export async function fileRoutes(app: FastifyInstance): Promise<void> {
@@ -32,8 +38,8 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
       if (small) return reply.send({ bucket, files: small });
       // A large one is streamed as the rows arrive (the schema above documents the shape; a stream skips the
       // serializer). Paced by its HTTP reader, it is a transfer.
-      const listing = await (await app.lanes.transfer(request, reply)).streamFiles(bucket);
-      const body = Readable.from(listingJson(bucket, listing.files), { objectMode: false });
+      const listing = await (await app.lanes.transfer(request, reply)).streamListing(bucket, {});
+      const body = Readable.from(listingJson(bucket, filesOf(listing.rows)), { objectMode: false });
       // A generator never started runs no `finally` (a HEAD request, a browser gone before the first row):
       // closing the stream gives the listing up either way.
       body.once('close', () => listing.cancel());

@@ -1,33 +1,55 @@
-import { formatStatus } from '../../shared/protocol/reply.ts';
-import { formatFileRow } from '../../shared/protocol/rows.ts';
-import type { FileInfo } from '../../shared/protocol/types.ts';
-import { replyBatches } from '../session/reply-batches.ts';
+import { MAX_PAGE_ROWS } from '../../shared/protocol/commands.ts';
+import { formatListingRow, formatListingStatus, isPaged, type ListingRow } from '../../shared/protocol/listing.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
+import { StorageError } from '../storage/storage.ts';
 import type { Handler } from './handler.ts';
 
-/** Listings of up to this many files keep their formatted reply while they stay unchanged. */
-const CACHED_REPLY_FILES = 256;
 /**
- * Formatted replies, keyed by the listing the storage handed out: a listing is
- * replaced when a file changes, never edited, so a reply found here is current.
- * Under load most `ls_f` calls list the same few small buckets; reusing the
- * reply saves formatting every row and the status line on each call.
+ * `ls_f`: the whole listing (the old reply, every row gathered first so the
+ * status line can count them), or a page of it. A page gathers at most
+ * `limit` rows (MAX_PAGE_ROWS when none is given), so a connection holds a
+ * bounded amount however large the bucket; it takes one row more than it
+ * sends to learn whether the listing goes on, and then says where.
  */
-const replies = new WeakMap<readonly FileInfo[], string>();
+export const lsF: Handler<'ls_f'> = async (session, request) => {
+  const { storage } = session.context;
+  const { bucket, prefix, delimiter, after } = request;
+  if (bucket === undefined) {
+    const rows: ListingRow[] = [];
+    for (const { name } of await storage.listBuckets()) await gather(storage.list(name), rows, Infinity).catch(skipVanished);
+    return session.sendRows(formatListingStatus(rows.length), formatted(rows));
+  }
+  if (!isPaged(request)) {
+    const rows = await gather(storage.list(bucket), [], Infinity);
+    return session.sendRows(formatListingStatus(rows.length), formatted(rows));
+  }
+  const limit = request.limit ?? MAX_PAGE_ROWS;
+  const rows = await gather(storage.list(bucket, { prefix, delimiter, after }), [], limit + 1);
+  const more = rows.length > limit;
+  if (more) rows.length = limit;
+  const next = more ? keyOf(rows[rows.length - 1]) : null;
+  await session.sendRows(formatListingStatus(rows.length, { next }), formatted(rows));
+};
 
-const status = (files: readonly FileInfo[]) => formatStatus('FLS', [files.length], 'bucket name size modified sha256');
-
-/** Rows formatted as they are taken: a long listing is never held as one string. */
-function* rows(files: readonly FileInfo[]): Generator<string> {
-  for (const file of files) yield formatFileRow(file);
+/** Takes up to `max` rows into `into`; stopping early ends the storage's reading. */
+async function gather(source: AsyncIterable<ListingRow>, into: ListingRow[], max: number): Promise<ListingRow[]> {
+  if (max <= 0) return into;
+  const end = into.length + max;
+  for await (const row of source) {
+    into.push(row);
+    if (into.length >= end) break;
+  }
+  return into;
 }
 
-export const lsF: Handler<'ls_f'> = async (session, { bucket }) => {
-  const files = await session.context.storage.listFiles(bucket);
-  if (files.length > CACHED_REPLY_FILES) return session.sendRows(status(files), rows(files));
-  let reply = replies.get(files);
-  if (reply === undefined) {
-    reply = [...replyBatches(status(files), rows(files))].join('');
-    replies.set(files, reply);
-  }
-  await session.write(reply);
-};
+function* formatted(rows: readonly ListingRow[]): Generator<string> {
+  for (const row of rows) yield formatListingRow(row);
+}
+
+/** A bucket deleted while every bucket is being listed simply has no files. */
+function skipVanished(err: unknown): undefined {
+  if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
+  throw err;
+}
+
+const keyOf = (row: ListingRow): string => (row.kind === 'file' ? row.file.name : row.prefix);

@@ -5,13 +5,14 @@ import { link, lstat, mkdir, open, readdir, rename, rm, rmdir, unlink, type File
 import { join } from 'node:path';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import type { BucketInfo, FileInfo, PailEvent } from '../../shared/protocol/types.ts';
-import { isBucketName, isFileName } from '../../shared/protocol/names.ts';
+import { compareKeys, isBucketName, isKey as isFileName } from '../../shared/protocol/names.ts';
+import type { ListingRow } from '../../shared/protocol/listing.ts';
 import { BodyWriter } from './body-writer.ts';
 import { ListingCache, type BucketListing } from './listing-cache.ts';
 import { MetadataStore } from './metadata.ts';
 import { Quota, type Reservation } from './quota.ts';
 import { mapLimit } from './map-limit.ts';
-import { StorageError, type ByteRange, type OpenedFile, type PutOptions, type Storage } from './storage.ts';
+import { StorageError, type ByteRange, type ListingQuery, type OpenedFile, type PutOptions, type Storage } from './storage.ts';
 import { errnoCode as code, SILENT_LOG, type StorageLog } from './storage-log.ts';
 
 /**
@@ -162,13 +163,15 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     this.emit('change', { kind: 'bucket-deleted', bucket });
   }
 
-  async listFiles(bucket?: string): Promise<readonly FileInfo[]> {
-    // A cached listing is handed out as it is (it is never mutated, only replaced).
-    if (bucket !== undefined) return (this.#listings.peek(bucket) ?? (await this.#listings.bucket(bucket))).files;
-    const names = await this.#listings.bucketNames();
-    // A bucket deleted while every bucket is being listed simply has no files.
-    const listings = await Promise.all(names.map((name) => this.#listings.bucket(name).catch(skipVanished)));
-    return listings.flatMap((listing) => listing?.files ?? []);
+  // Interim: a flat bucket's cached listing, filtered; the folder tree replaces it.
+  async *list(bucket: string, query: ListingQuery = {}): AsyncGenerator<ListingRow> {
+    const { files } = this.#listings.peek(bucket) ?? (await this.#listings.bucket(bucket));
+    const { prefix = '', after } = query;
+    for (const file of [...files].sort((a, b) => compareKeys(a.name, b.name))) {
+      if (!file.name.startsWith(prefix)) continue;
+      if (after !== undefined && compareKeys(file.name, after) <= 0) continue;
+      yield { kind: 'file', file };
+    }
   }
 
   async stat(bucket: string, name: string): Promise<FileInfo> {

@@ -1,6 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { BucketInfo, FileInfo, PailEvent } from '../../shared/protocol/types.ts';
 import type { Reason } from '../../shared/protocol/reasons.ts';
+import type { ListingRow } from '../../shared/protocol/listing.ts';
+import type { ListingOptions } from '../../shared/protocol/request.ts';
 
 /**
  * What the bucket server needs of a place to keep files. It knows nothing of
@@ -13,11 +15,12 @@ export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
   createBucket(bucket: string): Promise<void>;
   deleteBucket(bucket: string, options?: { force?: boolean }): Promise<void>;
   /**
-   * One bucket's files, or every bucket's when none is named, sorted by bucket
-   * then name. The array is never changed after it is handed out (a new one
-   * replaces it), so callers may key caches by it.
+   * A bucket's rows in the byte order of their keys' UTF-8: files, and with
+   * `delimiter` the folders the keys below them roll up into. Read as they
+   * are taken, so a caller that stops early costs only what it took. Fails
+   * (on the first row taken) when there is no such bucket.
    */
-  listFiles(bucket?: string): Promise<readonly FileInfo[]>;
+  list(bucket: string, query?: ListingQuery): AsyncIterable<ListingRow>;
   stat(bucket: string, name: string): Promise<FileInfo>;
   /** Checks an upload before any byte is sent: the bucket, the size, an existing name. */
   checkPut(bucket: string, name: string, options: PutOptions): Promise<void>;
@@ -33,6 +36,9 @@ export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
   deleteFile(bucket: string, name: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What to list: a page's options but its limit, which the caller applies by taking no more. */
+export type ListingQuery = Omit<ListingOptions, 'limit'>;
 
 export interface PutOptions {
   readonly overwrite?: boolean;

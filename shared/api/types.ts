@@ -1,5 +1,5 @@
 import type { Granted } from '../access/access.ts';
-import type { BucketInfo, FileInfo, PailEvent } from '../protocol/types.ts';
+import type { BucketInfo, ListedFile, PailEvent } from '../protocol/types.ts';
 
 /**
  * The JSON the gateway sends, spelled once: the gateway writes these shapes
@@ -31,10 +31,25 @@ export interface CreatedBucket {
   readonly name: string;
 }
 
-/** GET /api/buckets/:bucket/files. */
+/**
+ * GET /api/buckets/:bucket/files?prefix=&delimiter=&after=&limit=: a page of
+ * the listing (the whole of it without limit). Files and folders each in the
+ * byte order of their keys; `next` is where the listing goes on (pass it as
+ * `after`), or null when this page was the last.
+ */
 export interface FileList {
   readonly bucket: string;
-  readonly files: readonly FileInfo[];
+  /** The prefix asked for ('' when none). */
+  readonly prefix: string;
+  readonly files: readonly ListedFile[];
+  /** With `delimiter=/`: the folders below the prefix, each rolling up the keys under it. */
+  readonly folders: readonly FolderInfo[];
+  readonly next: string | null;
+}
+
+/** A folder row of a listing: a prefix ending in `/` (its files are not counted). */
+export interface FolderInfo {
+  readonly prefix: string;
 }
 
 /** One file's outcome in a multipart upload (schema UploadOutcome). */

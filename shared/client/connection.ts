@@ -2,15 +2,17 @@ import { Code } from '../protocol/codes.ts';
 import { formatRequest } from '../protocol/request.ts';
 import { parseStatus, type Status } from '../protocol/reply.ts';
 import { parseBucketRow, parseEvent, parseFileRow } from '../protocol/rows.ts';
-import type { BucketInfo, FileInfo, PailEvent } from '../protocol/types.ts';
+import type { BucketInfo, FileInfo, ListedFile, PailEvent } from '../protocol/types.ts';
 import { Channel, unexpectedReply } from './channel.ts';
 import { download } from './download.ts';
-import { streamFiles } from './listing.ts';
+import { streamListing } from './listing.ts';
 import { raw } from './raw.ts';
-import type { ConnectOptions, Download, DownloadOptions, FileStream, UploadOptions, Uploaded } from './types.ts';
+import type { ListingRow } from '../protocol/listing.ts';
+import type { ListingOptions } from '../protocol/request.ts';
+import type { ConnectOptions, Download, DownloadOptions, FilePage, ListingStream, UploadOptions, Uploaded } from './types.ts';
 import { upload } from './upload.ts';
 
-export type { ConnectOptions, Download, DownloadInfo, DownloadOptions, FileStream, UploadOptions, Uploaded } from './types.ts';
+export type { ConnectOptions, Download, DownloadInfo, DownloadOptions, FilePage, ListingStream, UploadOptions, Uploaded } from './types.ts';
 
 /**
  * One TCP connection to a bucket server, speaking the protocol through the
@@ -59,33 +61,55 @@ export class PailConnection {
     return rows.map(parseBucketRow);
   }
 
-  async listFiles(bucket?: string): Promise<FileInfo[]> {
+  async listFiles(bucket?: string): Promise<ListedFile[]> {
     const channel = this.#channel;
     const rows = await channel.exclusive(() => channel.withRows('ls_f', bucket === undefined ? [] : [bucket]));
     return rows.map(parseFileRow);
   }
 
   /**
-   * Lists a bucket's files as their rows arrive, for listings too long to
-   * gather first (see listing.ts).
-   */
-  /**
    * A bucket's files if it holds at most `max`, read whole; undefined (and the
    * connection closed, since the rows are already on the wire) if it holds more.
    */
-  async listFilesUpTo(bucket: string, max: number): Promise<FileInfo[] | undefined> {
-    const listing = await this.streamFiles(bucket);
+  async listFilesUpTo(bucket: string, max: number): Promise<ListedFile[] | undefined> {
+    const listing = await this.streamListing(bucket);
     if (listing.count > max) {
       listing.cancel();
       return undefined;
     }
-    const files: FileInfo[] = [];
-    for await (const file of listing.files) files.push(file);
+    const files: ListedFile[] = [];
+    for await (const row of listing.rows) if (row.kind === 'file') files.push(row.file);
     return files;
   }
 
-  streamFiles(bucket: string): Promise<FileStream> {
-    return streamFiles(this.#channel, bucket);
+  /** A page of a bucket's listing, read whole (a page holds at most MAX_PAGE_ROWS rows). */
+  async listPage(bucket: string, options: ListingOptions): Promise<FilePage> {
+    const listing = await this.streamListing(bucket, options);
+    const page: FilePage = { files: [], folders: [], next: listing.next };
+    for await (const row of listing.rows) {
+      if (row.kind === 'file') page.files.push(row.file);
+      else page.folders.push(row.prefix);
+    }
+    return page;
+  }
+
+  /**
+   * Every row under a prefix, page after page (`limit` rows each), in key
+   * order: the whole tree, or one level of it with `delimiter`.
+   */
+  async *walk(bucket: string, options: Omit<ListingOptions, 'limit' | 'after'> & { readonly pageSize?: number } = {}): AsyncGenerator<ListingRow> {
+    const { pageSize = 1000, ...query } = options;
+    let after: string | undefined;
+    do {
+      const page = await this.streamListing(bucket, { ...query, after, limit: pageSize });
+      for await (const row of page.rows) yield row;
+      after = page.next ?? undefined;
+    } while (after !== undefined);
+  }
+
+  /** Lists a bucket's keys as their rows arrive, the whole listing or a page (see listing.ts). */
+  streamListing(bucket: string, options: ListingOptions = {}): Promise<ListingStream> {
+    return streamListing(this.#channel, bucket, options);
   }
 
   /** A file's size, SHA-256 and time, without its bytes. */

@@ -1,25 +1,26 @@
 import { asError } from './errors.ts';
 import { announced } from '../protocol/reply.ts';
-import { parseFileRow } from '../protocol/rows.ts';
-import type { FileInfo } from '../protocol/types.ts';
+import { isPaged, listingOptionTokens, pageNext, parseListingRow, type ListingRow } from '../protocol/listing.ts';
+import type { ListingOptions } from '../protocol/request.ts';
 import type { Channel } from './channel.ts';
-import type { FileStream } from './types.ts';
+import type { ListingStream } from './types.ts';
 
 /**
- * Lists a bucket's files as their rows arrive, for listings too long to
- * gather first. Resolves once the server has answered (a refusal rejects
- * here, before any row); `files` then yields one file per row. The
- * connection is busy until every row is read; `cancel` (or an iteration
- * ended early) closes it, since the rest is still on the wire.
+ * Lists a bucket's keys as their rows arrive: the whole listing, or a page
+ * of it when options are given. Resolves once the server has answered (a
+ * refusal rejects here, before any row); `rows` then yields one row per
+ * line. The connection is busy until every row is read; `cancel` (or an
+ * iteration ended early) closes it, since the rest is still on the wire.
  */
-export function streamFiles(channel: Channel, bucket: string): Promise<FileStream> {
-  return new Promise<FileStream>((resolveList, rejectList) => {
+export function streamListing(channel: Channel, bucket: string, options: ListingOptions = {}): Promise<ListingStream> {
+  return new Promise<ListingStream>((resolveList, rejectList) => {
     void channel.exclusive(async () => {
-      const status = await channel.simple('ls_f', [bucket]).catch((err) => {
+      const status = await channel.simple('ls_f', [bucket], listingOptionTokens(options)).catch((err) => {
         rejectList(asError(err));
         throw err;
       });
       const count = announced(status);
+      const next = isPaged(options) ? pageNext(status) : null;
       let read = 0;
       let done!: () => void;
       const finished = new Promise<void>((resolve) => (done = resolve));
@@ -28,14 +29,14 @@ export function streamFiles(channel: Channel, bucket: string): Promise<FileStrea
         done();
       };
       const line = () => channel.line();
-      async function* files(): AsyncGenerator<FileInfo> {
+      async function* rows(): AsyncGenerator<ListingRow> {
         try {
-          for (; read < count; read++) yield parseFileRow(await line());
+          for (; read < count; read++) yield parseListingRow(await line());
         } finally {
           cancel();
         }
       }
-      resolveList({ count, files: files(), cancel });
+      resolveList({ count, next, rows: rows(), cancel });
       await finished;
     }).catch(rejectList); // once resolved, this is a no-op
   });

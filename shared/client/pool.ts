@@ -1,4 +1,5 @@
-import { PailConnection, type ConnectOptions, type Download, type DownloadOptions, type FileStream } from './connection.ts';
+import type { ListingOptions } from '../protocol/request.ts';
+import { PailConnection, type ConnectOptions, type Download, type DownloadOptions, type ListingStream } from './connection.ts';
 import { asError, UnreachableError } from './errors.ts';
 import { WaitQueue } from './wait-queue.ts';
 
@@ -80,11 +81,11 @@ export class PailPool {
 
   /**
    * Starts a row-by-row listing on a connection of the pool (see
-   * PailConnection.streamFiles). The connection stays lent until the rows
+   * PailConnection.streamListing). The connection stays lent until the rows
    * are read or the listing is cancelled; a `signal` aborted first cancels it.
    */
-  async streamFiles(bucket: string, signal?: AbortSignal): Promise<FileStream> {
-    const [connection, listing] = await this.#lend((c) => c.streamFiles(bucket), signal);
+  async streamListing(bucket: string, options: ListingOptions, signal?: AbortSignal): Promise<ListingStream> {
+    const [connection, listing] = await this.#lend((c) => c.streamListing(bucket, options), signal);
     let lent = true;
     const giveBack = () => {
       signal?.removeEventListener('abort', cancel);
@@ -99,9 +100,10 @@ export class PailPool {
     if (signal?.aborted) cancel();
     return {
       count: listing.count,
-      files: (async function* () {
+      next: listing.next,
+      rows: (async function* () {
         try {
-          yield* listing.files;
+          yield* listing.rows;
         } finally {
           giveBack();
         }

@@ -1,6 +1,7 @@
 /** The shapes the protocol client takes and gives. */
 import type { Readable } from 'node:stream';
-import type { FileInfo } from '../protocol/types.ts';
+import type { ListingRow } from '../protocol/listing.ts';
+import type { ListedFile } from '../protocol/types.ts';
 
 export interface ConnectOptions {
   readonly host: string;
@@ -40,13 +41,24 @@ export interface DownloadInfo {
   readonly modified: string;
 }
 
-/** A listing being read row by row (see `streamFiles`). */
-export interface FileStream {
+/** A listing being read row by row (see listing.ts). */
+export interface ListingStream {
   /** Rows the server announced. */
   readonly count: number;
-  readonly files: AsyncIterable<FileInfo>;
+  /** Where the listing goes on (pass it as `after`), or null when this was the last page or the whole listing. */
+  readonly next: string | null;
+  readonly rows: AsyncIterable<ListingRow>;
   /** Gives up on the rest: the connection closes if rows are still unread. */
   cancel(): void;
+}
+
+/** A page of a listing read whole. */
+export interface FilePage {
+  readonly files: ListedFile[];
+  /** The folders (prefixes ending in `/`) the keys below them rolled up into, with `delimiter`. */
+  readonly folders: string[];
+  /** Where the listing goes on (pass it as `after`), or null at the end. */
+  readonly next: string | null;
 }
 
 export interface DownloadOptions {

@@ -5,7 +5,7 @@ import { Code, type ReplyCode } from './codes.ts';
  * and the replies it can give. The server's parser and `help`, the CLI and
  * PROTOCOL.md's checks all read this table.
  */
-export type ArgKind = 'bucket' | 'file' | 'size' | 'offset' | 'length' | 'command' | 'token';
+export type ArgKind = 'bucket' | 'key' | 'size' | 'offset' | 'length' | 'command' | 'token';
 
 export interface ArgSpec {
   readonly name: string;
@@ -13,12 +13,30 @@ export interface ArgSpec {
   readonly optional?: boolean;
 }
 
+/** What a `key=value` option's value is, and the placeholder usage and help show for it. */
+export const OPTION_VALUES = {
+  sha256: 'HEX',
+  key: 'KEY',
+  delimiter: '/',
+  count: 'N',
+} as const;
+
+export type OptionValue = keyof typeof OPTION_VALUES;
+
 export interface OptionSpec {
   /** A bare word (`force`) or a `key=value` pair (`sha256=…`). */
   readonly name: string;
-  readonly value?: 'sha256';
+  readonly value?: OptionValue;
   readonly summary: string;
 }
+
+/** How an option is written in usage and help: `force`, `sha256=HEX`. */
+export function optionUsage(option: OptionSpec): string {
+  return option.value ? `${option.name}=${OPTION_VALUES[option.value]}` : option.name;
+}
+
+/** The most rows one page of `ls_f` may ask for. */
+export const MAX_PAGE_ROWS = 10_000;
 
 /** A row of the table; `CommandSpec` is a row whose name is one of the table's. */
 interface CommandRow {
@@ -152,7 +170,7 @@ const TABLE = [
   {
     name: 'upload_f',
     aliases: ['UPLOAD', 'upload', 'put'],
-    args: [arg('bucket', 'bucket'), arg('name', 'file'), arg('size', 'size')],
+    args: [arg('bucket', 'bucket'), arg('key', 'key'), arg('size', 'size')],
     options: [
       { name: 'overwrite', summary: 'replace a file of the same name' },
       { name: 'sha256', value: 'sha256', summary: 'refuse the body unless its SHA-256 is this hex digest' },
@@ -167,7 +185,7 @@ const TABLE = [
   {
     name: 'download',
     aliases: ['DOWNLOAD', 'get'],
-    args: [arg('bucket', 'bucket'), arg('name', 'file'), arg('offset', 'offset', true), arg('length', 'length', true)],
+    args: [arg('bucket', 'bucket'), arg('key', 'key'), arg('offset', 'offset', true), arg('length', 'length', true)],
     options: [{ name: 'sha256', value: 'sha256', summary: 'only if the file still has this SHA-256; refused with changed otherwise' }],
     summary: 'Downloads a file, or the byte range from OFFSET (LENGTH bytes, or to the end)',
     success: Code.FDFBS,
@@ -179,7 +197,7 @@ const TABLE = [
   {
     name: 'stat',
     aliases: ['STAT'],
-    args: [arg('bucket', 'bucket'), arg('name', 'file')],
+    args: [arg('bucket', 'bucket'), arg('key', 'key')],
     options: [],
     summary: "Describes a file without its bytes: size, SHA-256, modified",
     success: Code.FSS,
@@ -191,7 +209,7 @@ const TABLE = [
   {
     name: 'delete_f',
     aliases: ['DELETE_F', 'rm'],
-    args: [arg('bucket', 'bucket'), arg('name', 'file')],
+    args: [arg('bucket', 'bucket'), arg('key', 'key')],
     options: [],
     summary: 'Deletes a file from a bucket',
     success: Code.FDS,
@@ -204,8 +222,13 @@ const TABLE = [
     name: 'ls_f',
     aliases: ['LIST_F', 'list'],
     args: [arg('bucket', 'bucket', true)],
-    options: [],
-    summary: "Lists a bucket's files, or every bucket's: bucket, name, size, modified, SHA-256",
+    options: [
+      { name: 'prefix', value: 'key', summary: 'only keys that start with this' },
+      { name: 'delimiter', value: 'delimiter', summary: 'roll keys below the next / after the prefix up into one folder row each' },
+      { name: 'after', value: 'key', summary: 'start after this key (the next page of a listing that said more)' },
+      { name: 'limit', value: 'count', summary: `at most this many rows, folders included (1 to ${MAX_PAGE_ROWS})` },
+    ],
+    summary: "Lists a bucket's files, or every bucket's: bucket, key, size, modified, SHA-256; a page of them with options",
     success: Code.FLS,
     failure: Code.FLF,
     writes: false,
@@ -247,6 +270,6 @@ export function usage(command: CommandSpec): string {
     } else parts.push(a.name.toUpperCase());
   }
   if (openOptional) parts[parts.length - 1] += ']'.repeat(openOptional);
-  for (const o of command.options) parts.push(o.value ? `[${o.name}=HEX]` : `[${o.name}]`);
+  for (const o of command.options) parts.push(`[${optionUsage(o)}]`);
   return parts.join(' ');
 }

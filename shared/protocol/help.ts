@@ -1,5 +1,5 @@
 import { CODE_TABLE } from './codes.ts';
-import { COMMANDS, type CommandSpec, usage } from './commands.ts';
+import { COMMANDS, type CommandSpec, optionUsage, usage } from './commands.ts';
 import { mnemonicOf } from './codes.ts';
 import { REASON_TABLE } from './reasons.ts';
 
@@ -12,7 +12,7 @@ export function helpRows(): string[] {
 export function commandHelpRows(command: CommandSpec): string[] {
   const rows = [`usage: ${usage(command)}`, command.summary];
   if (command.aliases.length) rows.push(`aliases: ${command.aliases.join(', ')}`);
-  for (const o of command.options) rows.push(`option ${o.value ? `${o.name}=HEX` : o.name}: ${o.summary}`);
+  for (const o of command.options) rows.push(`option ${optionUsage(o)}: ${o.summary}`);
   const replies = [command.success, command.failure].map((code) => `${code} ${mnemonicOf(code)}`);
   rows.push(`replies: ${replies.join(' | ')}`);
   return rows;

@@ -7,6 +7,7 @@ export * from './commands.ts';
 export * from './request.ts';
 export * from './reply.ts';
 export * from './rows.ts';
+export * from './listing.ts';
 export * from './frames.ts';
 export * from './help.ts';
 export * from './types.ts';

@@ -1,6 +1,6 @@
 import { Code, mnemonicOf, type ReplyCode } from './codes.ts';
-import { CHUNKED, COMMANDS, findCommand, usage, type ArgSpec, type CommandName, type CommandSpec } from './commands.ts';
-import { bucketNameProblem, fileNameProblem } from './names.ts';
+import { CHUNKED, COMMANDS, findCommand, MAX_PAGE_ROWS, optionUsage, usage, type ArgSpec, type CommandName, type CommandSpec, type OptionSpec } from './commands.ts';
+import { bucketNameProblem, keyProblem } from './names.ts';
 import { Reason } from './reasons.ts';
 import { formatFailure } from './reply.ts';
 import { joinTokens, QuotingError, tokenize } from './tokens.ts';
@@ -36,8 +36,23 @@ export interface RequestFields {
   };
   stat: { readonly bucket: string; readonly name: string };
   delete_f: { readonly bucket: string; readonly name: string };
-  ls_f: { readonly bucket?: string };
+  ls_f: { readonly bucket?: string } & ListingOptions;
 }
+
+/** What a page of `ls_f` asks for; with none of them, the whole listing as before. */
+export interface ListingOptions {
+  /** Only keys that start with this. */
+  readonly prefix?: string;
+  /** `/`: keys with a `/` after the prefix roll up into one folder row each. */
+  readonly delimiter?: '/';
+  /** Start after this key (or after every key under this folder, when it is a folder row of the listing). */
+  readonly after?: string;
+  /** At most this many rows, folders included. */
+  readonly limit?: number;
+}
+
+/** The option names of a page, in the order a client writes them. */
+export const LISTING_OPTIONS = ['prefix', 'delimiter', 'after', 'limit'] as const satisfies readonly (keyof ListingOptions)[];
 
 /** A parsed request of one command: its name (the discriminant), its table row and its own fields. */
 export type RequestOf<N extends CommandName> = { readonly command: N; readonly spec: CommandSpec } & RequestFields[N];
@@ -54,8 +69,9 @@ interface Parsed {
   length?: number;
   topic?: string;
   token?: string;
-  sha256?: string;
   readonly flags: Set<string>;
+  /** The `key=value` options, by name, their values checked. */
+  readonly values: Map<string, string | number>;
 }
 
 export interface RequestProblem {
@@ -100,27 +116,30 @@ export function parseRequest(line: string): ParseResult {
 
   const positional: string[] = [];
   const flags = new Set<string>();
-  let sha256: string | undefined;
+  const values = new Map<string, string | number>();
   for (const token of rest) {
     const eq = token.indexOf('=');
     const key = (eq >= 0 ? token.slice(0, eq) : token).toLowerCase();
     const option = command.options.find((o) => o.name === key);
     if (option && positional.length >= required(command.args)) {
-      if (option.value === 'sha256') {
-        const value = eq >= 0 ? token.slice(eq + 1).toLowerCase() : '';
-        if (!SHA256_HEX.test(value)) return bad(`${option.name}= takes 64 hex digits`);
-        sha256 = value;
+      if (option.value) {
+        const value = optionValue(option, eq >= 0 ? token.slice(eq + 1) : undefined);
+        if (typeof value === 'object') {
+          return fail(value.reason === Reason.badName ? command.failure : Code.BCMD, value.reason, value.problem, command);
+        }
+        values.set(option.name, value);
       } else if (eq >= 0) return bad(`${option.name} takes no value`);
       else flags.add(option.name);
       continue;
     }
-    if (flags.size > 0 || sha256 !== undefined) return bad('options come after the arguments');
+    if (flags.size > 0 || values.size > 0) return bad('options come after the arguments');
     positional.push(token);
   }
   if (positional.length < required(command.args)) return bad('missing arguments');
   if (positional.length > command.args.length) return bad('too many arguments');
+  if (command.name === 'ls_f' && values.size > 0 && positional.length === 0) return bad('a page of a listing names its bucket');
 
-  const request: Parsed = { flags, sha256 };
+  const request: Parsed = { flags, values };
   for (let i = 0; i < positional.length; i++) {
     const spec: ArgSpec = command.args[i];
     const token = positional[i];
@@ -131,8 +150,8 @@ export function parseRequest(line: string): ParseResult {
         request.bucket = token;
         break;
       }
-      case 'file': {
-        const problem = fileNameProblem(token);
+      case 'key': {
+        const problem = keyProblem(token);
         if (problem) return fail(command.failure, Reason.badName, `${quoteForText(token)}: ${problem}`, command);
         request.name = token;
         break;
@@ -165,7 +184,8 @@ export function parseRequest(line: string): ParseResult {
 
 /** Sorts what a line gave into its command's request. The table makes the required arguments present; `present` says so. */
 function typed(spec: CommandSpec, p: Parsed): Request {
-  const { flags, sha256 } = p;
+  const { flags, values } = p;
+  const sha256 = values.get('sha256') as string | undefined;
   switch (spec.name) {
     case 'help':
       return { command: spec.name, spec, topic: p.topic };
@@ -181,7 +201,15 @@ function typed(spec: CommandSpec, p: Parsed): Request {
     case 'delete_b':
       return { command: spec.name, spec, bucket: present(p.bucket, spec), force: flags.has('force') };
     case 'ls_f':
-      return { command: spec.name, spec, bucket: p.bucket };
+      return {
+        command: spec.name,
+        spec,
+        bucket: p.bucket,
+        prefix: values.get('prefix') as string | undefined,
+        delimiter: values.get('delimiter') as '/' | undefined,
+        after: values.get('after') as string | undefined,
+        limit: values.get('limit') as number | undefined,
+      };
     case 'upload_f':
       return {
         command: spec.name,
@@ -197,6 +225,30 @@ function typed(spec: CommandSpec, p: Parsed): Request {
     case 'stat':
     case 'delete_f':
       return { command: spec.name, spec, bucket: present(p.bucket, spec), name: present(p.name, spec) };
+  }
+}
+
+/** An option's value checked against its kind, or why it is refused. */
+function optionValue(option: OptionSpec, raw: string | undefined): string | number | { reason: Reason; problem: string } {
+  const refuse = (problem: string) => ({ reason: Reason.badArgs, problem: `${optionUsage(option)}: ${problem}` });
+  if (raw === undefined) return refuse('give a value');
+  switch (option.value) {
+    case 'sha256':
+      return SHA256_HEX.test(raw.toLowerCase()) ? raw.toLowerCase() : refuse('takes 64 hex digits');
+    case 'key': {
+      // A prefix may be empty (every key); otherwise it and `after` follow the rules of keys.
+      if (raw === '' && option.name === 'prefix') return raw;
+      const problem = keyProblem(raw);
+      return problem ? { reason: Reason.badName, problem: `${JSON.stringify(raw.slice(0, 80))}: ${problem}` } : raw;
+    }
+    case 'delimiter':
+      return raw === '/' ? raw : refuse('the only delimiter is /');
+    case 'count': {
+      const n = decimal(raw);
+      return n !== undefined && n >= 1 && n <= MAX_PAGE_ROWS ? n : refuse(`takes a count from 1 to ${MAX_PAGE_ROWS}`);
+    }
+    default:
+      return refuse('has no known kind of value');
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BucketInfo, EventKind, FileInfo, PailEvent } from './types.ts';
+import type { BucketInfo, EventKind, ListedFile, PailEvent } from './types.ts';
 import { EVENT_KINDS } from './types.ts';
 import { formatStatus, ReplyFormatError, type Status } from './reply.ts';
 import { joinTokens, tokenize } from './tokens.ts';
@@ -18,14 +18,17 @@ export function parseBucketRow(line: string): BucketInfo {
   return { name, files: count(files), bytes: count(bytes), created };
 }
 
-/** `BUCKET NAME SIZE MODIFIED SHA256` */
-export function formatFileRow(f: FileInfo): string {
-  return joinTokens([f.bucket, f.name, String(f.size), f.modified, f.sha256]);
+/** The SHA-256 token of a file whose hash is still being computed. */
+export const SHA256_PENDING = '-';
+
+/** `BUCKET KEY SIZE MODIFIED SHA256` (SHA256 `-` while it is being computed) */
+export function formatFileRow(f: ListedFile): string {
+  return joinTokens([f.bucket, f.name, String(f.size), f.modified, f.sha256 ?? SHA256_PENDING]);
 }
 
-export function parseFileRow(line: string): FileInfo {
+export function parseFileRow(line: string): ListedFile {
   const [bucket, name, size, modified, sha256] = fixed(line, 5, 'file row');
-  return { bucket, name, size: count(size), modified, sha256 };
+  return { bucket, name, size: count(size), modified, sha256: sha256 === SHA256_PENDING ? null : sha256 };
 }
 
 /** `110 EVENT KIND BUCKET [NAME [SIZE MODIFIED SHA256]]` */

@@ -17,6 +17,13 @@ export interface FileInfo {
   readonly sha256: string;
 }
 
+/**
+ * A file as a listing gives it: its SHA-256 is null while it is still being
+ * computed (a file put in the data folder behind Pail's back); stat,
+ * download and upload always give it.
+ */
+export type ListedFile = Omit<FileInfo, 'sha256'> & { readonly sha256: string | null };
+
 export type PailEvent =
   | { readonly kind: 'bucket-created'; readonly bucket: string }
   | { readonly kind: 'bucket-deleted'; readonly bucket: string }

@@ -69,6 +69,16 @@ describe('parseRequest', () => {
     expect(ok('delete_b photos force', 'delete_b').force).toBe(true);
     expect(ok('delete_b photos', 'delete_b').force).toBe(false);
     expect(ok('ls_f', 'ls_f').bucket).toBeUndefined();
+    expect(ok('ls_f photos "prefix=my photos/" delimiter=/ after=my\\b/a limit=100', 'ls_f')).toMatchObject({
+      bucket: 'photos',
+      prefix: 'my photos/',
+      delimiter: '/',
+      after: 'my\\b/a',
+      limit: 100,
+    });
+    expect(ok('ls_f photos prefix=', 'ls_f').prefix).toBe('');
+    expect(ok('put photos a/b/c.txt 3', 'upload_f').name).toBe('a/b/c.txt');
+    expect(ok('put photos a/b/ 0', 'upload_f').name).toBe('a/b/');
     expect(ok('help put', 'help').topic).toBe('put');
     expect(ok('stat photos a.txt', 'stat')).toMatchObject({ bucket: 'photos', name: 'a.txt' });
     expect(ok('auth secret', 'auth').token).toBe('secret');
@@ -87,7 +97,15 @@ describe('parseRequest', () => {
     ['create_b 192.168.1.1', Code.BCF, Reason.badName],
     ['put photos ../etc 3', Code.FUTF, Reason.badName],
     ['put photos .. 3', Code.FUTF, Reason.badName],
-    ['put photos "a\\\\b" 3', Code.FUTF, Reason.badName],
+    ['put photos a//b 3', Code.FUTF, Reason.badName],
+    ['put photos a/../b 3', Code.FUTF, Reason.badName],
+    ['ls_f photos prefix=/a', Code.FLF, Reason.badName],
+    ['ls_f photos after=a//b', Code.FLF, Reason.badName],
+    ['ls_f photos delimiter=-', Code.BCMD, Reason.badArgs],
+    ['ls_f photos limit=0', Code.BCMD, Reason.badArgs],
+    ['ls_f photos limit=10001', Code.BCMD, Reason.badArgs],
+    ['ls_f photos limit', Code.BCMD, Reason.badArgs],
+    ['ls_f limit=5', Code.BCMD, Reason.badArgs],
     ['put photos "a\\nb" 3', Code.FUTF, Reason.badName],
     [`put photos ${'x'.repeat(256)} 3`, Code.FUTF, Reason.badName],
     ['put photos a.txt -1', Code.FUTF, Reason.badSize],
