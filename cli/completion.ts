@@ -3,7 +3,8 @@ import { commandWords } from '../shared/protocol/request.ts';
 import { quote, tokenize } from '../shared/protocol/tokens.ts';
 import type { CliArg, CliArgKind } from './commands/command.ts';
 import { JSON_FLAG } from './help.ts';
-import { findClientCommand } from './registry.ts';
+import { shortFlag, splitSlashWords } from './parse-args.ts';
+import { clientOnlyWords, findClientCommand } from './registry.ts';
 
 /** Where completions come from: the server's buckets and files, and the local folders. */
 export interface CompletionSource {
@@ -46,16 +47,25 @@ function unquoted(word: string): string {
 }
 
 async function candidatesFor(before: readonly string[], current: string, source: CompletionSource): Promise<string[]> {
-  if (before.length === 0) return commandWords();
+  if (before.length === 0) return [...commandWords(), ...clientOnlyWords()];
   const command = findClientCommand(before[0]);
   if (!command) return [];
   if (current.startsWith('--')) return [...command.flags, JSON_FLAG].map((f) => f.flag);
-  const given = before.slice(1).filter((w) => !w.startsWith('--'));
+  const given = splitSlashWords(
+    command,
+    before.slice(1).filter((w) => !w.startsWith('--') && !shortFlag(command, w)),
+  );
   const kinds = kindsAt(command.args, given.length);
+  const slash = current.indexOf('/');
   const lists = await Promise.all(
     kinds.map(async (kind): Promise<string[]> => {
       switch (kind) {
         case 'bucket':
+          // BUCKET/KEY where the bucket argument may carry its key: the keys of that bucket, after it.
+          if (slash > 0 && command.args[given.length]?.slashFills !== undefined) {
+            const bucket = current.slice(0, slash);
+            return source.files(bucket).then((names) => names.map((name) => quote(`${bucket}/${name}`)));
+          }
           return source.buckets().then((names) => names.map(quote));
         case 'key': {
           const bucket = given[command.args.findIndex((a) => a.kind === 'bucket')];

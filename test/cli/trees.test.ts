@@ -1,0 +1,281 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Exit } from '../../cli/exit.ts';
+import { formatListingRow, formatListingStatus } from '../../shared/protocol/listing.ts';
+import { compareKeys } from '../../shared/protocol/names.ts';
+import { scriptedPeer } from '../helpers/strange-peers.ts';
+import { json, runPail, startInTerminal, startTestServer, tempFolder, type TestServer } from './harness.ts';
+import { digestOf, readBucket, readTree, sha256, writeTree, type TreeSpec } from './tree-helpers.ts';
+
+let t: TestServer;
+let work: { path: string; remove(): Promise<void> };
+const pail = (args: string[]) => runPail(args, { env: t.env, cwd: work.path });
+
+beforeAll(async () => {
+  t = await startTestServer();
+  work = await tempFolder();
+});
+afterAll(async () => {
+  await t.close();
+  await work.remove();
+});
+
+/** A tree with nesting, an empty folder, names that sort by their bytes, and one file of several chunks. */
+const TREE: TreeSpec = {
+  'a.txt': 'alpha\n',
+  'a-b.txt': 'a dash b\n',
+  'a0.txt': 'a zero\n',
+  'docs/readme.md': '# readme\n',
+  'docs/deep/er/big.bin': randomBytes(700_000),
+  'empty/': '',
+  'café/ünïcode.txt': 'unicode\n',
+};
+
+/** Uploads a TreeSpec with the test's client, so that what the CLI downloads was not put there by the CLI. */
+async function uploadTree(bucket: string, prefix: string, tree: TreeSpec): Promise<void> {
+  for (const [key, contents] of Object.entries(tree)) {
+    await t.client.upload(bucket, prefix + key, key.endsWith('/') ? Buffer.alloc(0) : Buffer.from(contents), { overwrite: true });
+  }
+}
+
+describe.concurrent('put -r and get -r', () => {
+  it('put -r uploads a tree under a prefix: keys are paths below DIR, empty folders explicit, symbolic links skipped and said so', async () => {
+    await t.client.createBucket('tree-up');
+    const src = join(work.path, 'tree-up');
+    await writeTree(src, TREE);
+    await symlink(join(src, 'a.txt'), join(src, 'link.txt'));
+    await symlink(src, join(src, 'docs', 'loop'));
+
+    const run = await pail(['put', '-r', src, 'tree-up/backup/2026', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const report = json(run);
+    expect((report.files as { name: string }[]).map((f) => f.name)).toEqual(Object.keys(TREE).map((k) => `backup/2026/${k}`).sort(compareKeys));
+    expect(report.skipped).toEqual([
+      { path: join(src, 'docs', 'loop'), why: 'a symbolic link, not followed' },
+      { path: join(src, 'link.txt'), why: 'a symbolic link, not followed' },
+    ]);
+    expect(await readBucket(t.client, 'tree-up', 'backup/2026/')).toEqual(digestOf(TREE));
+
+    // For people: each file, the skipped links on standard error, and a summary.
+    const text = await pail(['put', '-r', src, 'tree-up']);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stderr).toContain(`pail: skipped ${join(src, 'link.txt')}: a symbolic link, not followed`);
+    expect(text.out).toMatch(/^uploaded tree-up\/docs\/deep\/er\/big\.bin {2}684 KiB {2}sha256 [0-9a-f]{64}$/m);
+    expect(text.out).toMatch(/^put -r: 7 of 7 uploaded to tree-up\/, 2 skipped$/m);
+    expect(await readBucket(t.client, 'tree-up', '')).toMatchObject(digestOf(TREE));
+
+    // Without --overwrite, keys that exist are refused one by one; with it, replaced.
+    const again = await pail(['put', '-r', src, 'tree-up/backup/2026/']);
+    expect(again.status).toBe(Exit.refused);
+    expect(again.stderr).toMatch(/pail: not uploaded tree-up\/backup\/2026\/a\.txt: \d+ FUTF exists/);
+    expect((await pail(['put', '-r', src, 'tree-up/backup/2026', '--overwrite'])).status).toBe(0);
+  });
+
+  it('get -r downloads every key under a prefix into DIR at its path below the prefix, each checked by SHA-256', async () => {
+    await t.client.createBucket('tree-down');
+    await uploadTree('tree-down', 'photos/', TREE);
+    await uploadTree('tree-down', '', { 'photos-not-under.txt': 'beside the folder\n', 'other/x.txt': 'x\n' });
+    const out = join(work.path, 'tree-down');
+
+    const run = await pail(['get', '-r', 'tree-down/photos', out, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(await readTree(out)).toEqual(digestOf(TREE));
+    const files = json(run).files as { name: string; dest: string; sha256: string }[];
+    const big = files.find((f) => f.name === 'photos/docs/deep/er/big.bin')!;
+    expect(big).toMatchObject({ dest: join(out, 'docs', 'deep', 'er', 'big.bin'), sha256: sha256(TREE['docs/deep/er/big.bin']) });
+
+    // A folder further down, the key written relative to it; BUCKET PREFIX is the same as BUCKET/PREFIX.
+    const docs = join(work.path, 'tree-down-docs');
+    const text = await pail(['get', '-r', 'tree-down', 'photos/docs/', docs]);
+    expect(text.status, text.stderr).toBe(0);
+    expect(await readTree(docs)).toEqual({ 'readme.md': sha256(TREE['docs/readme.md']), 'deep/er/big.bin': sha256(TREE['docs/deep/er/big.bin']) });
+    expect(text.out).toMatch(/^get -r: 2 of 2 downloaded from tree-down\/photos\/docs\/ into .*, 684 KiB$/m);
+
+    // BUCKET/ is the whole bucket.
+    const all = join(work.path, 'tree-down-all');
+    expect((await pail(['get', '-r', 'tree-down/', all])).status).toBe(0);
+    expect(Object.keys(await readTree(all)).sort(compareKeys)).toEqual(
+      ['other/x.txt', 'photos-not-under.txt', ...Object.keys(TREE).map((k) => `photos/${k}`)].sort(compareKeys),
+    );
+  });
+
+  it('get -r writes nothing outside DIR: not through a symbolic link inside it', async () => {
+    await t.client.createBucket('tree-escape');
+    await uploadTree('tree-escape', '', { 'link/passwd': 'not for outside\n', 'fine.txt': 'fine\n' });
+    const out = join(work.path, 'tree-escape');
+    const outside = join(work.path, 'tree-escape-outside');
+    await mkdir(out);
+    await mkdir(outside);
+    await symlink(outside, join(out, 'link'));
+
+    const run = await pail(['get', '-r', 'tree-escape/', out]);
+    expect(run.status).toBe(Exit.refused);
+    expect(run.stderr).toContain(`pail: not downloaded tree-escape/link/passwd: cannot save link/passwd: ${join(out, 'link')} is a symbolic link (not followed)`);
+    expect(await readdir(outside)).toEqual([]);
+    expect(await readTree(out)).toEqual({ 'fine.txt': sha256('fine\n'), link: '-> link' });
+  });
+});
+
+describe('get -r from a server that lists keys leading out of DIR', () => {
+  it('refuses each such key and writes nothing outside DIR', async () => {
+    const hostile = ['../escape.txt', 'in/../../escape2.txt', '/etc/escape3', 'ok/./x'];
+    const peer = await scriptedPeer((line) => {
+      if (!line.startsWith('ls_f')) return line.startsWith('quit') ? '200 BYE\n' : undefined;
+      const rows = hostile.map((name) => formatListingRow({ kind: 'file', file: { bucket: 'evil', name, size: 1, modified: '2026-01-01T00:00:00.000Z', sha256: sha256('x') } }));
+      return `${formatListingStatus(rows.length, { next: null })}\n${rows.map((r) => `${r}\n`).join('')}`;
+    });
+    try {
+      const parent = join(work.path, 'hostile');
+      const out = join(parent, 'dir');
+      await mkdir(parent);
+      const run = await runPail(['get', '-r', 'evil/', out, '--server', peer.address]);
+      expect(run.status).toBe(Exit.refused);
+      for (const key of hostile) expect(run.stderr).toContain(`refused to write ${JSON.stringify(key)}: it would not stay inside ${out}`);
+      expect(await readdir(parent)).toEqual(['dir']);
+      expect(await readdir(out)).toEqual([]);
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+describe('ls', () => {
+  /** More keys than several pages of 3 hold, in one folder and around it, with names that sort by their bytes. */
+  const KEYS = ['a.txt', 'a-b.txt', 'a0.txt', 'a/1.txt', 'a/2.txt', 'a/b/3.txt', 'z/', 'é.txt', ...Array.from({ length: 25 }, (_, i) => `many/${String(i).padStart(2, '0')}.txt`)];
+
+  beforeAll(async () => {
+    await t.client.createBucket('listing');
+    for (const key of KEYS) await t.client.upload('listing', key, key.endsWith('/') ? Buffer.alloc(0) : Buffer.from(key));
+  });
+
+  it('ls BUCKET lists one level, its folders rolled up, in key byte order, across pages', async () => {
+    const level = json(await pail(['ls', 'listing', '--page-size', '2', '--json']));
+    expect(level.folders).toEqual(['a/', 'many/', 'z/']);
+    expect((level.files as { name: string }[]).map((f) => f.name)).toEqual(['a-b.txt', 'a.txt', 'a0.txt', 'é.txt']);
+
+    const text = await pail(['ls', 'listing', '--page-size', '2']);
+    const names = text.out.split('\n').slice(1, -1).map((row) => row.split(/ +/)[1]);
+    expect(names).toEqual(['a-b.txt', 'a.txt', 'a/', 'a0.txt', 'many/', 'z/', 'é.txt']);
+    expect(text.out).toMatch(/^listing +many\/ +folder +- +-$/m);
+  });
+
+  it('ls BUCKET/FOLDER (or BUCKET FOLDER) lists that folder; --recursive every key under it, paging unseen', async () => {
+    const folder = json(await pail(['ls', 'listing/a', '--json']));
+    expect(folder).toMatchObject({ bucket: 'listing', prefix: 'a/', folders: ['a/b/'] });
+    expect((folder.files as { name: string }[]).map((f) => f.name)).toEqual(['a/1.txt', 'a/2.txt']);
+    expect(json(await pail(['list', 'listing', 'a/', '--json']))).toEqual(folder);
+
+    // 33 keys at 3 a page: 11 pages, read as one listing.
+    const everything = json(await pail(['ls', '-r', 'listing', '--page-size', '3', '--json']));
+    expect(everything.folders).toEqual([]);
+    expect((everything.files as { name: string }[]).map((f) => f.name)).toEqual([...KEYS].sort(compareKeys));
+    const many = json(await pail(['ls', 'listing/many/', '--recursive', '--page-size', '4', '--json']));
+    expect((many.files as { name: string }[]).map((f) => f.name)).toEqual(KEYS.filter((k) => k.startsWith('many/')));
+
+    expect((await pail(['ls', 'listing/nothing-here'])).out).toBe('no files under listing/nothing-here/\n');
+    expect((await pail(['ls', 'listing', '--page-size', '0'])).status).toBe(Exit.usage);
+  });
+});
+
+describe.concurrent('mirror', () => {
+  it('mirror DIR BUCKET/PREFIX copies what differs by size and SHA-256, deletes with --delete, and a dry run changes nothing', async () => {
+    await t.client.createBucket('mirror-up');
+    const src = join(work.path, 'mirror-up');
+    await writeTree(src, TREE);
+    const mirror = (...flags: string[]) => pail(['mirror', src, 'mirror-up/site', ...flags, '--json']);
+
+    const first = json(await mirror());
+    expect(first.summary).toEqual({ copied: 7, unchanged: 0, deleted: 0, kept: 0, failed: 0, bytes: expectedBytes(TREE) });
+    expect(await readBucket(t.client, 'mirror-up', 'site/')).toEqual(digestOf(TREE));
+    expect(json(await mirror()).summary).toMatchObject({ copied: 0, unchanged: 7, bytes: 0 });
+
+    // Changed: a.txt in its bytes only (same size), docs/readme.md in size; new: added.txt; gone: a0.txt.
+    await writeFile(join(src, 'a.txt'), 'ALPHA\n');
+    await writeFile(join(src, 'docs', 'readme.md'), '# a longer readme\n');
+    await writeFile(join(src, 'added.txt'), 'added\n');
+    await rm(join(src, 'a0.txt'));
+    const before = await readBucket(t.client, 'mirror-up', 'site/');
+
+    const dry = json(await mirror('--delete', '--dry-run'));
+    expect(dry.summary).toEqual({ copied: 3, unchanged: 4, deleted: 1, kept: 0, failed: 0, bytes: 6 + 18 + 6 });
+    expect(dry.actions).toEqual([
+      { action: 'delete', key: 'a0.txt', size: 7 },
+      { action: 'copy', key: 'a.txt', why: 'changed', size: 6 },
+      { action: 'copy', key: 'added.txt', why: 'new', size: 6 },
+      { action: 'copy', key: 'docs/readme.md', why: 'changed', size: 18 },
+    ]);
+    expect(await readBucket(t.client, 'mirror-up', 'site/')).toEqual(before);
+
+    // Without --delete, what the source lost is kept and counted.
+    const keep = json(await mirror('--dry-run'));
+    expect(keep.summary).toMatchObject({ copied: 3, deleted: 0, kept: 1 });
+
+    const text = await pail(['mirror', src, 'mirror-up/site', '--delete']);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.out).toMatch(/^copied mirror-up\/site\/a\.txt \(changed, 6 B\)$/m);
+    expect(text.out).toMatch(/^deleted mirror-up\/site\/a0\.txt$/m);
+    expect(text.out).toMatch(new RegExp(`^mirror ${src} → mirror-up/site/: 3 copied \\(30 B\\), 4 unchanged, 1 deleted$`, 'm'));
+    const now: TreeSpec = { ...TREE, 'a.txt': 'ALPHA\n', 'docs/readme.md': '# a longer readme\n', 'added.txt': 'added\n' };
+    delete now['a0.txt'];
+    expect(await readBucket(t.client, 'mirror-up', 'site/')).toEqual(digestOf(now));
+    expect(json(await mirror('--delete')).summary).toMatchObject({ copied: 0, unchanged: 7, deleted: 0 });
+  });
+
+  it('mirror BUCKET/PREFIX DIR brings a local folder in line the other way, deleting local files only with --delete', async () => {
+    await t.client.createBucket('mirror-down');
+    await uploadTree('mirror-down', 'site/', TREE);
+    const out = join(work.path, 'mirror-down');
+    const mirror = (...flags: string[]) => pail(['mirror', 'mirror-down/site', out, ...flags, '--json']);
+
+    expect(json(await mirror()).summary).toEqual({ copied: 7, unchanged: 0, deleted: 0, kept: 0, failed: 0, bytes: expectedBytes(TREE) });
+    expect(await readTree(out)).toEqual(digestOf(TREE));
+    expect(json(await mirror()).summary).toMatchObject({ copied: 0, unchanged: 7 });
+
+    // On the server: a.txt changed in its bytes only, a file added; locally: a stray file, a stray folder, and a changed file.
+    await uploadTree('mirror-down', 'site/', { 'a.txt': 'ALPHA\n', 'new/file.txt': 'new\n' });
+    await writeTree(out, { 'stray.txt': 'stray\n', 'stray-folder/x/y.txt': 'y\n', 'docs/readme.md': '# edited here\n' });
+    const before = await readTree(out);
+
+    const dry = json(await mirror('--delete', '--dry-run'));
+    expect(dry.summary).toEqual({ copied: 3, unchanged: 5, deleted: 2, kept: 0, failed: 0, bytes: 6 + 4 + 9 });
+    expect(await readTree(out)).toEqual(before);
+
+    const done = json(await mirror('--delete'));
+    expect(done.summary).toEqual({ copied: 3, unchanged: 5, deleted: 2, kept: 0, failed: 0, bytes: 6 + 4 + 9 });
+    // The stray folder went with its last file.
+    expect(await readTree(out)).toEqual(digestOf({ ...TREE, 'a.txt': 'ALPHA\n', 'new/file.txt': 'new\n' }));
+  });
+
+  it('a dry run into a folder that does not exist yet makes nothing', async () => {
+    await t.client.createBucket('mirror-none');
+    await uploadTree('mirror-none', '', { 'x.txt': 'x\n' });
+    const out = join(work.path, 'mirror-none-not-yet');
+    const dry = await pail(['mirror', 'mirror-none', out, '--dry-run']);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.out).toContain(`would copy mirror-none/x.txt (new, 2 B)`);
+    expect(dry.out).toMatch(/1 would be copied \(2 B\), 0 unchanged, 0 would be deleted; nothing changed \(dry run\)$/m);
+    expect(await readTree(out)).toEqual({});
+  });
+});
+
+describe('progress of a tree', () => {
+  it('shows one bar for the whole job: files done of all, bytes of all', async () => {
+    await t.client.createBucket('tree-bar');
+    const src = join(work.path, 'tree-bar');
+    await writeTree(src, { 'one.bin': randomBytes(1_500_000), 'two.bin': randomBytes(1_500_000), 'sub/three.bin': randomBytes(1_500_000) });
+    const put = startInTerminal(['put', '-r', src, 'tree-bar'], { env: t.env, columns: 120 });
+    const screen = await put.waitFor('stdout', /put -r: 3 of 3 uploaded/);
+    put.endInput();
+    expect(await put.exited).toEqual({ status: 0, signal: null });
+    const bars = screen.split('\x1b[K').map((drawn) => drawn.split(/[\r\n]/)[0]).filter((drawn) => drawn.startsWith('put '));
+    expect(bars.length).toBeGreaterThan(0);
+    // The total is the tree's bytes, not one file's.
+    for (const bar of bars) expect(bar).toMatch(/^put [0-3]\/3 files .* \/ 4\.3 MiB /);
+  });
+});
+
+function expectedBytes(tree: TreeSpec): number {
+  return Object.entries(tree).reduce((sum, [key, contents]) => sum + (key.endsWith('/') ? 0 : Buffer.byteLength(contents)), 0);
+}
