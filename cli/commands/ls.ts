@@ -37,6 +37,7 @@ export const ls: ClientCommand = {
 export const list: ClientCommand = {
   protocol: 'ls_f',
   word: 'list',
+  summary: "Lists every bucket's files (the whole listing); with BUCKET (or BUCKET/FOLDER), lists as ls BUCKET does",
   args: [arg('bucket', 'bucket', 'bucket', { optional: true, slashFills: 'folder' }), FOLDER_ARG],
   flags: [RECURSIVE_FLAG, PAGE_SIZE_FLAG],
   async run({ connect, output }, args) {

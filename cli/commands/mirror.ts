@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { isBucketName } from '../../shared/protocol/names.ts';
 import { UsageError } from '../errors.ts';
 import { Exit } from '../exit.ts';
 import { formatBytes } from '../format.ts';
@@ -12,14 +13,13 @@ const DRY_RUN = '--dry-run';
 /**
  * `mirror DIR BUCKET[/PREFIX]` and `mirror BUCKET[/PREFIX] DIR`: a command of
  * the client's own, made of listings, stats, uploads, downloads and deletes.
- * The direction: SOURCE is a local folder when one of that name exists here,
- * else it is the bucket side.
+ * Which side is which: see directionOf.
  */
 export const mirror: ClientCommand = {
   word: 'mirror',
   runs: ['ls_f', 'stat', 'upload_f', 'download', 'delete_f'],
   summary:
-    'Makes DEST like SOURCE, one a local folder and the other BUCKET[/PREFIX] (SOURCE is the local side when such a folder exists): ' +
+    'Makes DEST like SOURCE, one a local folder and the other BUCKET[/PREFIX] (a word that could be either is the local side if such a folder exists; ./NAME is always local): ' +
     'copies only what differs by size and SHA-256, a few files at once, and prints a summary',
   args: [arg('source', 'path', 'copy from (a local folder, or BUCKET/PREFIX)'), arg('dest', 'path', 'copy to (BUCKET/PREFIX, or a local folder)')],
   flags: [
@@ -40,11 +40,34 @@ export const mirror: ClientCommand = {
   },
 };
 
+/**
+ * Which side is the bucket. A word that starts with `.`, `/` or `~`, or
+ * whose first segment is no bucket name, is a local path. When both words
+ * could be either, the local side is the one that exists as a folder here;
+ * when both do (`mirror photos photos` after a first download), it refuses
+ * rather than guess, since a wrong guess with --delete deletes the wrong side.
+ */
 async function directionOf(source: string, dest: string): Promise<MirrorDirection> {
-  const isFolder = async (path: string) => (await stat(path).catch(() => undefined))?.isDirectory() === true;
-  if (await isFolder(source)) return { to: 'bucket', root: source, tree: parseBucketTree(dest) };
-  if (source.startsWith('.') || source.startsWith('/')) throw new UsageError(`there is no local folder ${source} to mirror from`);
-  return { to: 'local', tree: parseBucketTree(source), root: dest };
+  const toBucket = (): MirrorDirection => ({ to: 'bucket', root: source, tree: parseBucketTree(dest) });
+  const toLocal = (): MirrorDirection => ({ to: 'local', tree: parseBucketTree(source), root: dest });
+  const sourceMayBeBucket = mayBeBucket(source);
+  const destMayBeBucket = mayBeBucket(dest);
+  if (!sourceMayBeBucket && !destMayBeBucket) throw new UsageError(`mirror copies between a local folder and BUCKET[/PREFIX]; neither ${source} nor ${dest} names a bucket`);
+  if (!sourceMayBeBucket) return toBucket();
+  if (!destMayBeBucket) return toLocal();
+  const [sourceIsFolder, destIsFolder] = await Promise.all([isFolder(source), isFolder(dest)]);
+  if (sourceIsFolder && destIsFolder) {
+    throw new UsageError(`${source} and ${dest} are both local folders and could both be buckets; write the local one as ./${source} or ./${dest}`);
+  }
+  return sourceIsFolder ? toBucket() : toLocal();
+}
+
+function mayBeBucket(word: string): boolean {
+  return !/^[./~]/.test(word) && isBucketName(word.split('/')[0]);
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
 function summaryLine(s: MirrorSummary, dryRun: boolean): string {

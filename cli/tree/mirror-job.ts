@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { compareKeys } from '../../shared/protocol/names.ts';
 import type { CommandContext } from '../commands/command.ts';
 import { failureLine, type FailureReport } from '../errors.ts';
 import { formatBytes } from '../format.ts';
@@ -146,5 +147,7 @@ async function execute<S extends TreeEntry, D extends TreeEntry>(
     );
   });
   const summary = { copied: counts.copied, unchanged: plan.unchanged, deleted: counts.deleted, kept: plan.kept, failed: counts.failed, bytes: counts.bytes };
-  return { summary, actions, skipped };
+  // Done side by side, they finished in any order; reported as planned: deletes, then copies, each in key order.
+  const order = (a: MirrorAction, b: MirrorAction) => (a.action === b.action ? compareKeys(a.key, b.key) : a.action === 'delete' ? -1 : 1);
+  return { summary, actions: actions.sort(order), skipped };
 }

@@ -248,6 +248,22 @@ describe.concurrent('mirror', () => {
     expect(await readTree(out)).toEqual(digestOf({ ...TREE, 'a.txt': 'ALPHA\n', 'new/file.txt': 'new\n' }));
   });
 
+  it('tells the bucket side from the local one, and refuses to guess when both words could be either', async () => {
+    await t.client.createBucket('sides');
+    await writeTree(join(work.path, 'sides'), { 'x.txt': 'x\n' });
+    const ambiguous = await pail(['mirror', 'sides', 'sides', '--delete']);
+    expect(ambiguous.status).toBe(Exit.usage);
+    expect(ambiguous.stderr).toContain('write the local one as ./sides');
+    expect(await t.client.listFiles('sides')).toEqual([]);
+    expect(await readTree(join(work.path, 'sides'))).toEqual({ 'x.txt': sha256('x\n') });
+
+    // ./NAME is local: up, then down into a new folder.
+    expect(json(await pail(['mirror', './sides', 'sides', '--json'])).summary).toMatchObject({ copied: 1 });
+    expect(json(await pail(['mirror', 'sides', './sides-copy', '--json'])).summary).toMatchObject({ copied: 1 });
+    expect(await readTree(join(work.path, 'sides-copy'))).toEqual({ 'x.txt': sha256('x\n') });
+    expect((await pail(['mirror', './a', './b'])).stderr).toContain('neither ./a nor ./b names a bucket');
+  });
+
   it('a dry run into a folder that does not exist yet makes nothing', async () => {
     await t.client.createBucket('mirror-none');
     await uploadTree('mirror-none', '', { 'x.txt': 'x\n' });

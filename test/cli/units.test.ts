@@ -192,6 +192,23 @@ describe('completion', () => {
     expect(await complete('put notes.txt p', source)).toEqual([['photos', 'projects'], 'p']);
   });
 
+  it('completes BUCKET/KEY one folder at a time, asking for the folder typed so far', async () => {
+    const asked: string[] = [];
+    const folders: CompletionSource = {
+      ...source,
+      files: async (bucket, partial) => {
+        asked.push(`${bucket} ${partial}`);
+        return partial.startsWith('2024/') ? ['2024/june/', '2024/july.jpg'] : ['2024/', 'cat.jpg'];
+      },
+    };
+    expect(await complete('get photos/c', folders)).toEqual([['photos/cat.jpg '], 'photos/c']);
+    // A folder stays open for its contents.
+    expect(await complete('ls photos/2', folders)).toEqual([['photos/2024/'], 'photos/2']);
+    expect(await complete('get -r photos/2024/ju', folders)).toEqual([['photos/2024/july.jpg', 'photos/2024/june/'], 'photos/2024/ju']);
+    expect(await complete('rm photos 2024/j', folders)).toEqual([['2024/july.jpg', '2024/june/'], '2024/j']);
+    expect(asked).toEqual(['photos c', 'photos 2', 'photos 2024/ju', 'photos 2024/j']);
+  });
+
   it('completes flags', async () => {
     expect(await complete('rb photos --f', source)).toEqual([['--force '], '--f']);
   });
