@@ -85,12 +85,10 @@ async function getRecursive(context: CommandContext, args: ParsedArgs) {
   const dest = args.one('dest') ?? '.';
   if (dest === STDOUT) throw new UsageError(`get -r writes a tree of files, not standard output`);
   const tree = { bucket: args.one('bucket')!, prefix: folderPrefix(args.one('name')!) };
-  const { files } = await getTree(context, tree, dest, pageSizeOf(args));
-  const failed = files.filter((f) => 'error' in f).length;
-  const bytes = files.reduce((sum, f) => sum + ('size' in f ? f.size : 0), 0);
-  const summary = `get -r: ${files.length - failed} of ${files.length} downloaded from ${tree.bucket}/${tree.prefix} into ${dest}, ${formatBytes(bytes)}`;
+  const { outcomes: files, total, failed, bytes } = await getTree(context, tree, dest, pageSizeOf(args));
+  const summary = `get -r: ${total - failed} of ${total} downloaded from ${tree.bucket}/${tree.prefix} into ${dest}, ${formatBytes(bytes)}`;
   if (failed === 0) return context.output.report({ files }, [summary]);
-  context.output.note(`pail: ${failed} of ${files.length} not downloaded`);
+  context.output.note(`pail: ${failed} of ${total} not downloaded`);
   context.output.report({ files }, [summary], { ok: false });
   return Exit.refused;
 }

@@ -159,11 +159,10 @@ async function putRecursive(context: CommandContext, paths: readonly string[], t
   if (paths[0] === STDIN) throw new UsageError(`put -r takes a folder, not standard input`);
   if (perFile !== undefined) throw new UsageError('--name and --sha256 are for one file; put -r names each file by its path');
   const tree = parseBucketTree(target);
-  const { files, skipped } = await putTree(context, paths[0], tree, { overwrite });
-  const failed = files.filter((f) => 'error' in f).length;
-  const summary = `put -r: ${files.length - failed} of ${files.length} uploaded to ${tree.bucket}/${tree.prefix}${skipped.length ? `, ${skipped.length} skipped` : ''}`;
+  const { outcomes: files, skipped, total, failed, bytes } = await putTree(context, paths[0], tree, { overwrite });
+  const summary = `put -r: ${total - failed} of ${total} uploaded to ${tree.bucket}/${tree.prefix}, ${formatBytes(bytes)}${skipped.length ? `, ${skipped.length} skipped` : ''}`;
   if (failed === 0) return context.output.report({ files, skipped }, [summary]);
-  context.output.note(`pail: ${failed} of ${files.length} not uploaded`);
+  context.output.note(`pail: ${failed} of ${total} not uploaded`);
   context.output.report({ files, skipped }, [summary], { ok: false });
   return Exit.refused;
 }

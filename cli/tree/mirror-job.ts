@@ -112,32 +112,25 @@ async function execute<S extends TreeEntry, D extends TreeEntry>(
     return { summary, actions, skipped };
   }
   const removed: D[] = [];
-  const deletes = plan.deletes.map((entry) => ({ entry, size: 0 }));
-  await runBounded(context, 'delete', deletes, async ({ entry }, _index, lane) => {
+  const deleting = { files: plan.deletes.length, bytes: 0 };
+  await runBounded(context, 'delete', deleting, plan.deletes, async (entry, lane) => {
     const counter = lane.file();
     const result = await steps.remove(entry, lane.pool);
     counter.done(result.ok);
-    if (result.ok) {
-      counts.deleted++;
-      removed.push(entry);
-    } else {
-      counts.failed++;
-    }
+    if (result.ok) removed.push(entry);
     actions.push({ action: 'delete', key: entry.key, size: entry.size, ...(result.ok ? {} : { error: result.error }) });
     lane.say(() => (result.ok ? output.line(`deleted ${names.delete(entry)}`) : output.note(`pail: not deleted ${names.delete(entry)}: ${failureLine(result.error)}`)));
+    return { outcome: undefined, key: entry.key, ok: result.ok, bytes: 0 };
+  }).then((done) => {
+    counts.deleted = done.total - done.failed;
+    counts.failed += done.failed;
   });
   await steps.afterRemoves?.(removed);
-  const copies = plan.copies.map((copy) => ({ ...copy, size: copy.entry.size }));
-  await runBounded(context, 'mirror', copies, async (copy, _index, lane) => {
+  const copying = { files: plan.copies.length, bytes: plan.copies.reduce((sum, c) => sum + c.entry.size, 0) };
+  await runBounded(context, 'mirror', copying, plan.copies, async (copy, lane) => {
     const counter = lane.file();
     const result = await steps.copy(copy, lane.pool, counter.bytes);
     counter.done(result.ok);
-    if (result.ok) {
-      counts.copied++;
-      counts.bytes += copy.entry.size;
-    } else {
-      counts.failed++;
-    }
     const { entry, why } = copy;
     actions.push({ action: 'copy', key: entry.key, why, size: entry.size, ...(result.ok ? {} : { error: result.error }) });
     lane.say(() =>
@@ -145,6 +138,11 @@ async function execute<S extends TreeEntry, D extends TreeEntry>(
         ? output.line(`copied ${names.copy(entry)} (${why}, ${formatBytes(entry.size)})`)
         : output.note(`pail: not copied ${names.copy(entry)}: ${failureLine(result.error)}`),
     );
+    return { outcome: undefined, key: entry.key, ok: result.ok, bytes: result.ok ? entry.size : 0 };
+  }).then((done) => {
+    counts.copied = done.total - done.failed;
+    counts.failed += done.failed;
+    counts.bytes = done.bytes;
   });
   const summary = { copied: counts.copied, unchanged: plan.unchanged, deleted: counts.deleted, kept: plan.kept, failed: counts.failed, bytes: counts.bytes };
   // Done side by side, they finished in any order; reported as planned: deletes, then copies, each in key order.

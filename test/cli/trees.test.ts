@@ -63,7 +63,7 @@ describe.concurrent('put -r and get -r', () => {
     expect(text.status, text.stderr).toBe(0);
     expect(text.stderr).toContain(`pail: skipped ${join(src, 'link.txt')}: a symbolic link, not followed`);
     expect(text.out).toMatch(/^uploaded tree-up\/docs\/deep\/er\/big\.bin {2}684 KiB {2}sha256 [0-9a-f]{64}$/m);
-    expect(text.out).toMatch(/^put -r: 7 of 7 uploaded to tree-up\/, 2 skipped$/m);
+    expect(text.out).toMatch(/^put -r: 7 of 7 uploaded to tree-up\/, 684 KiB, 2 skipped$/m);
     expect(await readBucket(t.client, 'tree-up', '')).toMatchObject(digestOf(TREE));
 
     // Without --overwrite, keys that exist are refused one by one; with it, replaced.
