@@ -4,7 +4,7 @@ import { compareKeys } from '../../shared/protocol/names.ts';
 import type { Output } from '../output.ts';
 import { formatBytes, formatTable } from '../format.ts';
 import { folderPrefix } from '../tree/targets.ts';
-import { DEFAULT_PAGE_SIZE } from '../tree/remote-walk.ts';
+import { DEFAULT_PAGE_SIZE, pagesOf } from '../tree/remote-walk.ts';
 import { arg, PAGE_SIZE_FLAG, pageSizeOf, RECURSIVE, type ClientCommand, type CliFlag, type ParsedArgs } from './command.ts';
 
 const RECURSIVE_FLAG: CliFlag = { flag: RECURSIVE, short: '-r', summary: 'every key under BUCKET[/FOLDER], not only one level' };
@@ -49,25 +49,37 @@ export const list: ClientCommand = {
   },
 };
 
+/**
+ * One level of a bucket or folder (--recursive: every key under it), page
+ * by page. People get each page's rows as it comes, so a listing of millions
+ * starts at once and holds one page; --json reports one document, so it
+ * gathers them all.
+ */
 async function listLevel(connection: PailConnection, output: Output, bucket: string, args: ParsedArgs): Promise<void> {
   const prefix = folderPrefix(args.one('folder') ?? '');
-  const recursive = args.flag(RECURSIVE) === true;
+  const query = { prefix: prefix === '' ? undefined : prefix, delimiter: args.flag(RECURSIVE) === true ? undefined : ('/' as const) };
+  const pages = pagesOf(connection, bucket, query, pageSizeOf(args) ?? DEFAULT_PAGE_SIZE);
   const files: ListedFile[] = [];
   const folders: string[] = [];
-  const rows = connection.walk(bucket, {
-    prefix: prefix === '' ? undefined : prefix,
-    delimiter: recursive ? undefined : '/',
-    pageSize: pageSizeOf(args) ?? DEFAULT_PAGE_SIZE,
-  });
-  for await (const row of rows) {
-    if (row.kind === 'file') files.push(row.file);
-    else folders.push(row.prefix);
+  let shown = 0;
+  for await (const page of pages) {
+    if (output.json) {
+      files.push(...page.files);
+      folders.push(...page.folders);
+    } else if (page.files.length + page.folders.length > 0) {
+      const table = fileTable(page.files, page.folders.map((f) => [bucket, f]));
+      // The header once, over the first page's columns.
+      for (const line of shown === 0 ? table : table.slice(1)) output.line(line);
+      shown += page.files.length + page.folders.length;
+    }
   }
-  // The server lists in key byte order; sorted again here so the output is in that order whatever sent it.
-  files.sort((a, b) => compareKeys(a.name, b.name));
-  folders.sort(compareKeys);
-  const empty = prefix === '' ? 'no files' : `no files under ${bucket}/${prefix}`;
-  output.report({ bucket, prefix, folders, files }, files.length + folders.length ? fileTable(files, folders.map((f) => [bucket, f])) : [empty]);
+  if (output.json) {
+    // The server lists in key byte order; sorted again here so the output is in that order whatever sent it.
+    files.sort((a, b) => compareKeys(a.name, b.name));
+    folders.sort(compareKeys);
+    return output.report({ bucket, prefix, folders, files }, []);
+  }
+  if (shown === 0) output.line(prefix === '' ? 'no files' : `no files under ${bucket}/${prefix}`);
 }
 
 /** Folders (which have no size or time) among the files, all in key byte order. */
@@ -76,6 +88,6 @@ function fileTable(files: readonly ListedFile[], folders: readonly (readonly [st
     ...folders.map(([bucket, prefix]) => [bucket, prefix, 'folder', '-', '-']),
     ...files.map((f) => [f.bucket, f.name, formatBytes(f.size), f.modified, f.sha256 ?? 'computing']),
   ];
-  if (folders.length > 0) rows.sort((a, b) => compareKeys(a[1], b[1]));
+  rows.sort((a, b) => compareKeys(a[1], b[1]));
   return formatTable(['BUCKET', 'NAME', 'SIZE', 'MODIFIED', 'SHA256'], rows);
 }
