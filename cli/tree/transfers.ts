@@ -2,7 +2,7 @@ import { open, rm, rmdir } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { PailPool } from '../../shared/client/pool.ts';
-import type { Uploaded } from '../../shared/client/connection.ts';
+import type { PailConnection, Uploaded } from '../../shared/client/connection.ts';
 import { PailError, UnreachableError } from '../../shared/client/errors.ts';
 import { keyProblem } from '../../shared/protocol/names.ts';
 import { InterruptedError, LocalFileError, type FailureReport } from '../errors.ts';
@@ -33,6 +33,24 @@ async function outcome<T>(signal: AbortSignal, step: () => Promise<T>): Promise<
   }
 }
 
+/**
+ * Work on a connection of the pool that Ctrl-C cuts at once, so whatever
+ * waits on it fails now: a body stalled mid-way would otherwise be waited
+ * for, since destroying a download's body does not end a read already
+ * waiting on the socket.
+ */
+function onConnection<T>(pool: PailPool, signal: AbortSignal, work: (connection: PailConnection) => Promise<T>): Promise<T> {
+  return pool.use(async (connection) => {
+    const cut = () => connection.destroy();
+    signal.addEventListener('abort', cut, { once: true });
+    try {
+      return await work(connection);
+    } finally {
+      signal.removeEventListener('abort', cut);
+    }
+  }, signal);
+}
+
 /** Uploads a local file (its bytes streamed) or an empty folder (an explicit folder key) to `prefix + key`. */
 export function uploadEntry(
   pool: PailPool,
@@ -44,14 +62,13 @@ export function uploadEntry(
   return outcome(options.signal, async () => {
     const problem = keyProblem(key);
     if (problem) throw new LocalFileError(`${entry.path} cannot be stored as ${JSON.stringify(key)}: ${problem}`);
-    if (entry.kind === 'folder') return pool.use((c) => c.upload(bucket, key, Buffer.alloc(0), { size: 0, overwrite: options.overwrite }), options.signal);
+    if (entry.kind === 'folder') return onConnection(pool, options.signal, (c) => c.upload(bucket, key, Buffer.alloc(0), { size: 0, overwrite: options.overwrite }));
     const body = await openFile(entry.path);
     const stop = () => body.destroy(new InterruptedError());
     options.signal.addEventListener('abort', stop, { once: true });
     try {
-      return await pool.use(
-        (c) => c.upload(bucket, key, body, { size: entry.size, overwrite: options.overwrite, sha256: options.sha256, onProgress: options.onBytes }),
-        options.signal,
+      return await onConnection(pool, options.signal, (c) =>
+        c.upload(bucket, key, body, { size: entry.size, overwrite: options.overwrite, sha256: options.sha256, onProgress: options.onBytes }),
       );
     } finally {
       options.signal.removeEventListener('abort', stop);
@@ -84,14 +101,17 @@ export function downloadEntry(pool: PailPool, { bucket }: BucketTree, root: stri
     const target = localPathOf(root, entry.key);
     await makeFoldersFor(root, entry.key);
     if (entry.kind === 'folder') return { target, size: 0, sha256: entry.sha256 ?? '', modified: '' };
-    const download = await pool.download(bucket, entry.fullKey, {}, options.signal);
-    await receiveFile(download, target, { signal: options.signal, onBytes: options.onBytes });
-    return { target, size: download.info.length, sha256: download.info.sha256, modified: download.info.modified };
+    const { info } = await onConnection(pool, options.signal, async (c) => {
+      const download = await c.download(bucket, entry.fullKey);
+      await receiveFile(download, target, { signal: options.signal, onBytes: options.onBytes });
+      return download;
+    });
+    return { target, size: info.length, sha256: info.sha256, modified: info.modified };
   });
 }
 
 export function deleteRemote(pool: PailPool, { bucket }: BucketTree, entry: RemoteEntry, signal: AbortSignal): Promise<Outcome<void>> {
-  return outcome(signal, () => pool.use((c) => c.deleteFile(bucket, entry.fullKey), signal));
+  return outcome(signal, () => onConnection(pool, signal, (c) => c.deleteFile(bucket, entry.fullKey)));
 }
 
 /** Removes a local file, or an empty folder. */

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { watch } from 'node:fs';
 import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exit } from '../../cli/exit.ts';
 import { formatListingRow, formatListingStatus } from '../../shared/protocol/listing.ts';
 import { compareKeys } from '../../shared/protocol/names.ts';
+import { formatStatus } from '../../shared/protocol/reply.ts';
 import { scriptedPeer } from '../helpers/strange-peers.ts';
-import { json, runPail, startInTerminal, startTestServer, tempFolder, type TestServer } from './harness.ts';
+import { json, runPail, startInTerminal, startPail, startTestServer, tempFolder, type TestServer } from './harness.ts';
 import { digestOf, readBucket, readTree, sha256, writeTree, type TreeSpec } from './tree-helpers.ts';
 
 let t: TestServer;
@@ -140,6 +142,54 @@ describe('get -r from a server that lists keys leading out of DIR', () => {
     }
   });
 });
+
+describe('Ctrl-C during get -r', () => {
+  it('stops every transfer, leaves no partial file, and exits 130', async () => {
+    const body = Buffer.from('the bytes on the wire\n');
+    const twice = Buffer.concat([body, body]);
+    const modified = new Date(0).toISOString();
+    const files = [
+      { bucket: 'stalls', name: 'stall.bin', size: twice.length, modified, sha256: sha256(twice) },
+      { bucket: 'stalls', name: 'whole.txt', size: body.length, modified, sha256: sha256(body) },
+    ];
+    const peer = await scriptedPeer((line) => {
+      if (line.startsWith('ls_f stalls')) {
+        return `${formatListingStatus(files.length, { next: null })}\n${files.map((file) => `${formatListingRow({ kind: 'file', file })}\n`).join('')}`;
+      }
+      if (line === 'download stalls whole.txt') return `${formatStatus('FDFBS', [body.length, sha256(body), 0, body.length, modified])}\n${body.toString()}`;
+      // Half the body, then nothing until the client gives up.
+      if (line === 'download stalls stall.bin') return `${formatStatus('FDFBS', [twice.length, sha256(twice), 0, twice.length, modified])}\n${body.toString()}`;
+      return line.startsWith('quit') ? `${formatStatus('BYE')}\n` : undefined;
+    });
+    try {
+      const folder = join(work.path, 'interrupted-tree');
+      await mkdir(folder);
+      const partial = appears(folder, /^\.stall\.bin\.[0-9a-f]+\.part$/);
+      const get = startPail(['get', '-r', 'stalls/', folder, '--server', peer.address]);
+      await partial;
+      get.signal('SIGINT');
+      expect(await get.exited).toEqual({ status: Exit.interrupted, signal: null });
+      // whole.txt may have landed first, whole and checked; nothing else did.
+      const left = await readTree(folder);
+      expect(Object.keys(left).filter((name) => name !== 'whole.txt')).toEqual([]);
+      if (left['whole.txt']) expect(left['whole.txt']).toBe(sha256(body));
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+/** Resolves once a file whose name matches appears in the folder. */
+function appears(folder: string, name: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    const watcher = watch(folder, (_event, file) => {
+      if (file && name.test(file)) {
+        watcher.close();
+        resolve();
+      }
+    });
+  });
+}
 
 describe('ls', () => {
   /** More keys than several pages of 3 hold, in one folder and around it, with names that sort by their bytes. */
