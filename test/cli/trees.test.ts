@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exit } from '../../cli/exit.ts';
 import { formatListingRow, formatListingStatus } from '../../shared/protocol/listing.ts';
 import { compareKeys } from '../../shared/protocol/names.ts';
-import { formatStatus } from '../../shared/protocol/reply.ts';
+import { formatFailure, formatStatus } from '../../shared/protocol/reply.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
 import { scriptedPeer } from '../helpers/strange-peers.ts';
 import { json, runPail, startInTerminal, startPail, startTestServer, tempFolder, type TestServer } from './harness.ts';
 import { digestOf, readBucket, readTree, sha256, writeTree, type TreeSpec } from './tree-helpers.ts';
@@ -312,6 +313,34 @@ describe.concurrent('mirror', () => {
     expect(json(await pail(['mirror', 'sides', './sides-copy', '--json'])).summary).toMatchObject({ copied: 1 });
     expect(await readTree(join(work.path, 'sides-copy'))).toEqual({ 'x.txt': sha256('x\n') });
     expect((await pail(['mirror', './a', './b'])).stderr).toContain('neither ./a nor ./b names a bucket');
+  });
+
+  it("asks stat for a SHA-256 the listing does not have yet (a file the server is still hashing), and copies nothing that matches", async () => {
+    const contents = Buffer.from('copied in by an operator\n');
+    const modified = new Date(0).toISOString();
+    const seen: string[] = [];
+    const peer = await scriptedPeer((line) => {
+      seen.push(line);
+      if (line.startsWith('ls_f hashing')) {
+        const row = formatListingRow({ kind: 'file', file: { bucket: 'hashing', name: 'op.txt', size: contents.length, modified, sha256: null } });
+        return `${formatListingStatus(1, { next: null })}\n${row}\n`;
+      }
+      if (line === 'stat hashing op.txt') return `${formatStatus('FSS', [contents.length, sha256(contents), modified])}\n`;
+      // A copy is not expected; refused at once, so that a mirror that wrongly asks fails fast.
+      if (line.startsWith('download')) return `${formatFailure('FDFBF', Reason.noSuchFile, 'not expected')}\n`;
+      return line.startsWith('quit') ? `${formatStatus('BYE')}\n` : undefined;
+    });
+    try {
+      const out = join(work.path, 'hashing');
+      await writeTree(out, { 'op.txt': contents });
+      const run = await runPail(['mirror', 'hashing', out, '--json', '--server', peer.address]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(json(run).summary).toEqual({ copied: 0, unchanged: 1, deleted: 0, kept: 0, failed: 0, bytes: 0 });
+      expect(seen).toContain('stat hashing op.txt');
+      expect(seen.filter((line) => line.startsWith('download'))).toEqual([]);
+    } finally {
+      await peer.close();
+    }
   });
 
   it('a dry run into a folder that does not exist yet makes nothing', async () => {
