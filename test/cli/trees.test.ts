@@ -124,9 +124,12 @@ describe.concurrent('put -r and get -r', () => {
 describe('get -r from a server that lists keys leading out of DIR', () => {
   it('refuses each such key and writes nothing outside DIR', async () => {
     const hostile = ['../escape.txt', 'in/../../escape2.txt', '/etc/escape3', 'ok/./x'];
+    const modified = '2026-01-01T00:00:00.000Z';
     const peer = await scriptedPeer((line) => {
+      // Served whole, so that only the CLI's own check keeps the bytes inside DIR.
+      if (line.startsWith('download')) return `${formatStatus('FDFBS', [1, sha256('x'), 0, 1, modified])}\nx`;
       if (!line.startsWith('ls_f')) return line.startsWith('quit') ? '200 BYE\n' : undefined;
-      const rows = hostile.map((name) => formatListingRow({ kind: 'file', file: { bucket: 'evil', name, size: 1, modified: '2026-01-01T00:00:00.000Z', sha256: sha256('x') } }));
+      const rows = hostile.map((name) => formatListingRow({ kind: 'file', file: { bucket: 'evil', name, size: 1, modified, sha256: sha256('x') } }));
       return `${formatListingStatus(rows.length, { next: null })}\n${rows.map((r) => `${r}\n`).join('')}`;
     });
     try {
