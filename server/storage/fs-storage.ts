@@ -234,7 +234,12 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   async *list(bucket: string, query: ListingQuery = {}): AsyncGenerator<ListingRow> {
-    await this.#bucketDir(bucket);
+    if (!isBucketName(bucket)) throw new StorageError(Reason.badName, `${bucket} is not a bucket name`);
+    // The bucket's top folder, cached and watched like any other, says whether the bucket exists.
+    const top = await this.#folders.get(bucket, '').catch((err) => {
+      throw this.#fail(err, `cannot list ${bucket}`);
+    });
+    if (!top) throw noSuchBucket(bucket);
     const source = {
       folder: (folder: string) =>
         this.#folders.get(bucket, folder).catch((err) => {
