@@ -39,8 +39,8 @@ function sendAsWritten(method: 'GET' | 'PUT', path: string): Promise<{ status: n
   });
 }
 
-/** Each decodes to a name with a slash, a backslash, a NUL, or that is `.` or `..`: the name rules refuse it. */
-const REFUSED = ['..%2f..%2fetc%2fpasswd', '..%5c..%5cwindows', '%2e%2e', '..', '%2e', '.', '%2e%2e%2f%2e%2e%2fsecret', '%2fetc%2fpasswd', 'a%00b'];
+/** Each decodes to a key with a `.` or `..` segment, a leading slash or a NUL: the key rules refuse it. (A backslash is a plain character of a key: `..\\..\\windows` is one file name inside the bucket.) */
+const REFUSED = ['..%2f..%2fetc%2fpasswd', '%2e%2e', '..', '%2e', '.', '%2e%2e%2f%2e%2e%2fsecret', '%2fetc%2fpasswd', 'a%00b'];
 /** Decoded once, as a URL is, it is a plain name with percent signs in it. */
 const DOUBLE_ENCODED = '%252e%252e%252fsecret';
 
