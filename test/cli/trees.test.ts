@@ -302,6 +302,36 @@ describe.concurrent('mirror', () => {
     expect(await readTree(out)).toEqual(digestOf({ ...TREE, 'a.txt': 'ALPHA\n', 'new/file.txt': 'new\n' }));
   });
 
+  it('replaces a file by a folder of the same name and back, deleting first with --delete; without it, says folder-conflict', async () => {
+    await t.client.createBucket('mirror-swap');
+    await uploadTree('mirror-swap', 'c/', { a: 'a file\n', 'b/y.txt': 'in a folder\n', 'e/': '', 'g/old.txt': 'old\n' });
+    const src = join(work.path, 'mirror-swap');
+    // Locally a is a folder and b a file; e, an explicit folder up there, holds a file here; g is empty here.
+    const local: TreeSpec = { 'a/x.txt': 'now in a folder\n', b: 'now a file\n', 'e/f.txt': 'f\n', 'g/': '' };
+    await writeTree(src, local);
+
+    const refused = await pail(['mirror', src, 'mirror-swap/c', '--json']);
+    expect(refused.status).toBe(Exit.refused);
+    const report = json(refused) as { summary: unknown; actions: { key: string; error?: { reason: string } }[] };
+    expect(report.summary).toMatchObject({ failed: 2, kept: 3 });
+    expect(report.actions.filter((a) => a.error).map((a) => [a.key, a.error!.reason])).toEqual([
+      ['a/x.txt', Reason.folderConflict],
+      ['b', Reason.folderConflict],
+    ]);
+
+    const swapped = json(await pail(['mirror', src, 'mirror-swap/c', '--delete', '--json']));
+    // g/ is made anew as an explicit folder once its last file went.
+    expect(swapped.summary).toMatchObject({ copied: 3, deleted: 3, failed: 0 });
+    expect(await readBucket(t.client, 'mirror-swap', 'c/')).toEqual({ ...digestOf(local), 'e/': 'folder' });
+
+    // And back down into a folder where they are the other way round.
+    const out = join(work.path, 'mirror-swap-down');
+    await writeTree(out, { a: 'a file\n', 'b/y.txt': 'in a folder\n' });
+    const down = json(await pail(['mirror', 'mirror-swap/c', out, '--delete', '--json']));
+    expect(down.summary).toMatchObject({ copied: 5, deleted: 2, failed: 0 });
+    expect(await readTree(out)).toEqual(digestOf(local));
+  });
+
   it('tells the bucket side from the local one, and refuses to guess when both words could be either', async () => {
     await t.client.createBucket('sides');
     await writeTree(join(work.path, 'sides'), { 'x.txt': 'x\n' });
