@@ -28,6 +28,8 @@ afterAll(async () => {
 /** A tree with nesting, an empty folder, names that sort by their bytes, and one file of several chunks. */
 const TREE: TreeSpec = {
   'a.txt': 'alpha\n',
+  // Before a.txt in byte order, after it in most locales' collation.
+  'B.txt': 'bee\n',
   'a-b.txt': 'a dash b\n',
   'a0.txt': 'a zero\n',
   'docs/readme.md': '# readme\n',
@@ -66,7 +68,7 @@ describe.concurrent('put -r and get -r', () => {
     expect(text.status, text.stderr).toBe(0);
     expect(text.stderr).toContain(`pail: skipped ${join(src, 'link.txt')}: a symbolic link, not followed`);
     expect(text.out).toMatch(/^uploaded tree-up\/docs\/deep\/er\/big\.bin {2}684 KiB {2}sha256 [0-9a-f]{64}$/m);
-    expect(text.out).toMatch(/^put -r: 7 of 7 uploaded to tree-up\/, 684 KiB, 2 skipped$/m);
+    expect(text.out).toMatch(/^put -r: 8 of 8 uploaded to tree-up\/, 684 KiB, 2 skipped$/m);
     expect(await readBucket(t.client, 'tree-up', '')).toMatchObject(digestOf(TREE));
 
     // Without --overwrite, keys that exist are refused one by one; with it, replaced.
@@ -197,7 +199,7 @@ function appears(folder: string, name: RegExp): Promise<void> {
 
 describe('ls', () => {
   /** More keys than several pages of 3 hold, in one folder and around it, with names that sort by their bytes. */
-  const KEYS = ['a.txt', 'a-b.txt', 'a0.txt', 'a/1.txt', 'a/2.txt', 'a/b/3.txt', 'z/', 'é.txt', ...Array.from({ length: 25 }, (_, i) => `many/${String(i).padStart(2, '0')}.txt`)];
+  const KEYS = ['a.txt', 'B.txt', 'a-b.txt', 'a0.txt', 'a/1.txt', 'a/2.txt', 'a/b/3.txt', 'z/', 'é.txt', '\uFF21.txt', '\u{1F600}.txt', ...Array.from({ length: 25 }, (_, i) => `many/${String(i).padStart(2, '0')}.txt`)];
 
   beforeAll(async () => {
     await t.client.createBucket('listing');
@@ -207,11 +209,12 @@ describe('ls', () => {
   it('ls BUCKET lists one level, its folders rolled up, in key byte order, across pages', async () => {
     const level = json(await pail(['ls', 'listing', '--page-size', '2', '--json']));
     expect(level.folders).toEqual(['a/', 'many/', 'z/']);
-    expect((level.files as { name: string }[]).map((f) => f.name)).toEqual(['a-b.txt', 'a.txt', 'a0.txt', 'é.txt']);
+    // Byte order: upper case before lower, and U+FF21 (3 bytes) before U+1F600 (4), which UTF-16 order swaps.
+    expect((level.files as { name: string }[]).map((f) => f.name)).toEqual(['B.txt', 'a-b.txt', 'a.txt', 'a0.txt', 'é.txt', '\uFF21.txt', '\u{1F600}.txt']);
 
     const text = await pail(['ls', 'listing', '--page-size', '2']);
     const names = text.out.split('\n').slice(1, -1).map((row) => row.split(/ +/)[1]);
-    expect(names).toEqual(['a-b.txt', 'a.txt', 'a/', 'a0.txt', 'many/', 'z/', 'é.txt']);
+    expect(names).toEqual(['B.txt', 'a-b.txt', 'a.txt', 'a/', 'a0.txt', 'many/', 'z/', 'é.txt', '\uFF21.txt', '\u{1F600}.txt']);
     expect(text.out).toMatch(/^listing +many\/ +folder +- +-$/m);
   });
 
@@ -221,7 +224,7 @@ describe('ls', () => {
     expect((folder.files as { name: string }[]).map((f) => f.name)).toEqual(['a/1.txt', 'a/2.txt']);
     expect(json(await pail(['list', 'listing', 'a/', '--json']))).toEqual(folder);
 
-    // 33 keys at 3 a page: 11 pages, read as one listing.
+    // 36 keys at 3 a page: 12 pages, read as one listing.
     const everything = json(await pail(['ls', '-r', 'listing', '--page-size', '3', '--json']));
     expect(everything.folders).toEqual([]);
     expect((everything.files as { name: string }[]).map((f) => f.name)).toEqual([...KEYS].sort(compareKeys));
@@ -241,9 +244,9 @@ describe.concurrent('mirror', () => {
     const mirror = (...flags: string[]) => pail(['mirror', src, 'mirror-up/site', ...flags, '--json']);
 
     const first = json(await mirror());
-    expect(first.summary).toEqual({ copied: 7, unchanged: 0, deleted: 0, kept: 0, failed: 0, bytes: expectedBytes(TREE) });
+    expect(first.summary).toEqual({ copied: 8, unchanged: 0, deleted: 0, kept: 0, failed: 0, bytes: expectedBytes(TREE) });
     expect(await readBucket(t.client, 'mirror-up', 'site/')).toEqual(digestOf(TREE));
-    expect(json(await mirror()).summary).toMatchObject({ copied: 0, unchanged: 7, bytes: 0 });
+    expect(json(await mirror()).summary).toMatchObject({ copied: 0, unchanged: 8, bytes: 0 });
 
     // Changed: a.txt in its bytes only (same size), docs/readme.md in size; new: added.txt; gone: a0.txt.
     await writeFile(join(src, 'a.txt'), 'ALPHA\n');
@@ -253,7 +256,7 @@ describe.concurrent('mirror', () => {
     const before = await readBucket(t.client, 'mirror-up', 'site/');
 
     const dry = json(await mirror('--delete', '--dry-run'));
-    expect(dry.summary).toEqual({ copied: 3, unchanged: 4, deleted: 1, kept: 0, failed: 0, bytes: 6 + 18 + 6 });
+    expect(dry.summary).toEqual({ copied: 3, unchanged: 5, deleted: 1, kept: 0, failed: 0, bytes: 6 + 18 + 6 });
     expect(dry.actions).toEqual([
       { action: 'delete', key: 'a0.txt', size: 7 },
       { action: 'copy', key: 'a.txt', why: 'changed', size: 6 },
@@ -270,11 +273,11 @@ describe.concurrent('mirror', () => {
     expect(text.status, text.stderr).toBe(0);
     expect(text.out).toMatch(/^copied mirror-up\/site\/a\.txt \(changed, 6 B\)$/m);
     expect(text.out).toMatch(/^deleted mirror-up\/site\/a0\.txt$/m);
-    expect(text.out).toMatch(new RegExp(`^mirror ${src} → mirror-up/site/: 3 copied \\(30 B\\), 4 unchanged, 1 deleted$`, 'm'));
+    expect(text.out).toMatch(new RegExp(`^mirror ${src} → mirror-up/site/: 3 copied \\(30 B\\), 5 unchanged, 1 deleted$`, 'm'));
     const now: TreeSpec = { ...TREE, 'a.txt': 'ALPHA\n', 'docs/readme.md': '# a longer readme\n', 'added.txt': 'added\n' };
     delete now['a0.txt'];
     expect(await readBucket(t.client, 'mirror-up', 'site/')).toEqual(digestOf(now));
-    expect(json(await mirror('--delete')).summary).toMatchObject({ copied: 0, unchanged: 7, deleted: 0 });
+    expect(json(await mirror('--delete')).summary).toMatchObject({ copied: 0, unchanged: 8, deleted: 0 });
   });
 
   it('mirror BUCKET/PREFIX DIR brings a local folder in line the other way, deleting local files only with --delete', async () => {
@@ -283,9 +286,9 @@ describe.concurrent('mirror', () => {
     const out = join(work.path, 'mirror-down');
     const mirror = (...flags: string[]) => pail(['mirror', 'mirror-down/site', out, ...flags, '--json']);
 
-    expect(json(await mirror()).summary).toEqual({ copied: 7, unchanged: 0, deleted: 0, kept: 0, failed: 0, bytes: expectedBytes(TREE) });
+    expect(json(await mirror()).summary).toEqual({ copied: 8, unchanged: 0, deleted: 0, kept: 0, failed: 0, bytes: expectedBytes(TREE) });
     expect(await readTree(out)).toEqual(digestOf(TREE));
-    expect(json(await mirror()).summary).toMatchObject({ copied: 0, unchanged: 7 });
+    expect(json(await mirror()).summary).toMatchObject({ copied: 0, unchanged: 8 });
 
     // On the server: a.txt changed in its bytes only, a file added; locally: a stray file, a stray folder, and a changed file.
     await uploadTree('mirror-down', 'site/', { 'a.txt': 'ALPHA\n', 'new/file.txt': 'new\n' });
@@ -293,11 +296,11 @@ describe.concurrent('mirror', () => {
     const before = await readTree(out);
 
     const dry = json(await mirror('--delete', '--dry-run'));
-    expect(dry.summary).toEqual({ copied: 3, unchanged: 5, deleted: 2, kept: 0, failed: 0, bytes: 6 + 4 + 9 });
+    expect(dry.summary).toEqual({ copied: 3, unchanged: 6, deleted: 2, kept: 0, failed: 0, bytes: 6 + 4 + 9 });
     expect(await readTree(out)).toEqual(before);
 
     const done = json(await mirror('--delete'));
-    expect(done.summary).toEqual({ copied: 3, unchanged: 5, deleted: 2, kept: 0, failed: 0, bytes: 6 + 4 + 9 });
+    expect(done.summary).toEqual({ copied: 3, unchanged: 6, deleted: 2, kept: 0, failed: 0, bytes: 6 + 4 + 9 });
     // The stray folder went with its last file.
     expect(await readTree(out)).toEqual(digestOf({ ...TREE, 'a.txt': 'ALPHA\n', 'new/file.txt': 'new\n' }));
   });
