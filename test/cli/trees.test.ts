@@ -76,6 +76,11 @@ describe.concurrent('put -r and get -r', () => {
     expect(again.status).toBe(Exit.refused);
     expect(again.stderr).toMatch(/pail: not uploaded tree-up\/backup\/2026\/a\.txt: \d+ FUTF exists/);
     expect((await pail(['put', '-r', src, 'tree-up/backup/2026', '--overwrite'])).status).toBe(0);
+
+    // A bucket that is not there fails the command once, before any file.
+    const nowhere = await pail(['put', '-r', src, 'no-such-bucket/x']);
+    expect(nowhere.status).toBe(Exit.refused);
+    expect(nowhere.stderr).toMatch(new RegExp(`^pail: \\d+ FLF ${Reason.noSuchBucket}: [^\\n]*\\n$`));
   });
 
   it('get -r downloads every key under a prefix into DIR at its path below the prefix, each checked by SHA-256', async () => {
