@@ -320,9 +320,10 @@ describe.concurrent('mirror', () => {
 
     const refused = await pail(['mirror', src, 'mirror-swap/c', '--json']);
     expect(refused.status).toBe(Exit.refused);
-    const report = json(refused) as { summary: unknown; actions: { key: string; error?: { reason: string } }[] };
+    const report = json(refused);
     expect(report.summary).toMatchObject({ failed: 2, kept: 3 });
-    expect(report.actions.filter((a) => a.error).map((a) => [a.key, a.error!.reason])).toEqual([
+    const actions = report.actions as { key: string; error?: { reason: string } }[];
+    expect(actions.filter((a) => a.error).map((a) => [a.key, a.error!.reason])).toEqual([
       ['a/x.txt', Reason.folderConflict],
       ['b', Reason.folderConflict],
     ]);
