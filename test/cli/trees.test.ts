@@ -397,6 +397,18 @@ describe.concurrent('mirror', () => {
   });
 });
 
+describe('help for the tree commands', () => {
+  it('comes from the command table: mirror with its flags and the protocol commands it runs, -r on put, get and ls', async () => {
+    const mirror = await runPail(['help', 'mirror']);
+    expect(mirror.out).toMatch(/^usage: pail mirror SOURCE DEST \[--delete\] \[--dry-run\] \[--page-size N\]$/m);
+    expect(mirror.out).toMatch(/^protocol commands it runs: ls_f, stat, upload_f, download, delete_f$/m);
+    expect((await runPail(['mirror', '--help'])).out).toBe(mirror.out);
+    for (const word of ['put', 'get', 'ls']) expect((await runPail(['help', word])).out).toMatch(/^ {2}-r, --recursive {2,}\S/m);
+    const listed = json(await runPail(['help', '--json'])).commands as { word: string; protocol: string | null }[];
+    expect(listed.find((c) => c.word === 'mirror')).toMatchObject({ protocol: null, runs: ['ls_f', 'stat', 'upload_f', 'download', 'delete_f'] });
+  });
+});
+
 describe('progress of a tree', () => {
   it('shows one bar for the whole job: files done of all, bytes of all', async () => {
     await t.client.createBucket('tree-bar');
