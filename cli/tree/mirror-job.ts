@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { compareKeys } from '../../shared/protocol/names.ts';
+import type { PailPool } from '../../shared/client/pool.ts';
 import type { CommandContext } from '../commands/command.ts';
 import { failureLine, type FailureReport } from '../errors.ts';
 import { formatBytes } from '../format.ts';
@@ -82,9 +83,9 @@ export async function mirrorTree(context: CommandContext, direction: MirrorDirec
 }
 
 interface Steps<S extends TreeEntry, D extends TreeEntry> {
-  remove(entry: D, pool: ReturnType<CommandContext['pool']>): Promise<Outcome<unknown>>;
+  remove(entry: D, pool: PailPool): Promise<Outcome<unknown>>;
   afterRemoves?(removed: D[]): Promise<void>;
-  copy(copy: Plan<S, D>['copies'][number], pool: ReturnType<CommandContext['pool']>, onBytes: (n: number) => void): Promise<Outcome<unknown>>;
+  copy(copy: Plan<S, D>['copies'][number], pool: PailPool, onBytes: (n: number) => void): Promise<Outcome<unknown>>;
 }
 
 async function execute<S extends TreeEntry, D extends TreeEntry>(

@@ -10,12 +10,13 @@ import { receiveFile } from '../receive.ts';
 import type { BucketTree, LocalEntry, RemoteEntry } from './entries.ts';
 import { localPathOf, makeFoldersFor } from './local-paths.ts';
 
-/**
+/*
  * One entry's transfer or deletion, on a connection of the pool. Each
  * resolves to the entry's outcome; a refusal or a local file that cannot be
  * used is that entry's failure (returned), while an unreachable server or
  * Ctrl-C stops the whole job (thrown), as `put` of several files does.
  */
+
 export interface StepOptions {
   readonly signal: AbortSignal;
   readonly onBytes?: (done: number) => void;

@@ -1,5 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { compareKeys } from '../../shared/protocol/names.ts';
+import type { PailPool } from '../../shared/client/pool.ts';
 import type { CommandContext } from '../commands/command.ts';
 import { failureLine, LocalFileError, type FailureReport } from '../errors.ts';
 import { formatBytes } from '../format.ts';
@@ -135,7 +136,7 @@ export async function getTree(context: CommandContext, tree: BucketTree, root: s
 
 /** A tree job's bar and connections, lent to each step. */
 export interface JobLane {
-  readonly pool: ReturnType<CommandContext['pool']>;
+  readonly pool: PailPool;
   file: TreeProgress['file'];
   /** Prints between drawings of the bar, so a line never lands on it. */
   say(print: () => void): void;
