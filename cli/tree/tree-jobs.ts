@@ -88,6 +88,8 @@ export async function putTree(
   options: { overwrite: boolean },
 ): Promise<TreeResult<PutOutcome> & { skipped: Skipped[] }> {
   await localFolder(root);
+  // A bucket that is not there (or not allowed) fails the command once, not each of its files.
+  await (await context.connect()).listPage(tree.bucket, { limit: 1 });
   const { skipped, note } = skipNotes(context);
   const totals = await sizeOf(walkLocal(root, () => {}));
   const result = await runBounded<LocalEntry, PutOutcome>(context, 'put', totals, walkLocal(root, note), async (entry, lane) => {
