@@ -39,6 +39,19 @@ function stamped(length: number, seed: number): Buffer {
   return bytes;
 }
 
+/** The general purpose flags of every central directory record, walked from the classic end record. */
+function centralFlags(archive: Buffer): number[] {
+  const end = archive.length - 22;
+  const count = archive.readUInt16LE(end + 10);
+  const flags: number[] = [];
+  for (let at = archive.readUInt32LE(end + 16), i = 0; i < count; i++) {
+    expect(archive.readUInt32LE(at)).toBe(0x02014b50);
+    flags.push(archive.readUInt16LE(at + 8));
+    at += 46 + archive.readUInt16LE(at + 28) + archive.readUInt16LE(at + 30) + archive.readUInt16LE(at + 32);
+  }
+  return flags;
+}
+
 describe('the zip writer, read back by Info-ZIP unzip', () => {
   let dir: string;
   beforeAll(async () => {
@@ -80,6 +93,8 @@ describe('the zip writer, read back by Info-ZIP unzip', () => {
     expect(info).toContain('compression method:                             none (stored)');
     expect(info).toContain('extended local header:                          yes');
     expect(info).not.toMatch(/Zip64/i);
+    // unzip in a UTF-8 locale takes any name as UTF-8; other readers (Windows, Python) need the flag to.
+    expect(centralFlags(await readFile(path)).map((flags) => flags & (1 << 11))).toEqual(Array(5).fill(1 << 11));
     // Stored: the archive is its contents plus headers.
     expect((await stat(path)).size).toBeLessThan(big.length + 2048);
   });
