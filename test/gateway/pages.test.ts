@@ -78,6 +78,14 @@ describe('paged listings through the gateway', () => {
     expect(rest.next).toBeNull();
   });
 
+  it('streams a long page of one folder level with its folders after its files', async () => {
+    const page = await jsonOf(await list('?delimiter=/&limit=1100'));
+    expect(Object.keys(page)).toEqual(['bucket', 'prefix', 'files', 'folders', 'next']);
+    expect(folders(page)).toEqual(['dir-a/', 'dir-b/', 'dir-c/']);
+    expect(names(page)).toEqual(Array.from({ length: 1097 }, (_, i) => topKey(i)));
+    expect(page.next).toBe(topKey(1096));
+  });
+
   it.each([
     ['limit=0', Code.FLF],
     ['limit=10001', Code.FLF],
