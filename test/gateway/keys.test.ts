@@ -49,6 +49,18 @@ describe('file routes with keys that hold folders', () => {
     await expect(stat(join(h.data, 'tree', 'photos'))).rejects.toThrow();
   });
 
+  it('takes a key of 1,024 bytes, the longest, on every route, and refuses one of 1,025 with 400 bad-name', async () => {
+    const longest = [255, 255, 255, 250, 5].map((n, i) => String(i).repeat(n)).join('/');
+    expect(Buffer.byteLength(longest)).toBe(1024);
+    expect((await fetch(url(longest), { method: 'PUT', body: 'longest' })).status).toBe(201);
+    expect(await (await fetch(url(longest))).text()).toBe('longest');
+    expect((await fetch(url(longest), { method: 'HEAD' })).headers.get('content-length')).toBe('7');
+    expect((await fetch(url(longest), { method: 'DELETE' })).status).toBe(204);
+    const tooLong = await fetch(url(`${longest}x`), { method: 'PUT', body: 'x' });
+    expect(tooLong.status).toBe(400);
+    expect((await jsonOf(tooLong)).error).toMatchObject({ code: Code.FUTF, reason: Reason.badName });
+  });
+
   it('takes %2F as the same / of the key: decoded once, so %252F is the three characters %2F', async () => {
     expect((await fetch(url('enc/a/b.txt'), { method: 'PUT', body: 'slashes' })).status).toBe(201);
     const encoded = await fetch(`${h.base}/api/buckets/tree/files/enc%2Fa%2Fb.txt`);
