@@ -1,5 +1,5 @@
 import type { FileInfo } from '../../../shared/protocol/types.ts';
-import { fileNameProblem } from '../../../shared/protocol/names.ts';
+import { keyProblem } from '../../../shared/protocol/names.ts';
 import { ApiError } from '../api/http.ts';
 import { uploadFile, type UploadHandle } from '../api/upload.ts';
 import { announcer } from './announcer.svelte.ts';
@@ -103,7 +103,7 @@ class UploadQueue {
     const added: Upload[] = [];
     for (const file of list) {
       const upload = new Upload(bucket, file);
-      const problem = fileNameProblem(file.name);
+      const problem = keyProblem(file.name);
       if (problem) {
         upload.state = 'failed';
         upload.retryable = false;
