@@ -236,6 +236,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     await syncDir(this.root);
     this.#quota?.freed(held);
     this.#folders.dropBucket(bucket);
+    this.#hashes.forgetBucket(bucket);
     this.#totals.delete(bucket);
     await this.#uploads.dropBucket(bucket);
     this.#bucketNames.invalidate();
@@ -604,6 +605,10 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
 
   /** A file's description, its SHA-256 from its folder's log when the record matches, else computed and recorded. */
   async #fileInfo(bucket: string, name: string, path: string, st: Stats): Promise<FileInfo> {
+    const recent = this.#hashes.recent(bucket, name);
+    if (recent && recent.ino === st.ino && recent.size === st.size && recent.mtimeMs === st.mtimeMs) {
+      return { bucket, name, size: st.size, modified: st.mtime.toISOString(), sha256: recent.sha256 };
+    }
     const { folder, base } = splitKey(name);
     const snapshot = await this.#folders.get(bucket, folder).catch(() => undefined);
     const index = snapshot?.fileIndex(base) ?? -1;
