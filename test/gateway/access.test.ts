@@ -27,7 +27,7 @@ async function documentedRoutes(h: Harness): Promise<{ method: string; path: str
   for (const [path, methods] of Object.entries(document.paths as Record<string, object>)) {
     if (path === '/api/login' || path === '/api/logout') continue;
     for (const method of Object.keys(methods)) {
-      routes.push({ method: method.toUpperCase(), path: path.replace('{bucket}', 'locked').replace('{name}', 'a.txt') });
+      routes.push({ method: method.toUpperCase(), path: path.replace('{bucket}', 'locked').replace('{*}', 'folder/a.txt') });
     }
   }
   return routes;
