@@ -85,7 +85,10 @@ class UploadQueue {
   readonly summary = $derived.by(() => {
     if (this.items.length === 0 || this.busy) return '';
     const c = this.counts;
-    const parts = [`${plural(c.done, 'file')} uploaded`];
+    // An empty folder of a dropped tree travels as an explicit folder: counted as what it is.
+    const folders = this.items.filter((u) => u.state === 'done' && u.key.endsWith('/')).length;
+    const parts = [`${plural(c.done - folders, 'file')} uploaded`];
+    if (folders) parts.push(`${plural(folders, 'empty folder')} created`);
     if (c.failed) parts.push(`${c.failed} failed`);
     if (c.exists) parts.push(`${c.exists} already ${c.exists === 1 ? 'exists' : 'exist'} (overwrite or keep?)`);
     if (c.kept) parts.push(`${plural(c.kept, 'existing file')} kept`);
