@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, rawUpload, test } from './fixtures.ts';
+import { expect, rawUpload, rawUploadMany, test } from './fixtures.ts';
 
 /** Drops files on the page the way a browser does: dragenter, dragover, drop, with a DataTransfer carrying File objects. */
 async function dropFiles(page: Page, files: { name: string; body: Buffer }[]): Promise<void> {
@@ -227,6 +227,36 @@ test.describe('files', () => {
     await page.getByLabel('Filter by name').fill('m');
     await expect(names).toHaveText(['medium.txt']);
     await expect(page.getByText('1 name starts with “m”')).toBeVisible();
+  });
+
+  test('the keyboard moves between rows and selects them; screen readers are told the row count and each row\'s place', async ({ page, pail, bucket }) => {
+    await rawUploadMany(pail, bucket, ['one.txt', 'two.txt', 'three.txt', 'four.txt'].map((name) => ({ name, body: Buffer.from(name) })));
+    await page.goto(`/b/${bucket}`);
+    const table = page.getByRole('table');
+    // Four files and the header row.
+    await expect(table).toHaveAttribute('aria-rowcount', '5');
+    await expect(page.getByRole('row').first()).toHaveAttribute('aria-rowindex', '1');
+    await expect(fileRow(page, 'four.txt')).toHaveAttribute('aria-rowindex', '2');
+    await expect(fileRow(page, 'two.txt')).toHaveAttribute('aria-rowindex', '5');
+    // One row is in the tab order, after the column headers; arrows move from there.
+    await page.getByRole('button', { name: 'SHA-256', exact: true }).focus();
+    await page.keyboard.press('Tab');
+    await expect(fileRow(page, 'four.txt')).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(fileRow(page, 'one.txt')).toBeFocused();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Shift+ArrowDown');
+    await page.keyboard.press('Shift+ArrowDown');
+    await expect(fileRow(page, 'two.txt')).toBeFocused();
+    await expect(page.getByRole('region', { name: 'Selection' })).toContainText('3 items selected');
+    await expect(page.getByRole('checkbox', { name: 'Select three.txt' })).toBeChecked();
+    await expect(page.getByRole('checkbox', { name: 'Select four.txt' })).not.toBeChecked();
+    await page.keyboard.press('Home');
+    await expect(fileRow(page, 'four.txt')).toBeFocused();
+    // Enter does what a click on the name does: a file downloads.
+    const downloading = page.waitForEvent('download');
+    await page.keyboard.press('Enter');
+    expect((await readFile(await (await downloading).path())).toString()).toBe('four.txt');
   });
 
   test('copies the whole SHA-256 from its short form', async ({ page, context, pail, bucket }) => {

@@ -321,7 +321,6 @@ test.describe('selection', () => {
     await expect(names(page)).toHaveText(['keep/', 'gone.txt']);
     // The connection to the gateway breaks for one of the deletes (the page's network, not the app, fails here).
     await page.route('**/files/keep/two.txt', (route) => (route.request().method() === 'DELETE' ? route.abort('connectionreset') : route.continue()));
-    await page.keyboard.press('Tab');
     await rowOf(page, 'keep/').getByRole('cell').nth(2).click();
     await page.keyboard.press('ControlOrMeta+a');
     await page.getByRole('region', { name: 'Selection' }).getByRole('button', { name: 'Delete selected' }).click();

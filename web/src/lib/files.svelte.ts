@@ -107,8 +107,13 @@ class FileStore {
   /** Asks for the next page, unless one is on its way or the last is in. */
   loadMore(): Promise<void> {
     if (this.bucket === null || this.complete) return Promise.resolve();
-    this.#inFlight ??= this.#loadPage(this.bucket).finally(() => (this.#inFlight = null));
-    return this.#inFlight;
+    if (this.#inFlight) return this.#inFlight;
+    const loading: Promise<void> = this.#loadPage(this.bucket).finally(() => {
+      // A refresh may have started another page meanwhile: that one is not this one's to clear.
+      if (this.#inFlight === loading) this.#inFlight = null;
+    });
+    this.#inFlight = loading;
+    return loading;
   }
 
   sortBy(key: SortKey): void {
