@@ -1,32 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { constants, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { link, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import type { BucketInfo, FileInfo, PailEvent } from '../../shared/protocol/types.ts';
-import { compareKeys, isBucketName, isKey as isFileName } from '../../shared/protocol/names.ts';
+import { isBucketName, isFolderKey } from '../../shared/protocol/names.ts';
 import type { ListingRow } from '../../shared/protocol/listing.ts';
 import { BodyWriter } from './body-writer.ts';
-import { ListingCache, type BucketListing } from './listing-cache.ts';
-import { MetadataStore } from './metadata.ts';
+import { BucketNames } from './bucket-names.ts';
+import { FolderCache } from './folder-cache.ts';
+import { HashLog } from './hash-log.ts';
+import { HashQueue } from './hash-queue.ts';
+import { folderFile, listTree } from './tree-listing.ts';
 import { Quota, type Reservation } from './quota.ts';
-import { mapLimit } from './map-limit.ts';
 import { StorageError, type ByteRange, type ListingQuery, type OpenedFile, type PutOptions, type Storage } from './storage.ts';
 import { errnoCode as code, SILENT_LOG, type StorageLog } from './storage-log.ts';
 
 /**
- * Buckets as directories and files as files under one data folder, so an
- * operator can see and back them up. Pail's own things live under `.pail/`,
- * a name no bucket can take (bucket names start with a letter or digit):
+ * Buckets as directories and keys as paths under one data folder, so an
+ * operator can see and back them up: the key `a/b/c.txt` of bucket `photos`
+ * is the file `photos/a/b/c.txt`. Folders are made as keys need them and
+ * removed when a delete empties them, unless created on purpose (a key
+ * ending in `/`, marked in its parent's log). A key cannot be both a file
+ * and a folder (`a` beside `a/b`): the second is refused, `folder-conflict`.
+ * Pail's own things live under `.pail/`, a name no bucket can take (bucket
+ * names start with a letter or digit):
  *
  *   .pail/tmp/    uploads in progress, renamed into place when complete
- *   .pail/meta/   the SHA-256 record of each file (see metadata.ts)
- *   .pail/trash/  buckets being deleted with force
+ *   .pail/meta/   the SHA-256 records, a log per folder (see hash-log.ts)
+ *   .pail/trash/  files and buckets being deleted
  *
- * Symbolic links are never followed: buckets and files are checked with
- * lstat and opened with O_NOFOLLOW, and listings show only real directories
- * and regular files.
+ * Symbolic links are never followed: files are opened with O_NOFOLLOW, a key
+ * whose folders pass through a link is absent, and listings show only real
+ * directories and regular files.
  *
  * Only ENOENT (or ENOTDIR, a path component that is not a directory) means
  * a bucket or file is absent; any other failure to look is `internal`, and
@@ -39,16 +47,28 @@ export interface FsStorageOptions {
   readonly quota?: number;
   /** Where storage logs failures it cannot explain and cleanups that failed; silent when absent. */
   readonly log?: StorageLog;
+  /** The most folder entries kept in memory (1,000,000 when absent: about 130 MB). */
+  readonly cachedEntries?: number;
 }
 
-const STAT_CONCURRENCY = 32;
+/** Folders watched for changes made behind Pail's back; past this many, folders are read afresh each time. */
+const MAX_WATCHED = 16_384;
+/** How many times a commit makes its folders again when a delete emptied and removed them meanwhile. */
+const COMMIT_ATTEMPTS = 5;
 
 export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements Storage {
   readonly #tmp: string;
   readonly #trash: string;
-  readonly #meta: MetadataStore;
-  readonly #listings: ListingCache;
+  readonly #hashes: HashLog;
+  readonly #folders: FolderCache;
+  readonly #bucketNames: BucketNames;
+  readonly #unhashed: HashQueue;
+  /** Each bucket's files and bytes, added up from its folders' totals until one of them changes. */
+  readonly #totals = new Map<string, { files: number; bytes: number }>();
+  /** Counts folder changes, so a sum made across one is not kept. */
+  #changes = 0;
   readonly #log: StorageLog;
+  #realRoot: string;
   #quota: Quota | undefined;
 
   private constructor(
@@ -60,62 +80,111 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     this.#tmp = join(own, 'tmp');
     this.#trash = join(own, 'trash');
     this.#log = options.log ?? SILENT_LOG;
-    this.#meta = new MetadataStore(join(own, 'meta'), this.#tmp, this.#log);
-    this.#listings = new ListingCache(root, {
-      bucketNames: () => this.#scanBucketNames(),
-      scanBucket: (bucket) => this.#scanBucket(bucket),
+    this.#realRoot = root;
+    this.#hashes = new HashLog(join(own, 'meta'), this.#tmp, this.#log);
+    this.#folders = new FolderCache(root, this.#hashes, { maxEntries: options.cachedEntries ?? 1_000_000, maxWatched: MAX_WATCHED }, (bucket) => {
+      this.#changes++;
+      this.#totals.delete(bucket);
     });
+    this.#bucketNames = new BucketNames(root, () => this.#scanBucketNames());
+    this.#unhashed = new HashQueue((bucket, key) => this.stat(bucket, key));
   }
 
   /** Opens (creating if need be) a data folder, and sweeps what a crash left behind. */
   static async open(root: string, options: FsStorageOptions): Promise<FsStorage> {
     await mkdir(root, { recursive: true });
     const storage = new FsStorage(root, options);
+    storage.#realRoot = await realpath(root);
     // Temporaries and trash from an earlier run are never valid data: remove them.
     await rm(storage.#tmp, { recursive: true, force: true });
     await rm(storage.#trash, { recursive: true, force: true });
     await mkdir(storage.#tmp, { recursive: true });
     await mkdir(storage.#trash, { recursive: true });
-    await mkdir(storage.#meta.root, { recursive: true });
+    await mkdir(storage.#hashes.root, { recursive: true });
     await storage.#sweepRecords();
     if (options.quota) {
-      const names = await storage.#scanBucketNames();
-      const sizes = await Promise.all(names.map(async (name) => totalSize(await storage.#statFiles(name))));
-      storage.#quota = new Quota(options.quota, sizes.reduce((a, b) => a + b, 0));
+      const buckets = await storage.listBuckets();
+      storage.#quota = new Quota(options.quota, buckets.reduce((sum, b) => sum + b.bytes, 0));
     }
     return storage;
   }
 
-  /** Removes the SHA-256 records of buckets and files that no longer exist; a failure only leaves them (they are harmless). */
+  /**
+   * Removes the SHA-256 records of buckets that no longer exist, and records
+   * of an older layout (a file per record); a failure only leaves them (they
+   * are harmless). Records of removed folders and files go when their log is
+   * next compacted.
+   */
   async #sweepRecords(): Promise<void> {
     try {
-      const { records } = await this.#meta.sweep(async (bucket) => {
-        if (!isBucketName(bucket)) return undefined;
-        const entries = await readdir(join(this.root, bucket)).catch((err) => {
-          if (absent(err)) return undefined;
-          throw err;
-        });
-        return entries && new Set(entries);
-      });
-      if (records > 0) this.#log.info({ records }, 'removed SHA-256 records of files that no longer exist');
+      const buckets = new Set(await this.#scanBucketNames());
+      let removed = 0;
+      for (const entry of await readdir(this.#hashes.root, { withFileTypes: true })) {
+        const dir = join(this.#hashes.root, entry.name);
+        if (!entry.isDirectory() || !buckets.has(entry.name)) {
+          await rm(dir, { recursive: true, force: true });
+          removed++;
+          continue;
+        }
+        for (const record of await readdir(dir)) {
+          if (record.endsWith('.log')) continue;
+          await rm(join(dir, record), { recursive: true, force: true });
+          removed++;
+        }
+      }
+      if (removed > 0) this.#log.info({ records: removed }, 'removed SHA-256 records of buckets that no longer exist');
     } catch (err) {
-      this.#log.warn({ err }, 'cannot sweep the SHA-256 records of files that no longer exist');
+      this.#log.warn({ err }, 'cannot sweep the SHA-256 records of buckets that no longer exist');
     }
   }
 
   async close(): Promise<void> {
-    this.#listings.close();
+    this.#unhashed.close();
+    this.#folders.close();
+    this.#bucketNames.close();
     this.removeAllListeners();
   }
 
   async listBuckets(): Promise<BucketInfo[]> {
-    const names = this.#listings.peekBucketNames() ?? (await this.#listings.bucketNames());
+    const names = this.#bucketNames.peek() ?? (await this.#bucketNames.get());
     const buckets: BucketInfo[] = [];
     for (const name of names) {
-      const listing = this.#listings.peek(name) ?? (await this.#listings.bucket(name).catch(skipVanished));
-      if (listing) buckets.push({ name, files: listing.files.length, bytes: listing.bytes, created: listing.created });
+      const info = await this.#bucketInfo(name).catch(skipVanished);
+      if (info) buckets.push(info);
     }
     return buckets;
+  }
+
+  async #bucketInfo(bucket: string): Promise<BucketInfo> {
+    const dir = await this.#bucketDir(bucket);
+    const st = await lstat(dir).catch((err) => {
+      throw absent(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot read bucket ${bucket}`);
+    });
+    const { files, bytes } = await this.#bucketTotals(bucket);
+    return { name: bucket, files, bytes, created: new Date(st.birthtimeMs || st.mtimeMs).toISOString() };
+  }
+
+  /** A bucket's files and bytes: its folders' totals added up (each read once, then kept until it changes). */
+  async #bucketTotals(bucket: string): Promise<{ files: number; bytes: number }> {
+    const cached = this.#totals.get(bucket);
+    if (cached) return cached;
+    const generation = this.#changes;
+    let files = 0;
+    let bytes = 0;
+    const pending = [''];
+    while (pending.length) {
+      const totals = await this.#folders.totals(bucket, pending.pop()!).catch((err) => {
+        throw this.#fail(err, `cannot read bucket ${bucket}`);
+      });
+      if (!totals) continue;
+      files += totals.files;
+      bytes += totals.bytes;
+      pending.push(...totals.folders);
+    }
+    const sum = { files, bytes };
+    // A sum made while a folder changed serves this caller but is not kept.
+    if (this.#changes === generation) this.#totals.set(bucket, sum);
+    return sum;
   }
 
   async createBucket(bucket: string): Promise<void> {
@@ -126,13 +195,13 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       throw this.#fail(err, `cannot create bucket ${bucket}`);
     }
     await syncDir(this.root);
-    this.#listings.invalidateBuckets();
+    this.#bucketNames.invalidate();
     this.emit('change', { kind: 'bucket-created', bucket });
   }
 
   async deleteBucket(bucket: string, options: { force?: boolean } = {}): Promise<void> {
     const dir = await this.#bucketDir(bucket);
-    const held = options.force && this.#quota ? totalSize(await this.#statFiles(bucket)) : 0;
+    const held = options.force && this.#quota ? (await this.#bucketTotals(bucket)).bytes : 0;
     if (options.force) {
       // One rename takes the bucket out of sight at once; removing its contents can take a while.
       const gone = this.#trashName();
@@ -154,52 +223,78 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     }
     await syncDir(this.root);
     this.#quota?.freed(held);
-    this.#listings.drop(bucket);
-    this.#meta.forgetBucket(bucket);
+    this.#folders.dropBucket(bucket);
+    this.#totals.delete(bucket);
+    this.#bucketNames.invalidate();
     // Records left here are swept at the next start.
-    await rm(this.#meta.bucketDir(bucket), { recursive: true, force: true }).catch((err) =>
+    await rm(this.#hashes.bucketDir(bucket), { recursive: true, force: true }).catch((err) =>
       this.#log.warn({ err, bucket }, "cannot remove a deleted bucket's SHA-256 records"),
     );
     this.emit('change', { kind: 'bucket-deleted', bucket });
   }
 
-  // Interim: a flat bucket's cached listing, filtered; the folder tree replaces it.
   async *list(bucket: string, query: ListingQuery = {}): AsyncGenerator<ListingRow> {
-    const { files } = this.#listings.peek(bucket) ?? (await this.#listings.bucket(bucket));
-    const { prefix = '', after } = query;
-    for (const file of [...files].sort((a, b) => compareKeys(a.name, b.name))) {
-      if (!file.name.startsWith(prefix)) continue;
-      if (after !== undefined && compareKeys(file.name, after) <= 0) continue;
-      yield { kind: 'file', file };
-    }
+    if (!isBucketName(bucket)) throw new StorageError(Reason.badName, `${bucket} is not a bucket name`);
+    // The bucket's top folder, cached and watched like any other, says whether the bucket exists.
+    const top = await this.#folders.get(bucket, '').catch((err) => {
+      throw this.#fail(err, `cannot list ${bucket}`);
+    });
+    if (!top) throw noSuchBucket(bucket);
+    const source = {
+      folder: (folder: string) =>
+        this.#folders.get(bucket, folder).catch((err) => {
+          throw this.#fail(err, `cannot list ${bucket}/${folder}`);
+        }),
+      unhashed: (key: string) => this.#unhashed.add(bucket, key),
+    };
+    yield* listTree(bucket, source, query);
   }
 
   async stat(bucket: string, name: string): Promise<FileInfo> {
-    const dir = await this.#bucketDir(bucket);
-    const path = join(dir, name);
+    const path = await this.#keyPath(bucket, name);
     const st = await lstat(path).catch((err) => {
       throw absent(err) ? noSuchFile(bucket, name) : this.#fail(err, `cannot read ${bucket}/${name}`);
     });
+    if (isFolderKey(name)) {
+      if (!st.isDirectory() || !(await this.#isExplicitFolder(bucket, name))) throw noSuchFile(bucket, name);
+      return folderFile(bucket, name, st.mtimeMs);
+    }
     if (!st.isFile()) throw noSuchFile(bucket, name);
     return this.#fileInfo(bucket, name, path, st);
   }
 
   async checkPut(bucket: string, name: string, options: PutOptions): Promise<void> {
+    if (isFolderKey(name) && (options.size === undefined || options.size > 0)) {
+      throw new StorageError(Reason.badSize, `${JSON.stringify(name)} is a folder: upload it with size 0`);
+    }
     if (options.size !== undefined && options.size > this.options.maxFileSize) {
       throw tooLarge(this.options.maxFileSize);
     }
-    const dir = await this.#bucketDir(bucket);
-    if (!options.overwrite && (await this.#exists(join(dir, name), `cannot check ${bucket}/${name}`))) throw fileExists(bucket, name);
+    const path = await this.#keyPath(bucket, name);
+    const st = await lstat(path).catch((err) => {
+      if (code(err) === 'ENOTDIR') throw underAFile(bucket, name);
+      if (absent(err)) return undefined;
+      throw this.#fail(err, `cannot check ${bucket}/${name}`);
+    });
+    if (st) {
+      if (isFolderKey(name)) {
+        if (!st.isDirectory()) throw underAFile(bucket, name);
+        if (!options.overwrite && (await this.#isExplicitFolder(bucket, name))) throw fileExists(bucket, name);
+      } else {
+        if (st.isDirectory()) throw aFolder(bucket, name);
+        if (!options.overwrite) throw fileExists(bucket, name);
+      }
+    }
     this.#quota?.check(options.size ?? 0);
   }
 
   async put(bucket: string, name: string, body: AsyncIterable<Buffer>, options: PutOptions): Promise<FileInfo> {
     await this.checkPut(bucket, name, options);
+    if (isFolderKey(name)) return this.#putFolder(bucket, name, body);
     const tmp = join(this.#tmp, `${randomUUID()}.part`);
     // Room is held before the temporary exists: a full quota refuses without touching the disk.
     const reservation = this.#quota?.reserve(options.size ?? 0);
     let fh: FileHandle | undefined;
-    let recorded = false;
     try {
       fh = await open(tmp, 'wx', 0o644);
       const { size, sha256 } = await this.#writeBody(fh, body, options, reservation);
@@ -213,8 +308,9 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       const st = await fh.stat();
       await fh.close();
       fh = undefined;
-      await this.#meta.record(bucket, name, st, sha256);
-      recorded = true;
+      const { folder, base } = splitKey(name);
+      // Recorded before the commit: a record for a file that never appears is harmless (its inode matches nothing).
+      await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256 });
       const replaced = await this.#commit(tmp, bucket, name, options.overwrite === true);
       reservation?.commit(size, replaced);
       const info: FileInfo = { bucket, name, size, modified: st.mtime.toISOString(), sha256 };
@@ -224,16 +320,44 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       reservation?.release();
       await fh?.close().catch(() => {});
       await rm(tmp, { force: true }).catch((rmErr) => this.#log.warn({ err: rmErr }, 'cannot remove an upload temporary'));
-      // A record for a file that was never committed (its bucket deleted with force meanwhile) would outlive it.
-      if (recorded) await this.#forgetUncommitted(bucket, name, err);
+      // A record written for a bucket deleted meanwhile would outlive it.
+      if (err instanceof StorageError && err.reason === Reason.noSuchBucket) await this.#dropOrphanRecords(bucket);
       // Errors of the body's source (the client went away) pass through as they are; file system errors get a reason.
       throw err instanceof StorageError || code(err) === undefined ? err : this.#fail(err, `cannot store ${bucket}/${name}`);
     }
   }
 
+  /** Removes a bucket's records when the bucket is gone. */
+  async #dropOrphanRecords(bucket: string): Promise<void> {
+    const gone = await lstat(join(this.root, bucket)).then(
+      () => false,
+      (err: unknown) => absent(err),
+    );
+    if (gone) await rm(this.#hashes.bucketDir(bucket), { recursive: true, force: true }).catch(() => {});
+  }
+
+  /** An explicit folder: made (with the folders above it), marked in its parent's log, both durable before the answer. */
+  async #putFolder(bucket: string, name: string, body: AsyncIterable<Buffer>): Promise<FileInfo> {
+    for await (const chunk of body) if (chunk.length > 0) throw new StorageError(Reason.badSize, `${JSON.stringify(name)} is a folder: it holds no bytes`);
+    const dir = await this.#keyPath(bucket, name);
+    await this.#makeFolders(bucket, name);
+    const st = await lstat(dir).catch((err) => {
+      throw absent(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot store ${bucket}/${name}`);
+    });
+    if (!st.isDirectory()) throw underAFile(bucket, name);
+    const { folder, base } = splitKey(name);
+    await this.#hashes.mark(bucket, folder, `${base}/`, st.ino).catch((err) => {
+      throw this.#fail(err, `cannot store ${bucket}/${name}`);
+    });
+    this.#folders.invalidate(bucket, folder);
+    const info = folderFile(bucket, name, st.mtimeMs);
+    this.emit('change', { kind: 'file-uploaded', bucket, file: info });
+    return info;
+  }
+
   async get(bucket: string, name: string, range?: ByteRange, options: { readonly sha256?: string } = {}): Promise<OpenedFile> {
-    const dir = await this.#bucketDir(bucket);
-    const path = join(dir, name);
+    if (isFolderKey(name)) return emptyFile(await this.stat(bucket, name), range, options);
+    const path = await this.#keyPath(bucket, name);
     let fh: FileHandle;
     try {
       fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -251,11 +375,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       if (options.sha256 !== undefined && info.sha256 !== options.sha256) {
         throw new StorageError(Reason.changed, `${bucket}/${name} has SHA-256 ${info.sha256} now, not ${options.sha256}`);
       }
-      const offset = range?.offset ?? 0;
-      const length = range?.length ?? info.size - offset;
-      if (offset > info.size || offset + length > info.size) {
-        throw new StorageError(Reason.badRange, `the range ${offset}+${length} lies outside the file's ${info.size} bytes`);
-      }
+      const { offset, length } = within(info, range);
       const handle = fh;
       return {
         info,
@@ -271,8 +391,8 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   async deleteFile(bucket: string, name: string): Promise<void> {
-    const dir = await this.#bucketDir(bucket);
-    const path = join(dir, name);
+    if (isFolderKey(name)) return this.#deleteFolder(bucket, name);
+    const path = await this.#keyPath(bucket, name);
     const st = await lstat(path).catch((err) => {
       if (absent(err)) return undefined;
       throw this.#fail(err, `cannot read ${bucket}/${name}`);
@@ -283,12 +403,74 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     await rename(path, retired).catch((err) => {
       throw absent(err) ? noSuchFile(bucket, name) : this.#fail(err, `cannot delete ${bucket}/${name}`);
     });
-    await syncDir(dir);
+    const { folder } = splitKey(name);
+    this.#folders.invalidate(bucket, folder);
+    await syncDir(join(this.root, bucket, folder));
     this.#discard(retired);
     this.#quota?.freed(st.size);
-    this.#listings.invalidate(bucket);
-    await this.#meta.forget(bucket, name);
+    await this.#pruneFolders(bucket, folder);
     this.emit('change', { kind: 'file-deleted', bucket, name });
+  }
+
+  /** Deletes an explicit folder: its mark, and the folder itself if it holds nothing. */
+  async #deleteFolder(bucket: string, name: string): Promise<void> {
+    await this.stat(bucket, name);
+    const { folder, base } = splitKey(name);
+    await this.#hashes.mark(bucket, folder, `${base}/`, undefined).catch((err) => {
+      throw this.#fail(err, `cannot delete ${bucket}/${name}`);
+    });
+    this.#folders.invalidate(bucket, folder);
+    await this.#pruneFolders(bucket, name);
+    this.emit('change', { kind: 'file-deleted', bucket, name });
+  }
+
+  /**
+   * Removes `folder` and the folders above it as long as each is empty and
+   * not marked as made on purpose; a folder in use again (an upload made it
+   * anew) stops the climb. The parent of the last one removed is synced.
+   */
+  async #pruneFolders(bucket: string, folder: string): Promise<void> {
+    let current = folder;
+    let removed = false;
+    while (current !== '') {
+      const { folder: parent, base } = splitKey(current);
+      const above = await this.#folders.get(bucket, parent).catch(() => undefined);
+      if (!above || above.isMarked(base)) break;
+      try {
+        await rmdir(join(this.root, bucket, current));
+      } catch (err) {
+        // Not empty (or gone, or not ours to remove): the climb ends here.
+        if (code(err) !== 'ENOTEMPTY' && code(err) !== 'EEXIST' && !absent(err)) this.#log.warn({ err, bucket, folder: current }, 'cannot remove an emptied folder');
+        break;
+      }
+      removed = true;
+      this.#folders.forget(bucket, current);
+      this.#folders.invalidate(bucket, parent);
+      void this.#hashes.drop(bucket, current);
+      current = parent;
+    }
+    if (removed) await syncDir(join(this.root, bucket, current)).catch(() => {});
+  }
+
+  /** Whether a folder key is an explicit folder: marked in its parent's log, or holding nothing at all. */
+  async #isExplicitFolder(bucket: string, name: string): Promise<boolean> {
+    const { folder, base } = splitKey(name);
+    const parent = await this.#folders.get(bucket, folder);
+    if (parent?.isMarked(base)) return true;
+    const inner = await this.#folders.get(bucket, name);
+    return inner !== undefined && inner.length === 0;
+  }
+
+  /** A new, unused name in the trash. */
+  #trashName(): string {
+    return join(this.#trash, randomUUID());
+  }
+
+  /** Removes a trash name in the background; what a crash leaves there is swept at the next start. */
+  #discard(retired: string): void {
+    void unlink(retired).catch((err) => {
+      if (code(err) !== 'ENOENT') this.#log.warn({ err, path: retired }, 'cannot remove a retired file; the next start will');
+    });
   }
 
   /**
@@ -304,41 +486,13 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     );
   }
 
-  /** A new, unused name in the trash. */
-  #trashName(): string {
-    return join(this.#trash, randomUUID());
-  }
-
-  /** Removes a trash name in the background; what a crash leaves there is swept at the next start. */
-  #discard(retired: string): void {
-    void unlink(retired).catch((err) => {
-      if (code(err) !== 'ENOENT') this.#log.warn({ err, path: retired }, 'cannot remove a retired file; the next start will');
-    });
-  }
-
-  /** Forgets the record an upload wrote before its commit failed; and the bucket's folder of records if the bucket is gone. */
-  async #forgetUncommitted(bucket: string, name: string, err: unknown): Promise<void> {
-    await this.#meta.forget(bucket, name);
-    if (err instanceof StorageError && err.reason === Reason.noSuchBucket) await this.#meta.dropEmptyBucket(bucket);
-  }
-
-  /** Whether anything has this name; only ENOENT or ENOTDIR means no. */
-  async #exists(path: string, message: string): Promise<boolean> {
-    try {
-      await lstat(path);
-      return true;
-    } catch (err) {
-      if (absent(err)) return false;
-      throw this.#fail(err, message);
-    }
-  }
-
   /**
    * The StorageError for a file system failure. A full disk is the client's
    * to hear about; anything else is Pail's to explain, so it is logged with
    * its cause (the client only sees `internal`).
    */
   #fail(err: unknown, message: string): StorageError {
+    if (err instanceof StorageError) return err;
     const failure = translate(err, message);
     if (failure.reason === Reason.internal) this.#log.error({ err }, message);
     return failure;
@@ -356,6 +510,25 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     return dir;
   }
 
+  /**
+   * The path of a key in an existing bucket. A key inside folders is absent
+   * when any of them is a symbolic link: the folders' real path must be
+   * where the key says.
+   */
+  async #keyPath(bucket: string, name: string): Promise<string> {
+    const dir = await this.#bucketDir(bucket);
+    const path = join(dir, name);
+    const { folder } = splitKey(name);
+    if (folder !== '') {
+      const real = await realpath(join(dir, folder)).catch((err) => {
+        if (absent(err) || code(err) === 'ELOOP') return undefined;
+        throw this.#fail(err, `cannot read ${bucket}/${name}`);
+      });
+      if (real !== undefined && real !== join(this.#realRoot, bucket, folder.slice(0, -1))) throw noSuchFile(bucket, name);
+    }
+    return path;
+  }
+
   async #scanBucketNames(): Promise<string[]> {
     const entries = await readdir(this.root, { withFileTypes: true }).catch((err) => {
       throw this.#fail(err, 'cannot list the buckets');
@@ -366,37 +539,18 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       .sort();
   }
 
-  async #scanBucket(bucket: string): Promise<BucketListing> {
-    const dir = await this.#bucketDir(bucket);
-    const [st, files] = await Promise.all([lstat(dir), this.#statFiles(bucket)]);
-    return {
-      created: new Date(st.birthtimeMs || st.mtimeMs).toISOString(),
-      files: await mapLimit(files, STAT_CONCURRENCY, (f) => this.#fileInfo(bucket, f.name, f.path, f.st)),
-      bytes: totalSize(files),
-    };
-  }
-
-  async #statFiles(bucket: string): Promise<{ name: string; path: string; st: Stats }[]> {
-    const dir = await this.#bucketDir(bucket);
-    const entries = await readdir(dir, { withFileTypes: true }).catch((err) => {
-      throw absent(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot list ${bucket}`);
-    });
-    const names = entries.filter((e) => e.isFile() && isFileName(e.name)).map((e) => e.name);
-    names.sort();
-    const stats = await mapLimit(names, STAT_CONCURRENCY, async (name) => {
-      const path = join(dir, name);
-      const st = await lstat(path).catch((err) => {
-        if (absent(err)) return undefined;
-        throw this.#fail(err, `cannot read ${bucket}/${name}`);
-      });
-      return st?.isFile() ? { name, path, st } : undefined;
-    });
-    // A file deleted between readdir and lstat is simply not listed.
-    return stats.filter((s) => s !== undefined);
-  }
-
+  /** A file's description, its SHA-256 from its folder's log when the record matches, else computed and recorded. */
   async #fileInfo(bucket: string, name: string, path: string, st: Stats): Promise<FileInfo> {
-    const sha256 = await this.#meta.sha256(bucket, name, path, st);
+    const { folder, base } = splitKey(name);
+    const snapshot = await this.#folders.get(bucket, folder).catch(() => undefined);
+    const index = snapshot?.fileIndex(base) ?? -1;
+    let sha256 = index >= 0 ? snapshot?.recordedSha256(index, st) : undefined;
+    if (sha256 === undefined) {
+      sha256 = await hashFile(path);
+      const record = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256 };
+      await this.#hashes.record(bucket, folder, base, record);
+      if (snapshot && index >= 0) snapshot.learn(index, record);
+    }
     return { bucket, name, size: st.size, modified: st.mtime.toISOString(), sha256 };
   }
 
@@ -422,45 +576,123 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     }
   }
 
-  /**
-   * Moves a complete, synced temporary into its bucket and syncs the bucket's
-   * directory. Resolves to the size of the file it replaced (0 for a new name).
-   */
-  async #commit(tmp: string, bucket: string, name: string, overwrite: boolean): Promise<number> {
-    const dir = await this.#bucketDir(bucket);
-    const dest = join(dir, name);
-    let replaced = 0;
+  /** Makes the folders a key needs; a file where a folder must be is a `folder-conflict`. */
+  async #makeFolders(bucket: string, name: string): Promise<void> {
+    const { folder } = splitKey(isFolderKey(name) ? `${name}x` : name);
+    if (folder === '') return;
+    await this.#bucketDir(bucket);
     try {
-      if (overwrite) {
-        const old = await lstat(dest).catch((err) => {
-          if (absent(err)) return undefined;
-          throw err; // answered below
-        });
-        let retired: string | undefined;
-        if (old?.isFile()) {
-          replaced = old.size;
-          // A second name in the trash keeps the replaced file's blocks from being freed inside rename().
-          retired = await this.#secondName(dest);
+      const made = await mkdir(join(this.root, bucket, folder), { recursive: true });
+      if (made !== undefined) {
+        // Each new folder's entry is made durable in its parent, from the first folder that already was.
+        let parent = splitKey(`${made.slice(join(this.root, bucket).length + 1)}/`).folder;
+        while (parent !== folder) {
+          await syncDir(join(this.root, bucket, parent));
+          this.#folders.invalidate(bucket, parent);
+          parent = folder.slice(0, folder.indexOf('/', parent.length) + 1);
         }
-        await rename(tmp, dest);
-        if (retired) this.#discard(retired);
-      } else {
-        // link() fails if the name exists: of racing creates, exactly one wins.
-        await link(tmp, dest);
-        // The file is stored; a temporary name left over is swept at the next start.
-        await unlink(tmp).catch((err) => this.#log.warn({ err, path: tmp }, 'cannot remove an upload temporary'));
       }
     } catch (err) {
-      if (code(err) === 'EEXIST') throw fileExists(bucket, name);
+      if (code(err) === 'EEXIST' || code(err) === 'ENOTDIR') throw underAFile(bucket, name);
       if (absent(err)) throw noSuchBucket(bucket);
-      // Overwriting a directory of the same name (planted by an operator) fails here.
-      if (code(err) === 'EISDIR' || code(err) === 'ENOTEMPTY') throw fileExists(bucket, name);
       throw this.#fail(err, `cannot store ${bucket}/${name}`);
     }
-    this.#listings.invalidate(bucket);
+  }
+
+  /**
+   * Moves a complete, synced temporary to its key, making the folders it
+   * needs, and syncs the folder. Resolves to the size of the file it replaced
+   * (0 for a new key).
+   */
+  async #commit(tmp: string, bucket: string, name: string, overwrite: boolean): Promise<number> {
+    const { folder } = splitKey(name);
+    const dir = join(this.root, bucket, folder);
+    const dest = join(this.root, bucket, name);
+    let replaced = 0;
+    for (let attempt = 1; ; attempt++) {
+      await this.#makeFolders(bucket, name);
+      try {
+        if (overwrite) {
+          const old = await lstat(dest).catch((err) => {
+            if (absent(err)) return undefined;
+            throw err; // answered below
+          });
+          if (old?.isDirectory()) throw aFolder(bucket, name);
+          let retired: string | undefined;
+          if (old?.isFile()) {
+            replaced = old.size;
+            // A second name in the trash keeps the replaced file's blocks from being freed inside rename().
+            retired = await this.#secondName(dest);
+          }
+          await rename(tmp, dest);
+          if (retired) this.#discard(retired);
+        } else {
+          // link() fails if the name exists: of racing creates, exactly one wins.
+          await link(tmp, dest);
+          // The file is stored; a temporary name left over is swept at the next start.
+          await unlink(tmp).catch((err) => this.#log.warn({ err, path: tmp }, 'cannot remove an upload temporary'));
+        }
+        break;
+      } catch (err) {
+        if (err instanceof StorageError) throw err;
+        if (code(err) === 'EEXIST') {
+          const st = await lstat(dest).catch(() => undefined);
+          throw st?.isDirectory() ? aFolder(bucket, name) : fileExists(bucket, name);
+        }
+        // Overwriting a folder of the same name fails here.
+        if (code(err) === 'EISDIR' || code(err) === 'ENOTEMPTY') throw aFolder(bucket, name);
+        // A delete that emptied the folder removed it meanwhile: make it again.
+        if (code(err) === 'ENOENT' && attempt < COMMIT_ATTEMPTS) continue;
+        if (absent(err)) throw noSuchBucket(bucket);
+        throw this.#fail(err, `cannot store ${bucket}/${name}`);
+      }
+    }
+    this.#folders.invalidate(bucket, folder);
     await syncDir(dir);
     return replaced;
   }
+}
+
+/** Splits a key into its folder ('' or ending in `/`) and its last name (an explicit folder's without its `/`). */
+function splitKey(key: string): { folder: string; base: string } {
+  const bare = key.endsWith('/') ? key.slice(0, -1) : key;
+  const slash = bare.lastIndexOf('/');
+  return { folder: bare.slice(0, slash + 1), base: bare.slice(slash + 1) };
+}
+
+/** The range of a file a download asked for, or `bad-range`. */
+function within(info: FileInfo, range: ByteRange | undefined): { offset: number; length: number } {
+  const offset = range?.offset ?? 0;
+  const length = range?.length ?? info.size - offset;
+  if (offset > info.size || offset + length > info.size) {
+    throw new StorageError(Reason.badRange, `the range ${offset}+${length} lies outside the file's ${info.size} bytes`);
+  }
+  return { offset, length };
+}
+
+/** An explicit folder opened for reading: no bytes. */
+function emptyFile(info: FileInfo, range: ByteRange | undefined, options: { readonly sha256?: string }): OpenedFile {
+  if (options.sha256 !== undefined && info.sha256 !== options.sha256) {
+    throw new StorageError(Reason.changed, `${info.bucket}/${info.name} has SHA-256 ${info.sha256} now, not ${options.sha256}`);
+  }
+  const { offset, length } = within(info, range);
+  return { info, offset, length, read: () => Promise.resolve(0), close: () => Promise.resolve() };
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
+  return hash.digest('hex');
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -491,12 +723,14 @@ const noSuchFile = (bucket: string, name: string) =>
 const fileExists = (bucket: string, name: string) =>
   new StorageError(Reason.exists, `a file named ${JSON.stringify(name)} already exists in ${bucket}; upload with overwrite to replace it`);
 const tooLarge = (max: number) => new StorageError(Reason.tooLarge, `files are limited to ${max} bytes`);
+const aFolder = (bucket: string, name: string) =>
+  new StorageError(Reason.folderConflict, `${JSON.stringify(name)} is a folder in ${bucket} (keys are stored under it); a key cannot be both`);
+const underAFile = (bucket: string, name: string) =>
+  new StorageError(Reason.folderConflict, `a folder of ${JSON.stringify(name)} is a file in ${bucket}; a key cannot be both a file and a folder`);
 
 function skipVanished(err: unknown): undefined {
   if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
   throw err;
 }
 
-function totalSize(files: readonly { st: Stats }[]): number {
-  return files.reduce((sum, f) => sum + f.st.size, 0);
-}
+

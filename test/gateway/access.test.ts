@@ -164,6 +164,11 @@ describe('gateway login', () => {
     const download = await fetch(`${h.base}/api/buckets/locked/files/a.txt`, { headers: { cookie } });
     expect(download.status).toBe(200);
     expect(await download.text()).toBe('secret bytes');
+    // A zip of a selection only reads.
+    const zip = await postJson(`${h.base}/api/buckets/locked/zip`, { keys: ['a.txt'] }, { cookie });
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get('content-type')).toBe('application/zip');
+    expect(Buffer.from(await zip.arrayBuffer()).includes('secret bytes')).toBe(true);
 
     const form = new FormData();
     form.append('file', new Blob(['nope']), 'b.txt');

@@ -24,6 +24,7 @@ describe('OpenAPI document', () => {
       '/api/buckets/{bucket}',
       '/api/buckets/{bucket}/files',
       '/api/buckets/{bucket}/files/{*}',
+      '/api/buckets/{bucket}/zip',
       '/api/login',
       '/api/logout',
       '/api/session',

@@ -18,7 +18,7 @@ const READ_TOKEN = 'read-token-for-tests';
 
 /** A line for each command, its arguments filled in. */
 function lineFor(word: string, args: readonly { kind: string; optional?: boolean }[]): string {
-  const values: Record<string, string> = { bucket: 'target', file: 'a.txt', size: '5', offset: '0', length: '1', command: 'ls', token: 'x' };
+  const values: Record<string, string> = { bucket: 'target', key: 'a.txt', size: '5', offset: '0', length: '1', command: 'ls', token: 'x' };
   return [word, ...args.filter((a) => !a.optional).map((a) => values[a.kind])].join(' ');
 }
 

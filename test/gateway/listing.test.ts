@@ -23,6 +23,9 @@ describe('a long listing through the gateway', () => {
 
   it('arrives whole as JSON, row for row what the bucket server lists', async () => {
     const client = await PailConnection.connect({ host: '127.0.0.1', port: h.serverPort });
+    // Files copied in are hashed in the background after their first listing: compare once every hash is known.
+    const hashed = async () => (await client.listFiles('big')).filter((f) => f.sha256 === null).length;
+    await expect.poll(hashed, { message: 'every copied file is hashed', timeout: 30_000, interval: 200 }).toBe(0);
     const overTcp = await client.listFiles('big');
     await client.quit();
     const response = await fetch(url());

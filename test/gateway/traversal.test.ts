@@ -25,8 +25,8 @@ afterAll(async () => {
  * Sends the path exactly as written: fetch (the URL standard) would resolve
  * `..` and `%2e%2e` segments before sending, so the gateway would never see them.
  */
-function sendAsWritten(method: 'GET' | 'PUT' | 'HEAD' | 'DELETE', path: string): Promise<{ status: number; body: any }> {
-  const { hostname, port } = new URL(h.base);
+function sendAsWritten(method: 'GET' | 'PUT' | 'HEAD' | 'DELETE', path: string, base = h.base): Promise<{ status: number; body: any }> {
+  const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: hostname, port, path, method }, (res) => {
       let text = '';
@@ -111,6 +111,23 @@ describe('URL traversal through the gateway', () => {
   it.each(['..%2fphotos', '%2e%2e', '..', 'photos%2f..', '.pail'])('refuses the bucket %s by the name rules: 400 bad-name', async (bucket) => {
     const { status, body } = await sendAsWritten('GET', `/api/buckets/${bucket}/files`);
     expect({ status, reason: body.error?.reason }).toEqual({ status: 400, reason: Reason.badName });
+  });
+});
+
+describe('keys refused by the gateway itself', () => {
+  let alone: Harness;
+  beforeAll(async () => {
+    alone = await startHarness();
+    // With no bucket server to ask, only the gateway's own check can answer 400 rather than 502.
+    await alone.stopServer();
+  });
+  afterAll(() => alone.close());
+
+  it.each(['a/../../secret', '%2e%2e%2fsecret', 'a//b', '/a', ''])('refuses …/files/%s before asking the bucket server', async (key) => {
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const { status, body } = await sendAsWritten(method, `/api/buckets/photos/files/${key}`, alone.base);
+      expect({ method, status, reason: body.error?.reason }).toEqual({ method, status: 400, reason: Reason.badName });
+    }
   });
 });
 

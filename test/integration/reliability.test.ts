@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PailConnection } from '../../shared/client/connection.ts';
@@ -154,17 +154,15 @@ describe('SHA-256 records', () => {
     expect(await readdir(join(server.data, '.pail', 'meta'))).toEqual([]);
   });
 
-  it('sweeps at start-up the records of files and buckets removed while the server was down, and keeps the rest', async () => {
+  it('sweeps at start-up the records of buckets removed while the server was down and of the old layout, and keeps the rest', async () => {
     const first = await startTestServer();
     cleanup.push(() => first.close());
     const client = await RawClient.greeted(first.port);
     for (const bucket of ['photos', 'notes']) await client.command(`create_b ${bucket}`);
-    const uploads = [
+    for (const [bucket, name] of [
       ['photos', 'kept.txt'],
-      ['photos', 'removed.txt'],
       ['notes', 'gone.txt'],
-    ];
-    for (const [bucket, name] of uploads) {
+    ]) {
       expect(await client.command(`put ${bucket} ${name} 4`)).toMatch(/^100 /);
       client.send('data');
       expect(await client.line()).toMatch(/^700 FUTB/);
@@ -172,18 +170,36 @@ describe('SHA-256 records', () => {
     client.close();
     await first.server.close();
     const meta = join(first.data, '.pail', 'meta');
-    expect((await readdir(join(meta, 'photos'))).sort()).toEqual(['kept.txt', 'removed.txt']);
-    // While the server is down an operator removes a file and a whole bucket; a crash left a record of an uncommitted upload.
-    await unlink(join(first.data, 'photos', 'removed.txt'));
+    const logs = await readdir(join(meta, 'photos'));
+    expect(logs).toEqual([expect.stringMatching(/^[0-9a-f]{40}\.log$/)]);
+    // While the server is down an operator removes a whole bucket; an older Pail left a record file of its own layout.
     await rm(join(first.data, 'notes'), { recursive: true });
-    await writeFile(join(meta, 'photos', 'never-committed.txt'), '{}');
+    await writeFile(join(meta, 'photos', 'kept.txt'), '{}');
 
     const second = await serve({ data: first.data });
     expect(await readdir(meta)).toEqual(['photos']);
-    expect(await readdir(join(meta, 'photos'))).toEqual(['kept.txt']);
+    expect(await readdir(join(meta, 'photos'))).toEqual(logs);
     const again = await greeted(second);
+    // The kept record serves the first listing: no `-` while a hash is computed again.
     expect(await again.command('ls_f photos')).toMatch(/^800 FLS 1 /);
     expect(await again.line()).toContain(sha256('data'));
+  });
+
+  it("compacts a folder's log once it has grown far past the folder's files", async () => {
+    const server = await serve();
+    const client = await greeted(server);
+    await client.command('create_b photos');
+    for (let i = 0; i < 100; i++) {
+      expect(await client.command(`put photos a/same.txt 1 overwrite`)).toMatch(/^100 /);
+      client.send(String(i % 10));
+      expect(await client.line()).toMatch(/^700 FUTB/);
+    }
+    const dir = join(server.data, '.pail', 'meta', 'photos');
+    const lines = async () => (await readFile(join(dir, (await readdir(dir))[0]), 'utf8')).split('\n').filter(Boolean).length;
+    expect(await lines()).toBe(100);
+    expect(await client.command('ls_f photos prefix=a/')).toMatch(/^800 FLS 1 end/);
+    expect(await client.line()).toContain(sha256('9'));
+    await expect.poll(lines, { message: 'the log is rewritten with one record', timeout: 2_000, interval: 10 }).toBe(1);
   });
 });
 
@@ -208,8 +224,11 @@ describe('listings', () => {
     await client.command('create_b photos');
     expect(await client.command('ls_f photos')).toMatch(/^800 FLS 0 /);
     await writeFile(join(server.data, 'photos', 'copied.txt'), 'by hand');
-    await expect.poll(() => client.command('ls_f photos'), { message: 'the copied file is listed', timeout: 2_000, interval: 10 }).toMatch(/^800 FLS 1 /);
-    expect(await client.line()).toMatch(new RegExp(`^photos copied.txt 7 \\S+ ${sha256('by hand')}$`));
+    // Listed at once; its SHA-256 is computed in the background (`-` until then), never by the listing itself.
+    const listed = async () => client.lines(Number(parseStatus(await client.command('ls_f photos')).fields.rows));
+    await expect.poll(listed, { message: 'the copied file is listed with its hash', timeout: 5_000, interval: 10 }).toEqual([
+      expect.stringMatching(new RegExp(`^photos copied.txt 7 \\S+ ${sha256('by hand')}$`)),
+    ]);
     const { rm } = await import('node:fs/promises');
     await rm(join(server.data, 'photos', 'copied.txt'));
     const listedCount = async () => {

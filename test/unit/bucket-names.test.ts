@@ -2,23 +2,20 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { ListingCache, type ListingSource } from '../../server/storage/listing-cache.ts';
+import { BucketNames } from '../../server/storage/bucket-names.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0)) await step();
 });
 
-/** A source that counts its scans and lists the folders it is told of. */
-function countingSource(names: () => string[]): ListingSource & { scans: number } {
+/** A scan that counts its calls and gives the names it is told of. */
+function countingSource(names: () => string[]): { scans: number; scan: () => Promise<string[]> } {
   const source = {
     scans: 0,
-    async bucketNames() {
+    scan: async () => {
       source.scans++;
       return names();
-    },
-    async scanBucket() {
-      return { created: new Date(0).toISOString(), files: [], bytes: 0 };
     },
   };
   return source;
@@ -30,19 +27,19 @@ it('serves bucket names from memory once the root exists, even when it did not a
   const root = join(parent, 'data');
   const buckets: string[] = [];
   const source = countingSource(() => [...buckets]);
-  const cache = new ListingCache(root, source);
+  const cache = new BucketNames(root, source.scan);
   cleanup.push(async () => cache.close());
 
   await mkdir(root);
-  expect(await cache.bucketNames()).toEqual([]);
-  expect(await cache.bucketNames()).toEqual([]);
+  expect(await cache.get()).toEqual([]);
+  expect(await cache.get()).toEqual([]);
   expect(source.scans).toBe(1);
 
   buckets.push('photos');
   await mkdir(join(root, 'photos'));
-  await expect.poll(() => cache.bucketNames(), { timeout: 2_000, interval: 10 }).toContain('photos');
+  await expect.poll(() => cache.get(), { timeout: 2_000, interval: 10 }).toContain('photos');
   const scans = source.scans;
-  await cache.bucketNames();
+  await cache.get();
   expect(source.scans).toBe(scans);
 });
 
@@ -51,11 +48,11 @@ it('never keeps a scan that raced with an invalidation', async () => {
   cleanup.push(() => rm(root, { recursive: true, force: true }));
   let names = ['old'];
   const source = countingSource(() => names);
-  const cache = new ListingCache(root, source);
+  const cache = new BucketNames(root, source.scan);
   cleanup.push(async () => cache.close());
-  const racing = cache.bucketNames();
+  const racing = cache.get();
   names = ['new'];
-  cache.invalidateBuckets();
+  cache.invalidate();
   await racing;
-  expect(await cache.bucketNames()).toEqual(['new']);
+  expect(await cache.get()).toEqual(['new']);
 });

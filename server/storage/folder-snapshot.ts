@@ -1,0 +1,203 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compareKeys, keyProblem } from '../../shared/protocol/names.ts';
+import type { FolderRecords, HashRecord } from './hash-log.ts';
+
+/** The kinds of an entry: a folder, a file, or a file found gone (or not a regular file) when it was looked at. */
+const FILE = 0;
+const DIR = 1;
+const GONE = 2;
+
+/** How many entries are looked at (lstat) at once. */
+const STAT_CONCURRENCY = 32;
+
+/**
+ * One folder of a bucket as read from disk: its entries sorted by the byte
+ * order of the keys they make (a folder sorts as its name and `/`), with the
+ * SHA-256 records of its log. Sizes and times are read lazily, a range at a
+ * time, so a page of a big folder costs the page. Arrays, not an object per
+ * entry: a million cached entries stay near 130 bytes each.
+ *
+ * A snapshot is replaced, never edited, when its folder changes; filling in
+ * stats and hashes only adds what was not yet known.
+ */
+export class FolderSnapshot {
+  readonly #kinds: Uint8Array;
+  readonly #size: Float64Array;
+  readonly #mtimeMs: Float64Array;
+  readonly #ino: Float64Array;
+  /** The log's record for each entry, as inode, size, mtime and the 32 bytes of its SHA-256. */
+  readonly #record: Float64Array;
+  readonly #sha: Buffer;
+  readonly #known: Uint8Array;
+
+  private constructor(
+    readonly path: string,
+    readonly names: readonly string[],
+    kinds: Uint8Array,
+    readonly marks: ReadonlyMap<string, number>,
+    /** When the folder itself last changed: an explicit folder's time. */
+    readonly folderMtimeMs: number,
+  ) {
+    const n = names.length;
+    this.#kinds = kinds;
+    this.#size = new Float64Array(n).fill(NaN);
+    this.#mtimeMs = new Float64Array(n).fill(NaN);
+    this.#ino = new Float64Array(n).fill(NaN);
+    this.#record = new Float64Array(n * 3);
+    this.#sha = Buffer.alloc(n * 32);
+    this.#known = new Uint8Array(n);
+  }
+
+  /** Reads a folder; undefined when there is no such folder (or it is not a real one). */
+  static async load(path: string, records: FolderRecords): Promise<FolderSnapshot | undefined> {
+    let entries;
+    let mtimeMs;
+    try {
+      const [read, st] = await Promise.all([readdir(path, { withFileTypes: true }), lstat(path)]);
+      // A folder that is a symbolic link is not a folder of the bucket (readdir followed it; lstat does not).
+      if (!st.isDirectory()) return undefined;
+      entries = read;
+      mtimeMs = st.mtimeMs;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw err;
+    }
+    // Symbolic links and other kinds are never listed, nor names no key could have.
+    const kept = entries.filter((e) => (e.isFile() || e.isDirectory()) && keyProblem(e.name) === null);
+    const sortKeys = kept.map((e) => (e.isDirectory() ? `${e.name}/` : e.name));
+    const order = sortKeys.map((_, i) => i);
+    // UTF-16 order is byte order unless a name holds a surrogate or a unit from U+E000 up.
+    if (sortKeys.some((k) => /[\ud800-\uffff]/.test(k))) order.sort((a, b) => compareKeys(sortKeys[a], sortKeys[b]));
+    else order.sort((a, b) => (sortKeys[a] < sortKeys[b] ? -1 : sortKeys[a] > sortKeys[b] ? 1 : 0));
+    const names = order.map((i) => kept[i].name);
+    const kinds = Uint8Array.from(order, (i) => (kept[i].isDirectory() ? DIR : FILE));
+    const snapshot = new FolderSnapshot(path, names, kinds, records.marks, mtimeMs);
+    names.forEach((name, i) => {
+      const record = kinds[i] === FILE ? records.files.get(name) : undefined;
+      if (record) snapshot.#keep(i, record);
+    });
+    return snapshot;
+  }
+
+  get length(): number {
+    return this.names.length;
+  }
+
+  isDir(i: number): boolean {
+    return this.#kinds[i] === DIR;
+  }
+
+  isGone(i: number): boolean {
+    return this.#kinds[i] === GONE;
+  }
+
+  /** The part of the key this entry adds to its folder's: its name, and `/` for a folder. */
+  sortKey(i: number): string {
+    return this.#kinds[i] === DIR ? `${this.names[i]}/` : this.names[i];
+  }
+
+  /** The first index whose entry `before` is false for; `before` must hold for a leading run and then never. */
+  firstNot(before: (i: number) => boolean): number {
+    let lo = 0;
+    let hi = this.names.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(mid)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The index of a file of this name, or -1. */
+  fileIndex(name: string): number {
+    const i = this.firstNot((j) => compareKeys(this.sortKey(j), name) < 0);
+    return i < this.names.length && this.names[i] === name && this.#kinds[i] !== DIR ? i : -1;
+  }
+
+  /** Whether the folder of this name holds a mark: created on purpose, kept when emptied. */
+  isMarked(name: string): boolean {
+    return this.marks.has(`${name}/`);
+  }
+
+  /** Reads the sizes and times of the files in [from, to) not yet read. */
+  async statRange(from: number, to: number): Promise<void> {
+    const todo: number[] = [];
+    for (let i = from; i < Math.min(to, this.names.length); i++) if (this.#kinds[i] === FILE && Number.isNaN(this.#size[i])) todo.push(i);
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const i = todo[next++];
+        try {
+          const st = await lstat(join(this.path, this.names[i]));
+          if (!st.isFile()) this.#kinds[i] = GONE;
+          else this.#setStat(i, st.size, st.mtimeMs, st.ino);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // A file removed since the folder was read is simply not listed.
+          if (code === 'ENOENT' || code === 'ENOTDIR') this.#kinds[i] = GONE;
+          else throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, todo.length) }, worker));
+  }
+
+  size(i: number): number {
+    return this.#size[i];
+  }
+
+  mtimeMs(i: number): number {
+    return this.#mtimeMs[i];
+  }
+
+  ino(i: number): number {
+    return this.#ino[i];
+  }
+
+  /** The SHA-256 of a file already stat'd, if its record matches what is on disk now. */
+  sha256(i: number): string | undefined {
+    if (!this.#known[i]) return undefined;
+    const r = this.#record;
+    if (r[i * 3] !== this.#ino[i] || r[i * 3 + 1] !== this.#size[i] || r[i * 3 + 2] !== this.#mtimeMs[i]) return undefined;
+    return this.#sha.toString('hex', i * 32, i * 32 + 32);
+  }
+
+  /** The SHA-256 recorded for a file if the record matches these stats (of the file as opened). */
+  recordedSha256(i: number, st: { readonly ino: number; readonly size: number; readonly mtimeMs: number }): string | undefined {
+    if (!this.#known[i]) return undefined;
+    const r = this.#record;
+    if (r[i * 3] !== st.ino || r[i * 3 + 1] !== st.size || r[i * 3 + 2] !== st.mtimeMs) return undefined;
+    return this.#sha.toString('hex', i * 32, i * 32 + 32);
+  }
+
+  /** Adds a record learnt since the snapshot was read (a hash computed, a file stored). */
+  learn(i: number, record: HashRecord): void {
+    this.#keep(i, record);
+  }
+
+  #keep(i: number, record: HashRecord): void {
+    this.#record[i * 3] = record.ino;
+    this.#record[i * 3 + 1] = record.size;
+    this.#record[i * 3 + 2] = record.mtimeMs;
+    this.#sha.write(record.sha256, i * 32, 32, 'hex');
+    this.#known[i] = 1;
+  }
+
+  #setStat(i: number, size: number, mtimeMs: number, ino: number): void {
+    this.#size[i] = size;
+    this.#mtimeMs[i] = mtimeMs;
+    this.#ino[i] = ino;
+  }
+
+  /** The files' records still matching, for compacting the log (only those this snapshot has stat'd). */
+  records(): FolderRecords {
+    const files = new Map<string, HashRecord>();
+    for (let i = 0; i < this.names.length; i++) {
+      const sha256 = this.#known[i] ? this.#sha.toString('hex', i * 32, i * 32 + 32) : undefined;
+      if (sha256) files.set(this.names[i], { ino: this.#record[i * 3], size: this.#record[i * 3 + 1], mtimeMs: this.#record[i * 3 + 2], sha256 });
+    }
+    return { files, marks: new Map(this.marks), lines: 0 };
+  }
+}

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { errnoCode, SILENT_LOG, type StorageLog } from './storage-log.ts';
+
+/**
+ * The SHA-256 of each stored file, kept beside the data (never inside a
+ * bucket) so listings and downloads give it without rereading the file: one
+ * log per folder of a bucket, `.pail/meta/BUCKET/<sha1 of the folder>.log`,
+ * a JSON line per record appended as files are stored, so listing a folder
+ * reads one file however many files it holds.
+ *
+ * A record names the inode, size and mtime it was computed for, so it is a
+ * cache that cannot lie: a file changed behind Pail's back no longer matches
+ * and is hashed again. That is why records need no fsync, and why a record
+ * that cannot be written (a full disk) or read fails nothing.
+ *
+ * The one record that is more than a cache is an explicit folder's mark
+ * (`{"n":"b/","i":INODE}` in its parent's log, withdrawn by `{"n":"b/","x":1}`):
+ * it is what keeps an emptied folder that was created on purpose. Marks are
+ * synced.
+ */
+export interface HashRecord {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly sha256: string;
+}
+
+/** A folder's log read back: the last record of each name, and the explicit folders marked in it (by inode). */
+export interface FolderRecords {
+  readonly files: Map<string, HashRecord>;
+  readonly marks: Map<string, number>;
+  /** Lines read: far more than records means the log is worth compacting. */
+  readonly lines: number;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export class HashLog {
+  /** Appends and compactions of one log run one at a time, so a compaction never drops an append. */
+  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #warned = new Set<string>();
+
+  constructor(
+    readonly root: string,
+    readonly tmpDir: string,
+    readonly log: StorageLog = SILENT_LOG,
+  ) {}
+
+  bucketDir(bucket: string): string {
+    return join(this.root, bucket);
+  }
+
+  /** The log of a folder ('' for the bucket's top, else ending in `/`). */
+  path(bucket: string, folder: string): string {
+    return join(this.root, bucket, `${createHash('sha1').update(folder).digest('hex')}.log`);
+  }
+
+  async read(bucket: string, folder: string): Promise<FolderRecords> {
+    const files = new Map<string, HashRecord>();
+    const marks = new Map<string, number>();
+    let text = '';
+    try {
+      text = await readFile(this.path(bucket, folder), 'utf8');
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') this.#warnOnce(err, 'cannot read a SHA-256 log; computing hashes again');
+    }
+    let lines = 0;
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      lines++;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        continue; // half written by a crash: that record is computed again
+      }
+      applyLine(parsed, files, marks);
+    }
+    return { files, marks, lines };
+  }
+
+  /** Keeps a file's SHA-256 in its folder's log. Never fails: a record that cannot be written is computed again later. */
+  async record(bucket: string, folder: string, name: string, record: HashRecord): Promise<void> {
+    await this.#append(bucket, folder, { n: name, i: record.ino, s: record.size, m: record.mtimeMs, h: record.sha256 }, false).catch((err) =>
+      this.#warnOnce(err, 'cannot write a SHA-256 record; the hash will be computed again'),
+    );
+  }
+
+  /** Marks a folder (`name` ending in `/`) as created on purpose, durably; or withdraws the mark. */
+  async mark(bucket: string, folder: string, name: string, ino: number | undefined): Promise<void> {
+    await this.#append(bucket, folder, ino === undefined ? { n: name, x: 1 } : { n: name, i: ino }, true);
+  }
+
+  /** Rewrites a log with only these records and marks, when it has grown far past them. */
+  async compact(bucket: string, folder: string, records: FolderRecords): Promise<void> {
+    const path = this.path(bucket, folder);
+    await this.#serial(path, async () => {
+      const fresh = await this.read(bucket, folder);
+      // Records appended since the caller read are kept: the fresh read has them.
+      const lines: string[] = [];
+      for (const [n, r] of fresh.files) if (records.files.has(n)) lines.push(JSON.stringify({ n, i: r.ino, s: r.size, m: r.mtimeMs, h: r.sha256 }));
+      for (const [n, i] of fresh.marks) lines.push(JSON.stringify({ n, i }));
+      const tmp = join(this.tmpDir, `log-${randomUUID()}`);
+      try {
+        const fh = await open(tmp, 'w');
+        try {
+          await fh.writeFile(lines.length ? `${lines.join('\n')}\n` : '');
+          // Marks must survive: the rewritten log is synced before it replaces the old one.
+          if (fresh.marks.size) await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, path);
+      } catch (err) {
+        this.#warnOnce(err, 'cannot compact a SHA-256 log');
+        await rm(tmp, { force: true }).catch(() => {});
+      }
+    });
+  }
+
+  /** Drops a folder's log (the folder is gone). */
+  async drop(bucket: string, folder: string): Promise<void> {
+    const path = this.path(bucket, folder);
+    await this.#serial(path, () => rm(path, { force: true })).catch((err) => this.#warnOnce(err, 'cannot remove a SHA-256 log'));
+  }
+
+  async #append(bucket: string, folder: string, line: object, sync: boolean): Promise<void> {
+    const path = this.path(bucket, folder);
+    await this.#serial(path, async () => {
+      await mkdir(this.bucketDir(bucket), { recursive: true });
+      if (!sync) return appendFile(path, `${JSON.stringify(line)}\n`);
+      const fh = await open(path, 'a');
+      try {
+        await fh.writeFile(`${JSON.stringify(line)}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    });
+  }
+
+  #serial<T>(path: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(path) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.catch(() => {});
+    this.#queues.set(path, settled);
+    void settled.then(() => {
+      if (this.#queues.get(path) === settled) this.#queues.delete(path);
+    });
+    return run;
+  }
+
+  #warnOnce(err: unknown, message: string): void {
+    const kind = `${message}:${errnoCode(err) ?? 'other'}`;
+    if (this.#warned.has(kind)) return;
+    this.#warned.add(kind);
+    this.log.warn({ err }, message);
+  }
+}
+
+function applyLine(value: unknown, files: Map<string, HashRecord>, marks: Map<string, number>): void {
+  if (typeof value !== 'object' || value === null) return;
+  const r = value as Record<string, unknown>;
+  if (typeof r.n !== 'string') return;
+  if (r.n.endsWith('/')) {
+    if (r.x === 1) marks.delete(r.n);
+    else if (typeof r.i === 'number') marks.set(r.n, r.i);
+    return;
+  }
+  if (typeof r.i === 'number' && typeof r.s === 'number' && typeof r.m === 'number' && typeof r.h === 'string' && SHA256_HEX.test(r.h)) {
+    files.set(r.n, { ino: r.i, size: r.s, mtimeMs: r.m, sha256: r.h });
+  }
+}
