@@ -305,7 +305,7 @@ test.describe('selection', () => {
     await expect(dialog).toContainText('4 files (3.7 KiB) will be removed from');
     await dialog.getByRole('button', { name: 'Delete 4 files' }).click();
     const outcome = dialog.getByRole('list', { name: 'What was deleted' });
-    await expect(outcome.getByRole('listitem')).toHaveText(['a.txt: deleted', 'b.txt: deleted', 'dir/: folder deleted with its 2 files']);
+    await expect(outcome.getByRole('listitem')).toHaveText(['dir/: folder deleted with its 2 files', 'a.txt: deleted', 'b.txt: deleted']);
     await dialog.getByRole('button', { name: 'Close' }).click();
     await expect(names(page)).toHaveText(['c.txt', 'd.txt']);
     expect(await storedKeys(page, bucket)).toEqual(['c.txt', 'd.txt']);
