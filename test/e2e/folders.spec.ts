@@ -360,6 +360,16 @@ test.describe('selection', () => {
     });
     // The page stayed where it was: a form post answered with an attachment is a download, not a navigation.
     await expect(page).toHaveURL(`/b/${bucket}/site/`);
+
+    // Every row of a folder listed to its end: the folder itself goes, as one prefix.
+    await page.getByRole('checkbox', { name: 'Select all rows loaded' }).check();
+    const posted = page.waitForRequest((request) => request.url().includes('/zip'));
+    const whole = page.waitForEvent('download');
+    await page.getByRole('region', { name: 'Selection' }).getByRole('button', { name: 'Download as zip' }).click();
+    expect(new URLSearchParams((await posted).postData() ?? '').get('selection')).toBe(JSON.stringify({ keys: [], prefixes: ['site/'] }));
+    const all = zipEntries(await (await whole).path()).filter((e) => !e.name.endsWith('/'));
+    expect(all.map((e) => e.name).sort()).toEqual(['img/icons/x.svg', 'img/logo.png', 'index.html', 'notes.txt']);
+    expect(all.find((e) => e.name === 'notes.txt')?.sha256).toBe(sha(bodies['site/notes.txt']));
   });
 });
 
