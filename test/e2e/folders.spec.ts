@@ -115,6 +115,12 @@ test.describe('folders', () => {
     await crumbs(page).getByRole('link', { name: 'photos' }).click();
     await expect(page).toHaveURL(`/b/${bucket}/photos/`);
     await expect(names(page)).toHaveText(['2024/', 'cover.png']);
+    // From the keyboard: Enter on a folder's row opens it.
+    await rowOf(page, '2024/').focus();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(`/b/${bucket}/photos/2024/`);
+    await page.goBack();
+    await expect(names(page)).toHaveText(['2024/', 'cover.png']);
     await crumbs(page).getByRole('link', { name: bucket }).click();
     await expect(page).toHaveURL(`/b/${bucket}`);
     await expect(names(page)).toHaveText(['odd name/', 'photos/', 'zeta/', 'alpha.txt', 'top.txt']);
@@ -126,6 +132,9 @@ test.describe('folders', () => {
     await page.goForward();
     await expect(page).toHaveURL(`/b/${bucket}/photos/`);
     await expect(names(page)).toHaveText(['2024/', 'cover.png']);
+    await page.goForward();
+    await expect(page).toHaveURL(`/b/${bucket}`);
+    await expect(names(page)).toHaveText(['odd name/', 'photos/', 'zeta/', 'alpha.txt', 'top.txt']);
 
     // A deep link, and a reload of it, open the folder itself; odd characters are percent-encoded in it.
     await page.goto(`/b/${bucket}/photos/2024/`);
