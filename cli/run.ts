@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { PailPool } from '../shared/client/pool.ts';
 import type { ClientCommand } from './commands/command.ts';
 import type { LazyConnection } from './connection.ts';
 import { describeFailure, InterruptedError } from './errors.ts';
@@ -38,6 +39,7 @@ export async function runClientCommand(command: ClientCommand, words: readonly s
         output,
         connect: () => env.connection.get(),
         progress: (label, total) => progressOn(env.terminal, label, total),
+        pool: (max) => new PailPool({ ...env.connection.connectOptions(), max, maxIdle: max }),
         stdin: env.stdin,
         stdout: env.stdout,
         signal: env.signal,

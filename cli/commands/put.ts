@@ -4,9 +4,11 @@ import type { Readable } from 'node:stream';
 import type { Uploaded } from '../../shared/client/connection.ts';
 import { PailError, UnreachableError } from '../../shared/client/errors.ts';
 import { failureLine, InterruptedError, LocalFileError, UsageError, type FailureReport } from '../errors.ts';
-import { Exit } from '../exit.ts';
+import { Exit, type ExitStatus } from '../exit.ts';
 import { formatBytes } from '../format.ts';
-import { arg, type ClientCommand, type CommandContext } from './command.ts';
+import { parseBucketTree } from '../tree/targets.ts';
+import { putTree } from '../tree/tree-jobs.ts';
+import { arg, RECURSIVE, type ClientCommand, type CommandContext } from './command.ts';
 
 /** The FILE that stands for standard input. */
 const STDIN = '-';
@@ -21,22 +23,30 @@ interface Source {
 export const put: ClientCommand = {
   protocol: 'upload_f',
   word: 'put',
-  summary: `Uploads local files to a bucket; FILE ${STDIN} reads standard input (sent chunked) and needs --name`,
+  summary:
+    `Uploads local files to a bucket (BUCKET/KEY names one file's key; BUCKET/FOLDER/ puts them in a folder); ` +
+    `FILE ${STDIN} reads standard input (sent chunked) and needs a key; with -r, uploads the tree under DIR to BUCKET[/PREFIX]`,
   args: [arg('file', 'path', 'local file to upload', { variadic: true }), arg('bucket', 'bucket', 'bucket to upload to')],
   flags: [
-    { flag: '--name', value: 'NAME', summary: 'the name to store the file under (default: the local file name)' },
-    { flag: '--overwrite', summary: 'replace a file of the same name' },
+    { flag: '--name', value: 'NAME', summary: 'the key to store the file under (default: the local file name)' },
+    { flag: '--overwrite', summary: 'replace a file of the same key' },
     { flag: '--sha256', value: 'HEX', summary: 'refuse the upload unless the body has this SHA-256' },
+    {
+      flag: RECURSIVE,
+      short: '-r',
+      summary: 'FILE is a folder: upload every file under it as PREFIX/its path, empty folders as folder keys; symbolic links are not followed (skipped, and said so)',
+    },
   ],
   async run(context, args) {
-    const bucket = args.one('bucket')!;
+    const target = args.one('bucket')!;
     const paths = args.many('file');
     const name = args.flag('--name');
     const sha256 = args.flag('--sha256');
-    if (name !== undefined && paths.length > 1) throw new UsageError('--name names one file; give one FILE with it');
+    if (args.flag(RECURSIVE) === true) return putRecursive(context, paths, target, args.flag('--overwrite') === true, name ?? sha256);
+    const { bucket, keyOf } = keysFor(target, paths.length, typeof name === 'string' ? name : undefined);
     if (sha256 !== undefined && paths.length > 1) throw new UsageError('--sha256 checks one file; give one FILE with it');
     if (paths.filter((p) => p === STDIN).length > 1) throw new UsageError(`standard input can be read once; give ${STDIN} once`);
-    const sources = await Promise.all(paths.map((path) => source(path, typeof name === 'string' ? name : undefined, context)));
+    const sources = await Promise.all(paths.map((path) => source(path, keyOf, context)));
     const options = { overwrite: args.flag('--overwrite') === true, sha256: typeof sha256 === 'string' ? sha256.toLowerCase() : undefined };
     const outcomes: Outcome[] = [];
     for (const from of sources) {
@@ -104,16 +114,55 @@ async function openFile(path: string): Promise<Readable> {
   return handle.createReadStream();
 }
 
+/** The key of each FILE: `undefined` when only a file name would give it (standard input has none). */
+type KeyOf = (path: string) => string | undefined;
+
+/**
+ * Where the files go: BUCKET (their names), BUCKET/FOLDER/ (in that folder),
+ * BUCKET/KEY for one file (that key, as --name gives it); several files with
+ * BUCKET/FOLDER go in that folder.
+ */
+function keysFor(target: string, files: number, name: string | undefined): { bucket: string; keyOf: KeyOf } {
+  const slash = target.indexOf('/');
+  const bucket = slash < 0 ? target : target.slice(0, slash);
+  const rest = slash < 0 ? '' : target.slice(slash + 1);
+  if (name !== undefined && files > 1) throw new UsageError('--name names one file; give one FILE with it');
+  const named = (path: string) => name ?? (path === STDIN ? undefined : basename(path));
+  if (rest === '' || rest.endsWith('/')) return { bucket, keyOf: (path) => withFolder(rest, named(path)) };
+  if (files > 1) return { bucket, keyOf: (path) => withFolder(`${rest}/`, named(path)) };
+  if (name !== undefined) throw new UsageError(`${target} names the key already; give either BUCKET/KEY or --name`);
+  return { bucket, keyOf: () => rest };
+}
+
+function withFolder(folder: string, name: string | undefined): string | undefined {
+  return name === undefined ? undefined : folder + name;
+}
+
 /** Checks a FILE before anything is sent, so a typo fails the whole command early. */
-async function source(path: string, name: string | undefined, context: CommandContext): Promise<Source> {
+async function source(path: string, keyOf: KeyOf, context: CommandContext): Promise<Source> {
+  const name = keyOf(path);
   if (path === STDIN) {
     if (!context.stdin) throw new UsageError(`put ${STDIN} reads standard input, which the shell reads commands from`);
-    if (name === undefined) throw new UsageError(`put ${STDIN} needs --name NAME: standard input has no file name`);
+    if (name === undefined) throw new UsageError(`put ${STDIN} needs --name NAME or BUCKET/KEY: standard input has no file name`);
     return { path, name, size: undefined };
   }
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new LocalFileError(`cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, { cause: err });
   });
-  if (!info.isFile()) throw new LocalFileError(`${path} is not a file`);
-  return { path, name: name ?? basename(path), size: info.size };
+  if (!info.isFile()) throw new LocalFileError(`${path} is not a file${info.isDirectory() ? ` (put -r uploads a folder)` : ''}`);
+  return { path, name: name!, size: info.size };
+}
+
+/** `put -r DIR BUCKET[/PREFIX]` */
+async function putRecursive(context: CommandContext, paths: readonly string[], target: string, overwrite: boolean, perFile: unknown): Promise<ExitStatus | void> {
+  if (paths.length !== 1) throw new UsageError('put -r takes one DIR: put -r DIR BUCKET[/PREFIX]');
+  if (paths[0] === STDIN) throw new UsageError(`put -r takes a folder, not standard input`);
+  if (perFile !== undefined) throw new UsageError('--name and --sha256 are for one file; put -r names each file by its path');
+  const tree = parseBucketTree(target);
+  const { outcomes: files, skipped, total, failed, bytes } = await putTree(context, paths[0], tree, { overwrite });
+  const summary = `put -r: ${total - failed} of ${total} uploaded to ${tree.bucket}/${tree.prefix}, ${formatBytes(bytes)}${skipped.length ? `, ${skipped.length} skipped` : ''}`;
+  if (failed === 0) return context.output.report({ files, skipped }, [summary]);
+  context.output.note(`pail: ${failed} of ${total} not uploaded`);
+  context.output.report({ files, skipped }, [summary], { ok: false });
+  return Exit.refused;
 }

@@ -6,7 +6,6 @@ import { PailError } from '../../shared/client/errors.ts';
 import type { Transfer } from '../lanes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { connectionClosed, refusal } from '../errors.ts';
-import { isFolderKey } from '../../shared/protocol/names.ts';
 import { checkedFolder, keyOf, type KeyParams } from '../http/key.ts';
 import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
 
@@ -112,15 +111,12 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
         const { bucket } = request.params;
         const body = request.body as Readable | undefined;
         const declared = request.headers['content-length'];
-        // With Content-Length the upload is sized, so the bucket server refuses a too large file before any byte.
-        const size = body === undefined ? 0 : declared === undefined ? undefined : Number(declared);
+        // With Content-Length the upload is sized, so the bucket server refuses a too large file (or a folder with bytes) before any byte.
+        const size = declared === undefined ? undefined : Number(declared);
         try {
           const name = keyOf(request);
-          if (isFolderKey(name) && size !== 0) {
-            throw refusal('upload_f', Reason.badArgs, `a key ending in / is an explicit folder, made with an empty body (Content-Length: 0): ${JSON.stringify(name)}`);
-          }
           const transfer = await app.lanes.transfer(request, reply);
-          const stored = await transfer.use((c) => c.upload(bucket, name, body ?? Buffer.alloc(0), { size, overwrite: request.query.overwrite }));
+          const stored = await transfer.use((c) => c.upload(bucket, name, body ?? Buffer.alloc(0), { size: body ? size : undefined, overwrite: request.query.overwrite }));
           return reply.code(201).send({ bucket, name, ...stored });
         } catch (err) {
           // The rest of a refused body is not read: the connection cannot serve another request.

@@ -89,7 +89,7 @@ describe('file routes with keys that hold folders', () => {
   it('refuses PUT KEY/ with bytes in its body: a folder has none', async () => {
     const response = await fetch(url('albums/full/'), { method: 'PUT', body: 'bytes' });
     expect(response.status).toBe(400);
-    expect((await jsonOf(response)).error).toMatchObject({ code: Code.FUTF, reason: Reason.badArgs });
+    expect((await jsonOf(response)).error).toMatchObject({ code: Code.FUTF, reason: Reason.badSize });
     expect((await listing('prefix=albums/full/')).files).toEqual([]);
   });
 

@@ -186,3 +186,31 @@ describe('zip downloads', () => {
     expect((await jsonOf(response)).error.reason).toBe(Reason.forbidden);
   });
 });
+
+describe('a zip of a folder of more keys than one page lists', () => {
+  const COUNT = 1_050;
+  const keyOf = (i: number) => `many/${String(i).padStart(5, '0')}.txt`;
+  let h: Harness;
+  let dir: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    dir = await mkdtemp(join(tmpdir(), 'pail-zip-many-'));
+    const owner = await PailConnection.connect({ host: '127.0.0.1', port: h.serverPort });
+    await owner.createBucket('many');
+    for (let i = 0; i < COUNT; i++) await owner.upload('many', keyOf(i), Buffer.from(String(i)));
+    await owner.quit();
+  });
+  afterAll(async () => {
+    await h.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('walks every page of the folder, each key once and in order', async () => {
+    const response = await postJson(`${h.base}/api/buckets/many/zip?base=many/`, { prefixes: ['many/'] });
+    expect(response.status).toBe(200);
+    const path = join(dir, 'many.zip');
+    await writeFile(path, Buffer.from(await response.arrayBuffer()));
+    await testArchive(path);
+    expect(await entryNames(path)).toEqual(Array.from({ length: COUNT }, (_, i) => keyOf(i).slice('many/'.length)));
+  });
+});
