@@ -147,7 +147,7 @@ export async function uploadInSession(use: UseConnection, file: UploadStateKey, 
     } catch (err) {
       if (err instanceof RestartUpload) continue;
       if (options.signal.aborted) {
-        if (acknowledged > 0) options.say(`pail: interrupted; the server holds ${acknowledged} of ${size} bytes of ${label}: put the same file again to resume`);
+        if (acknowledged > 0) options.say(`pail: interrupted; the server holds at least ${acknowledged} of ${size} bytes of ${label}: put the same file again to resume`);
         throw err;
       }
       throw withHeld(err, acknowledged, size, label);
