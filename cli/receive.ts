@@ -153,10 +153,7 @@ export async function receiveResumable(
     download.body.destroy();
     const keep = options.signal.aborted || err instanceof InterruptedError || isConnectionLost(err);
     if (!keep) await rm(partial, { force: true });
-    else {
-      const kept = await stat(partial).then((s) => s.size, () => 0);
-      if (kept > 0) options.say(`pail: kept the ${kept} bytes received of ${options.label} in ${partial}; get it again to resume`);
-    }
+    else options.say(`pail: kept what was received of ${options.label} in ${partial}; get it again to resume`);
     const fsError = err as NodeJS.ErrnoException;
     if (fsError.path === partial) throw new LocalFileError(`cannot save to ${target}: ${fsError.code ?? fsError.message}`, { cause: err });
     throw err;

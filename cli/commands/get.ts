@@ -76,7 +76,7 @@ async function getFile(context: CommandContext, bucket: string, name: string, ta
     });
     const { sha256, modified, total, resumedFrom } = info;
     context.output.report(
-      { bucket, name, dest: target, size: total, sha256, modified, resumedFrom },
+      { bucket, name, dest: target, size: total, sha256, modified, ...(resumedFrom > 0 ? { resumedFrom } : {}) },
       [`downloaded ${bucket}/${name} → ${target}  ${formatBytes(total)}  sha256 ${sha256} checked`],
     );
   } finally {

@@ -35,7 +35,7 @@ export async function withRetries<T>(
     } catch (err) {
       if (signal.aborted || !isConnectionLost(err)) throw err;
       failures = progressed() ? 1 : failures + 1;
-      if (failures > RETRIES) throw err;
+      if (failures > RETRIES) throw err instanceof UnreachableError ? err : new UnreachableError(`the connection to the bucket server was lost: ${(err as Error).message}`, { cause: err });
       const wait = FIRST_WAIT_MS * 2 ** (failures - 1);
       onRetry(err as Error, wait, failures);
       await sleep(wait, undefined, { signal });
