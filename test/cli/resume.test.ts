@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { Exit } from '../../cli/exit.ts';
-import { PART_SIZE } from '../../cli/resume/session-upload.ts';
+import { PART_SIZE, uploadInSession } from '../../cli/resume/session-upload.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
 import { json, runPail, startPail } from './harness.ts';
 import { Relay } from './relay.ts';
@@ -173,6 +173,32 @@ describe('put of a large file resumes', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/upload session [0-9a-f]{32} of resumes\/big\.bin is gone .*; starting over/);
     expect(relay.up).toBeGreaterThanOrEqual(SIZE);
+    expect(await storedSha256()).toBe(sha256(body));
+  });
+
+  it('counts the bytes the server holds as done before it sends any (what the bar shows)', async () => {
+    await interruptedPut();
+    const [{ held }] = await client.listUploads(BUCKET);
+    const done: number[] = [];
+    const saved = process.env.XDG_STATE_HOME;
+    process.env.XDG_STATE_HOME = state;
+    try {
+      const info = await stat(source);
+      const file = { server: relay.address, bucket: BUCKET, key: 'big.bin', path: source, size: SIZE, mtimeMs: info.mtimeMs };
+      const options = { overwrite: false, fresh: false, signal: new AbortController().signal, onBytes: (n: number) => done.push(n), say: () => {} };
+      const [host, port] = relay.address.split(':');
+      const connection = await PailConnection.connect({ host, port: Number(port) });
+      try {
+        await uploadInSession((work) => work(connection), file, options);
+      } finally {
+        connection.destroy();
+      }
+    } finally {
+      process.env.XDG_STATE_HOME = saved;
+    }
+    expect(held).toBeGreaterThanOrEqual(PART_SIZE);
+    expect(done[0]).toBe(held);
+    expect(done.at(-1)).toBe(SIZE);
     expect(await storedSha256()).toBe(sha256(body));
   });
 
