@@ -110,17 +110,17 @@ export async function uploadInSession(use: UseConnection, file: UploadStateKey, 
         await forgetUploadState(file);
         return { ...done, upload: id, resumedFrom };
       } catch (err) {
+        if (!(err instanceof PailError && err.reason === Reason.checksumMismatch)) throw err;
+        // The server keeps a session refused at completion; nothing would ever complete it, so it goes, and is forgotten.
+        await c.abortUpload(id).catch(() => {});
+        await forgetUploadState(file);
+        upload = undefined;
+        if (resumedFrom === 0) throw err;
         // The bytes held before this run are not the file's now (it changed in place, keeping its size and time): start over once.
-        if (err instanceof PailError && err.reason === Reason.checksumMismatch && resumedFrom > 0) {
-          options.say(`pail: the bytes held for ${label} do not match the local file; starting over`);
-          await c.abortUpload(id).catch(() => {});
-          await forgetUploadState(file);
-          upload = undefined;
-          resumedFrom = 0;
-          completing = false;
-          throw new RestartUpload();
-        }
-        throw err;
+        options.say(`pail: the bytes held for ${label} do not match the local file; starting over`);
+        resumedFrom = 0;
+        completing = false;
+        throw new RestartUpload();
       }
     });
 

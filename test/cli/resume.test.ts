@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -200,6 +200,34 @@ describe('put of a large file resumes', () => {
     expect(done[0]).toBe(held);
     expect(done.at(-1)).toBe(SIZE);
     expect(await storedSha256()).toBe(sha256(body));
+  });
+
+  it('a file changed in place since (same size and time) does not complete from the old bytes: it starts over', async () => {
+    // Whole seconds, which every file system keeps exactly, so the time set again afterwards is the same.
+    const time = 1_700_000_000;
+    await utimes(source, time, time);
+    const before = await stat(source);
+    await interruptedPut();
+    const changed = Buffer.from(body);
+    changed.write('changed in place', 0);
+    const handle = await open(source, 'r+');
+    await handle.write(changed, 0, 64, 0);
+    await handle.close();
+    await utimes(source, time, time);
+    expect((await stat(source)).mtimeMs).toBe(before.mtimeMs);
+    const run = await runPail(['put', source, BUCKET], { env });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain('the bytes held for resumes/big.bin do not match the local file; starting over');
+    expect(await storedSha256()).toBe(sha256(changed));
+    expect(await client.listUploads(BUCKET)).toEqual([]);
+  });
+
+  it('--sha256 that the file does not have is refused at completion, and the session is aborted and forgotten', async () => {
+    const run = await runPail(['put', source, BUCKET, '--sha256', sha256(Buffer.from('another file'))], { env });
+    expect(run.status).toBe(Exit.refused);
+    expect(run.stderr).toMatch(/750 FUTF checksum-mismatch/);
+    expect(await client.listUploads(BUCKET)).toEqual([]);
+    expect(await readdir(join(state, 'pail', 'uploads'))).toEqual([]);
   });
 
   it('put -r resumes its large files too', async () => {
