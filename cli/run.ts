@@ -37,6 +37,9 @@ export async function runClientCommand(command: ClientCommand, words: readonly s
     const status = await command.run(
       {
         output,
+        get server() {
+          return serverOf(env.connection);
+        },
         connect: () => env.connection.get(),
         progress: (label, total) => progressOn(env.terminal, label, total),
         pool: (max) => new PailPool({ ...env.connection.connectOptions(), max, maxIdle: max }),
@@ -63,4 +66,9 @@ function takeJsonFlag(words: readonly string[]): { json: boolean; rest: string[]
   const flags = end < 0 ? words : words.slice(0, end);
   const rest = flags.filter((w) => w !== JSON_FLAG.flag);
   return { json: rest.length < flags.length, rest: end < 0 ? rest : [...rest, ...words.slice(end)] };
+}
+
+function serverOf(connection: LazyConnection): string {
+  const { host, port } = connection.connectOptions();
+  return `${host}:${port}`;
 }

@@ -67,6 +67,8 @@ export interface ParsedArgs {
 
 export interface CommandContext {
   readonly output: Output;
+  /** host:port of the bucket server, as this command reaches it (upload sessions are remembered by it). */
+  readonly server: string;
   /** The connection, opened on first use. */
   connect: () => Promise<PailConnection>;
   /** A progress bar on standard error, or nothing when that is not a terminal; a label function is read at each drawing. */

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { LocalFileError, UsageError } from '../errors.ts';
 import { Exit } from '../exit.ts';
 import { formatBytes } from '../format.ts';
-import { receive, receiveFile } from '../receive.ts';
+import type { Progress } from '../progress.ts';
+import { receive, receiveResumable } from '../receive.ts';
 import { folderPrefix } from '../tree/targets.ts';
 import { getTree } from '../tree/tree-jobs.ts';
 import { arg, PAGE_SIZE_FLAG, pageSizeOf, RECURSIVE, type ClientCommand, type CommandContext, type ParsedArgs } from './command.ts';
@@ -44,27 +45,44 @@ export const get: ClientCommand = {
     }
     // Settle where the file goes before the server starts sending it.
     const target = dest === STDOUT ? undefined : await targetPath(dest ?? baseName(name), name);
+    if (target !== undefined) return getFile(context, bucket, name, target);
     const download = await (await context.connect()).download(bucket, name);
     // A bar on the terminal the bytes go to would share their lines.
     const progress = onTerminal ? undefined : context.progress(`get ${name}`, download.info.length);
-    const receiving = { signal: context.signal, onBytes: (received: number) => progress?.update(received) };
     try {
-      if (target === undefined) {
-        context.output.yieldStdout();
-        await receive(download, context.stdout, { ...receiving, end: false });
-      } else {
-        await receiveFile(download, target, receiving);
-      }
+      context.output.yieldStdout();
+      await receive(download, context.stdout, { signal: context.signal, onBytes: (received: number) => progress?.update(received), end: false });
     } finally {
       progress?.finish();
     }
     const { sha256, modified, length } = download.info;
     context.output.report(
-      { bucket, name, dest: target ?? STDOUT, size: length, sha256, modified },
-      [`downloaded ${bucket}/${name} → ${target ?? 'standard output'}  ${formatBytes(length)}  sha256 ${sha256} checked`],
+      { bucket, name, dest: STDOUT, size: length, sha256, modified },
+      [`downloaded ${bucket}/${name} → standard output  ${formatBytes(length)}  sha256 ${sha256} checked`],
     );
   },
 };
+
+/** Into a file, resuming a download of it that was interrupted (see receiveResumable). */
+async function getFile(context: CommandContext, bucket: string, name: string, target: string): Promise<void> {
+  let progress: Progress | undefined;
+  try {
+    const info = await receiveResumable((from) => context.connect().then((c) => c.download(bucket, name, from)), target, {
+      signal: context.signal,
+      label: `${bucket}/${name}`,
+      say: (line) => context.output.note(line),
+      onInfo: (info) => (progress = context.progress(`get ${name}`, info.total)),
+      onBytes: (done) => progress?.update(done),
+    });
+    const { sha256, modified, total, resumedFrom } = info;
+    context.output.report(
+      { bucket, name, dest: target, size: total, sha256, modified, ...(resumedFrom > 0 ? { resumedFrom } : {}) },
+      [`downloaded ${bucket}/${name} → ${target}  ${formatBytes(total)}  sha256 ${sha256} checked`],
+    );
+  } finally {
+    progress?.finish();
+  }
+}
 
 /** A key's last segment: the file's own name, for a default DEST. */
 function baseName(key: string): string {

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.ts';
 import { formatBytes, formatTable } from '../format.ts';
+import { forgetUploadById, listUploadStates } from '../resume/upload-state.ts';
 import { arg, type ClientCommand, type ParsedArgs } from './command.ts';
 
 /**
@@ -97,20 +98,44 @@ export const abort: ClientCommand = {
 export const uploads: ClientCommand = {
   protocol: 'ls_u',
   word: 'uploads',
-  summary: "Lists a bucket's open upload sessions (id, key, bytes held, size, begun, last written); --abort ID aborts one",
+  summary:
+    "Lists a bucket's open upload sessions (id, key, bytes held of the size, when begun and last written, and the local file a put of this machine was sending); --abort ID aborts one",
   args: [arg('bucket', 'bucket', 'bucket', { optional: true })],
   flags: [{ flag: '--abort', value: 'ID', summary: 'abort this upload session instead of listing' }],
-  async run({ connect, output }, args) {
+  async run({ connect, output, server }, args) {
     const abortId = args.flag('--abort');
     if (typeof abortId === 'string') {
       await (await connect()).abortUpload(abortId);
+      // A put of the file starts over rather than asking for a session that is gone.
+      await forgetUploadById(server, abortId).catch(() => {});
       output.report({ upload: abortId, aborted: true }, [`aborted ${abortId}`]);
       return;
     }
     const bucket = args.one('bucket');
     if (bucket === undefined) throw new UsageError('uploads needs a BUCKET, or --abort ID');
     const sessions = await (await connect()).listUploads(bucket);
-    const rows = sessions.map((s) => [s.id, s.key, formatBytes(s.held), s.size === undefined ? '?' : formatBytes(s.size), s.created, s.updated]);
-    output.report({ bucket, uploads: sessions }, sessions.length ? formatTable(['ID', 'KEY', 'HELD', 'SIZE', 'BEGUN', 'LAST WRITTEN'], rows) : ['no open uploads']);
+    const local = new Map((await listUploadStates()).filter((e) => e.server === server && e.bucket === bucket).map((e) => [e.upload, e.path]));
+    const listed = sessions.map((s) => ({ ...s, ...(local.has(s.id) ? { localPath: local.get(s.id) } : {}) }));
+    const rows = listed.map((s) => [
+      s.id,
+      s.key,
+      s.size === undefined ? formatBytes(s.held) : `${formatBytes(s.held)} of ${formatBytes(s.size)} (${percent(s.held, s.size)})`,
+      shortTime(s.created),
+      shortTime(s.updated),
+      s.localPath ?? '-',
+    ]);
+    output.report(
+      { bucket, uploads: listed },
+      listed.length ? formatTable(['ID', 'KEY', 'HELD', 'BEGUN', 'LAST WRITTEN', 'LOCAL FILE'], rows) : [`no open uploads in ${bucket}`],
+    );
   },
 };
+
+function percent(held: number, size: number): string {
+  return `${size === 0 ? 100 : Math.floor((held / size) * 100)}%`;
+}
+
+/** `2026-12-02 01:23:45Z`: to the second, which is all a person compares. */
+function shortTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}

@@ -1,5 +1,5 @@
-import { open, rm, rmdir } from 'node:fs/promises';
-import { dirname, relative, sep } from 'node:path';
+import { open, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { PailPool } from '../../shared/client/pool.ts';
 import type { PailConnection, Uploaded } from '../../shared/client/connection.ts';
@@ -7,6 +7,7 @@ import { PailError, UnreachableError } from '../../shared/client/errors.ts';
 import { keyProblem } from '../../shared/protocol/names.ts';
 import { InterruptedError, LocalFileError, type FailureReport } from '../errors.ts';
 import { receiveFile } from '../receive.ts';
+import { PART_SIZE, uploadInSession } from '../resume/session-upload.ts';
 import type { BucketTree, LocalEntry, RemoteEntry } from './entries.ts';
 import { localPathOf, makeFoldersFor } from './local-paths.ts';
 
@@ -52,18 +53,47 @@ function onConnection<T>(pool: PailPool, signal: AbortSignal, work: (connection:
   }, signal);
 }
 
-/** Uploads a local file (its bytes streamed) or an empty folder (an explicit folder key) to `prefix + key`. */
+/** How a large file goes through a resumable upload session (put -r; see resume/session-upload.ts). */
+export interface SessionChoice {
+  /** host:port of the bucket server, by which the session is remembered. */
+  readonly server: string;
+  /** --no-resume */
+  readonly fresh: boolean;
+  readonly say: (line: string) => void;
+}
+
+/**
+ * Uploads a local file (its bytes streamed) or an empty folder (an explicit
+ * folder key) to `prefix + key`; with `session`, a file over PART_SIZE goes
+ * through a resumable upload session.
+ */
 export function uploadEntry(
   pool: PailPool,
   { bucket, prefix }: BucketTree,
   entry: LocalEntry,
-  options: StepOptions & { readonly overwrite: boolean; readonly sha256?: string },
+  options: StepOptions & { readonly overwrite: boolean; readonly sha256?: string; readonly session?: SessionChoice },
 ): Promise<Outcome<Uploaded>> {
   const key = prefix + entry.key;
   return outcome(options.signal, async () => {
     const problem = keyProblem(key);
     if (problem) throw new LocalFileError(`${entry.path} cannot be stored as ${JSON.stringify(key)}: ${problem}`);
     if (entry.kind === 'folder') return onConnection(pool, options.signal, (c) => c.upload(bucket, key, Buffer.alloc(0), { size: 0, overwrite: options.overwrite }));
+    const { session } = options;
+    if (session && entry.size > PART_SIZE) {
+      const info = await stat(entry.path).catch((err: NodeJS.ErrnoException) => {
+        throw new LocalFileError(`cannot read ${entry.path}: ${err.code ?? err.message}`, { cause: err });
+      });
+      const file = { server: session.server, bucket, key, path: resolve(entry.path), size: info.size, mtimeMs: info.mtimeMs };
+      const sent = await uploadInSession((work) => onConnection(pool, options.signal, work), file, {
+        overwrite: options.overwrite,
+        sha256: options.sha256,
+        fresh: session.fresh,
+        signal: options.signal,
+        onBytes: options.onBytes,
+        say: session.say,
+      });
+      return { size: sent.size, sha256: sent.sha256, modified: sent.modified };
+    }
     const body = await openFile(entry.path);
     const stop = () => body.destroy(new InterruptedError());
     options.signal.addEventListener('abort', stop, { once: true });

@@ -85,7 +85,7 @@ export async function putTree(
   context: CommandContext,
   root: string,
   tree: BucketTree,
-  options: { overwrite: boolean },
+  options: { overwrite: boolean; fresh: boolean },
 ): Promise<TreeResult<PutOutcome> & { skipped: Skipped[] }> {
   await localFolder(root);
   // A bucket that is not there (or not allowed) fails the command once, not each of its files.
@@ -94,7 +94,8 @@ export async function putTree(
   const totals = await sizeOf(walkLocal(root, () => {}));
   const result = await runBounded<LocalEntry, PutOutcome>(context, 'put', totals, walkLocal(root, note), async (entry, lane) => {
     const counter = lane.file();
-    const sent = await uploadEntry(lane.pool, tree, entry, { signal: context.signal, overwrite: options.overwrite, onBytes: counter.bytes });
+    const session = { server: context.server, fresh: options.fresh, say: (line: string) => lane.say(() => context.output.note(line)) };
+    const sent = await uploadEntry(lane.pool, tree, entry, { signal: context.signal, overwrite: options.overwrite, onBytes: counter.bytes, session });
     counter.done(sent.ok);
     const name = tree.prefix + entry.key;
     lane.say(() => {
