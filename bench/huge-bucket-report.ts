@@ -21,7 +21,7 @@ export function hugeBucketRows(files: number, outcome: HugeBucketOutcome): Repor
   const n = short(r.files);
   const it = r.iteration;
   return [
-    { section: SECTION, measure: `${n}: made in ${count(r.folders)} folders by an operator (sync fs calls)`, value: `${r.createSeconds.toFixed(1)} s`, ratio: `removed in ${r.removeSeconds.toFixed(1)} s` },
+    { section: SECTION, measure: `${n}: made in ${count(r.folders)} folders by an operator (sync fs calls)`, value: `${r.createSeconds.toFixed(1)} s`, ratio: `removed in ${r.removeSeconds.toFixed(1)} s · load average ${r.loadAverage.toFixed(1)} as measuring began` },
     { section: SECTION, measure: `${n}: first page of ${count(PAGE)}, fresh server`, value: msText(r.firstPage.ms), ratio: `target < ${TARGETS.pageMs} ms` },
     {
       section: SECTION,

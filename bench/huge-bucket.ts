@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PailConnection } from '../shared/client/connection.ts';
@@ -36,6 +37,8 @@ export interface HugeBucketResult {
   readonly files: number;
   readonly folders: number;
   readonly createSeconds: number;
+  /** The machine's 1-minute load average as the measurements began (other work on the machine skews timings). */
+  readonly loadAverage: number;
   readonly removeSeconds: number;
   /** A fresh server's first page (no options but limit), from the request to its last row. */
   readonly firstPage: { readonly ms: number; readonly rows: number; readonly firstKey: string | undefined };
@@ -104,6 +107,7 @@ async function measure(data: string, files: number, createSeconds: number, start
   const folders = files / FILES_PER_FOLDER;
   execFileSync('sync');
   step(`huge bucket ${files}: a fresh server, first page, a folder's page, every page`);
+  const loadAverage = loadavg()[0];
   const pail = await start();
   const rssStarted = await pail.rss();
   await pail.resetPeak();
@@ -143,6 +147,7 @@ async function measure(data: string, files: number, createSeconds: number, start
       files,
       folders,
       createSeconds,
+      loadAverage,
       firstPage,
       folderPage,
       iteration,
