@@ -30,6 +30,12 @@ export function hugeBucketRows(files: number, outcome: HugeBucketOutcome): Repor
       ratio: `p99 ${msText(it.p99Ms)} · max ${msText(it.maxMs)} · ${it.overTarget} over ${TARGETS.pageMs} ms · target < ${TARGETS.pageMs} ms`,
     },
     { section: SECTION, measure: `${n}: all pages end to end`, value: `${count(Math.round(it.rowsPerSecond))} rows/s`, ratio: `target ≥ ${count(TARGETS.rowsPerSecond)} rows/s` },
+    {
+      section: SECTION,
+      measure: `${n}: CPU per ${count(PAGE)} rows of those pages`,
+      value: `server ${msText(it.serverCpuMsPer1000)}`,
+      ratio: `client ${msText(it.clientCpuMsPer1000)} (CPU time, not stretched by the machine's other work)`,
+    },
     { section: SECTION, measure: `${n}: one folder's page, delimiter=/ (${r.folderPage.prefix})`, value: `cold ${msText(r.folderPage.coldMs)}`, ratio: `warm ${msText(r.folderPage.warmMs)}` },
     {
       section: SECTION,

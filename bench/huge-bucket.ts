@@ -53,6 +53,12 @@ export interface HugeBucketResult {
     /** Rows that are not a key this benchmark made (so a duplicate, or a stranger). */
     readonly unexpected: number;
     readonly timedOut: boolean;
+    /**
+     * CPU milliseconds per 1,000 rows listed, the bucket server's (all its threads, background hashing included)
+     * and the client's (its listPage calls only): unlike times, not stretched by other work on the machine.
+     */
+    readonly serverCpuMsPer1000: number;
+    readonly clientCpuMsPer1000: number;
   };
   readonly rss: { readonly started: number; readonly afterFirstPages: number; readonly afterIteration: number; readonly peak: number };
   readonly lsB: { readonly ms: number; readonly files: number; readonly bytes: number };
@@ -132,7 +138,7 @@ async function measure(data: string, files: number, createSeconds: number, start
     const afterFirstPages = await pail.rss();
 
     // 3. Every page, end to end: the first page's rows count too, and every later page is timed.
-    const iteration = await iterate(client, files, first);
+    const iteration = await iterate(pail, client, files, first);
     const afterIteration = await pail.rss();
     const peak = await pail.peak();
 
@@ -163,7 +169,7 @@ async function measure(data: string, files: number, createSeconds: number, start
   }
 }
 
-async function iterate(client: PailConnection, files: number, first: Awaited<ReturnType<PailConnection['listPage']>>): Promise<HugeBucketResult['iteration']> {
+async function iterate(pail: BenchProcess, client: PailConnection, files: number, first: Awaited<ReturnType<PailConnection['listPage']>>): Promise<HugeBucketResult['iteration']> {
   let rows = 0;
   let inByteOrder = true;
   let unexpected = 0;
@@ -183,17 +189,24 @@ async function iterate(client: PailConnection, files: number, first: Awaited<Ret
   };
   take(first);
   const times: number[] = [];
+  let clientCpuMicros = 0;
+  const serverCpuBefore = await pail.cpu();
   const deadline = Date.now() + ITERATION_MAX_MS;
   let after = first.next;
   // At most one page per 1,000 keys, and a few more: a listing that never ends is caught here, not waited for.
   const maxPages = files / PAGE + 2;
   while (after !== null && times.length < maxPages && Date.now() < deadline) {
     const t = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     const page = await client.listPage(BUCKET, { after, limit: PAGE });
     times.push(ms(t));
+    const used = process.cpuUsage(cpu);
+    clientCpuMicros += used.user + used.system;
     take(page);
     after = page.next;
   }
+  const serverCpuSeconds = (await pail.cpu()) - serverCpuBefore;
+  const listed = rows - first.files.length;
   const sorted = [...times].sort((a, b) => a - b);
   const totalMs = times.reduce((a, b) => a + b, 0);
   return {
@@ -203,10 +216,12 @@ async function iterate(client: PailConnection, files: number, first: Awaited<Ret
     maxMs: sorted.at(-1) ?? NaN,
     overTarget: times.filter((x) => x >= TARGETS.pageMs).length,
     rows,
-    rowsPerSecond: (rows - first.files.length) / (totalMs / 1000),
+    rowsPerSecond: listed / (totalMs / 1000),
     inByteOrder,
     unexpected,
     timedOut: after !== null,
+    serverCpuMsPer1000: (serverCpuSeconds * 1000 * 1000) / listed,
+    clientCpuMsPer1000: clientCpuMicros / listed,
   };
 }
 
