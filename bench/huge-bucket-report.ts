@@ -54,7 +54,7 @@ export function hugeBucketRows(files: number, outcome: HugeBucketOutcome): Repor
       section: SECTION,
       measure: `${n}: fresh server${r.restarted.cachesDropped ? ', kernel caches dropped' : ' (kernel caches kept: not root)'}`,
       value: `first page ${msText(r.restarted.firstPageMs)}`,
-      ratio: `ls_b cold ${msText(r.restarted.lsBColdMs)} · warm ${msText(r.restarted.lsBWarmMs)} · RSS then ${mib(r.restarted.rssAfterLsB)}`,
+      ratio: `ls_b cold ${msText(r.restarted.lsBColdMs)}${r.restarted.lsBColdPastClientTimeout ? ' (past the client’s reply timeout: it would have given up)' : ''} · warm ${msText(r.restarted.lsBWarmMs)} · RSS then ${mib(r.restarted.rssAfterLsB)}`,
     },
     { section: SECTION, measure: `${n}: SHA-256s computed in the background meanwhile`, value: count(r.hashRecords), ratio: 'files copied in are hashed as listings meet them' },
   ];
