@@ -1,4 +1,4 @@
-import { PailConnection } from '../shared/client/connection.ts';
+import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
 import { bucketServerAddress, type Settings } from '../shared/config/settings.ts';
 
 /**
@@ -31,8 +31,13 @@ export class LazyConnection {
   }
 
   #open(): Promise<PailConnection> {
+    return PailConnection.connect(this.connectOptions());
+  }
+
+  /** Where and how this command's connections connect, for a pool of further ones. */
+  connectOptions(): ConnectOptions {
     const { host, port } = bucketServerAddress(this.settings);
-    return PailConnection.connect({ host, port, token: this.settings.token || undefined, replyTimeoutMs: this.settings.replyTimeoutMs });
+    return { host, port, token: this.settings.token || undefined, replyTimeoutMs: this.settings.replyTimeoutMs };
   }
 
   /** Says goodbye if a connection was opened. */

@@ -20,6 +20,14 @@ export class LocalFileError extends Error {
   }
 }
 
+/** The client itself refused to go on (a listing out of key order, which a mirror cannot trust). */
+export class ClientRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClientRefusal';
+  }
+}
+
 /** The person pressed Ctrl-C while a command ran. */
 export class InterruptedError extends Error {
   constructor() {
@@ -41,7 +49,7 @@ export function describeFailure(err: unknown): { exit: ExitStatus; report: Failu
   if (err instanceof UsageError) return { exit: Exit.usage, report: err.toJSON() };
   if (err instanceof PailError) return { exit: Exit.refused, report: err.toJSON() };
   if (err instanceof ConfigError) return { exit: Exit.usage, report: { message: err.message } };
-  if (err instanceof LocalFileError) return { exit: Exit.refused, report: { message: err.message } };
+  if (err instanceof LocalFileError || err instanceof ClientRefusal) return { exit: Exit.refused, report: { message: err.message } };
   if (err instanceof InterruptedError) return { exit: Exit.interrupted, report: { message: err.message } };
   throw err;
 }

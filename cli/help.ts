@@ -44,18 +44,29 @@ export const help: ClientCommand = {
 };
 
 function summaryOf(command: ClientCommand): string {
-  return command.summary ?? commandSpec(command.protocol).summary;
+  return command.summary ?? (command.protocol ? commandSpec(command.protocol).summary : '');
+}
+
+/** The words a command answers to besides its own: its protocol command's name and aliases. */
+function aliasesOf(command: ClientCommand): string[] {
+  if (!command.protocol) return [];
+  const spec = commandSpec(command.protocol);
+  return [spec.name, ...spec.aliases];
 }
 
 function describe(command: ClientCommand) {
-  const spec = commandSpec(command.protocol);
   return {
     word: command.word,
     usage: `pail ${cliUsage(command)}`,
     summary: summaryOf(command),
-    aliases: [spec.name, ...spec.aliases],
-    protocol: spec.name,
+    aliases: aliasesOf(command),
+    protocol: command.protocol ?? null,
+    ...(command.runs ? { runs: command.runs } : {}),
   };
+}
+
+function flagUsage(f: CliFlag): string {
+  return `${f.short ? `${f.short}, ` : ''}${f.flag}${f.value ? ` ${f.value}` : ''}`;
 }
 
 function overview(commands: readonly ClientCommand[]): string[] {
@@ -111,12 +122,16 @@ function settingFlag(s: SettingSpec) {
 }
 
 function commandHelp(command: ClientCommand): string[] {
+  const flags = alignColumns([...command.flags, JSON_FLAG].map((f) => [flagUsage(f), f.summary]), INDENT);
+  if (!command.protocol) {
+    return [`usage: pail ${cliUsage(command)}`, summaryOf(command), ...flags, '', `protocol commands it runs: ${(command.runs ?? []).join(', ')}`];
+  }
   const spec = commandSpec(command.protocol);
   return [
     `usage: pail ${cliUsage(command)}`,
     summaryOf(command),
-    `also: ${[spec.name, ...spec.aliases].filter((w) => w !== command.word).join(', ')}`,
-    ...alignColumns([...command.flags, JSON_FLAG].map((f) => [`${f.flag}${f.value ? ` ${f.value}` : ''}`, f.summary]), INDENT),
+    `also: ${aliasesOf(command).filter((w) => w !== command.word).join(', ')}`,
+    ...flags,
     '',
     'protocol command:',
     ...commandHelpRows(spec).map((row) => `  ${row}`),

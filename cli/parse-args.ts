@@ -1,4 +1,4 @@
-import type { CliArg, ClientCommand, ParsedArgs } from './commands/command.ts';
+import type { CliArg, CliFlag, ClientCommand, ParsedArgs } from './commands/command.ts';
 import { UsageError } from './errors.ts';
 
 /** `put FILE… BUCKET [--name NAME] [--overwrite]` */
@@ -7,7 +7,7 @@ export function cliUsage(command: ClientCommand): string {
     const word = `${a.name.toUpperCase()}${a.variadic ? '…' : ''}`;
     return a.optional ? `[${word}]` : word;
   });
-  const flags = command.flags.map((f) => `[${f.flag}${f.value ? ` ${f.value}` : ''}]`);
+  const flags = command.flags.map((f) => `[${f.short ?? f.flag}${f.value ? ` ${f.value}` : ''}]`);
   return [command.word, ...args, ...flags].join(' ');
 }
 
@@ -35,13 +35,27 @@ export interface Parsed {
   supply(arg: CliArg, value: string): void;
 }
 
-/** Reads a command's words (after the command word): flags anywhere, `--` ends them, `-` is an argument. */
+/** The flag a one-letter word (`-r`) spells for this command, if any. */
+export function shortFlag(command: ClientCommand, word: string): CliFlag | undefined {
+  return /^-[A-Za-z]$/.test(word) ? command.flags.find((f) => f.short === word) : undefined;
+}
+
+/**
+ * Reads a command's words (after the command word): flags anywhere, `--`
+ * ends them, `-` is an argument; a one-letter flag (`-r`) is its long one.
+ */
 export function parseCommandWords(command: ClientCommand, words: readonly string[]): Parsed {
   const args = new Args();
   const positional: string[] = [];
   let flagsEnded = false;
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
+    const short = flagsEnded ? undefined : shortFlag(command, word);
+    if (short) {
+      if (short.value) throw new UsageError(`${word} stands for ${short.flag}, which needs a ${short.value}: write ${short.flag} ${short.value}`);
+      args.flags.set(short.flag, true);
+      continue;
+    }
     if (flagsEnded || !word.startsWith('--')) {
       positional.push(word);
       continue;
@@ -63,7 +77,7 @@ export function parseCommandWords(command: ClientCommand, words: readonly string
       args.flags.set(name, true);
     }
   }
-  const missing = assign(command, positional, args);
+  const missing = assign(command, splitSlashWords(command, positional), args);
   return {
     args,
     missing,
@@ -71,6 +85,26 @@ export function parseCommandWords(command: ClientCommand, words: readonly string
       args.values.set(arg.name, [value]);
     },
   };
+}
+
+/**
+ * `BUCKET/KEY` given for a bucket argument that may carry its key is two
+ * words, the bucket and the key (`BUCKET/` gives the empty key: the whole
+ * bucket, for a prefix); bucket names have no slash, so the first one splits.
+ */
+export function splitSlashWords(command: ClientCommand, words: readonly string[]): string[] {
+  if (command.args.some((a) => a.variadic)) return [...words];
+  const out: string[] = [];
+  for (const word of words) {
+    const spec = command.args[out.length];
+    const slash = word.indexOf('/');
+    if (spec?.slashFills !== undefined && slash >= 0 && command.args[out.length + 1]?.name === spec.slashFills) {
+      out.push(word.slice(0, slash), word.slice(slash + 1));
+    } else {
+      out.push(word);
+    }
+  }
+  return out;
 }
 
 /**

@@ -23,7 +23,10 @@ const DEFAULT_COLUMNS = 80;
 /** Draws nothing, for output that is not a terminal. */
 export const NO_PROGRESS: Progress = { update() {}, finish() {} };
 
-export function progressOn(terminal: Terminal, label: string, total: number | undefined, now = () => performance.now()): Progress {
+/** A bar's label: fixed, or read at each drawing (a tree's `3/40 files`). */
+export type ProgressLabel = string | (() => string);
+
+export function progressOn(terminal: Terminal, label: ProgressLabel, total: number | undefined, now = () => performance.now()): Progress {
   return terminal.isTTY ? new ProgressBar(terminal, label, total, now) : NO_PROGRESS;
 }
 
@@ -35,7 +38,7 @@ class ProgressBar implements Progress {
 
   constructor(
     readonly terminal: Terminal,
-    readonly label: string,
+    readonly label: ProgressLabel,
     readonly total: number | undefined,
     readonly now: () => number,
   ) {
@@ -58,7 +61,8 @@ class ProgressBar implements Progress {
   #draw(at: number): void {
     // One column short of the width: a line that fills the last column wraps on some terminals.
     const width = (this.terminal.columns || DEFAULT_COLUMNS) - 1;
-    this.terminal.write(`\r\x1b[K${renderProgress(this.label, this.#done, this.total, (at - this.#started) / 1000, width)}`);
+    const label = typeof this.label === 'string' ? this.label : this.label();
+    this.terminal.write(`\r\x1b[K${renderProgress(label, this.#done, this.total, (at - this.#started) / 1000, width)}`);
   }
 }
 

@@ -9,3 +9,8 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [...OPERATIONS, help];
 export function findClientCommand(word: string): ClientCommand | undefined {
   return lookup(CLIENT_COMMANDS, word);
 }
+
+/** The words of the commands of the client's own, which the protocol's table does not hold. */
+export function clientOnlyWords(): string[] {
+  return CLIENT_COMMANDS.filter((c) => c.protocol === undefined).map((c) => c.word);
+}

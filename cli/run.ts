@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { PailPool } from '../shared/client/pool.ts';
 import type { ClientCommand } from './commands/command.ts';
 import type { LazyConnection } from './connection.ts';
 import { describeFailure, InterruptedError } from './errors.ts';
@@ -36,8 +37,12 @@ export async function runClientCommand(command: ClientCommand, words: readonly s
     const status = await command.run(
       {
         output,
+        get server() {
+          return serverOf(env.connection);
+        },
         connect: () => env.connection.get(),
         progress: (label, total) => progressOn(env.terminal, label, total),
+        pool: (max) => new PailPool({ ...env.connection.connectOptions(), max, maxIdle: max }),
         stdin: env.stdin,
         stdout: env.stdout,
         signal: env.signal,
@@ -61,4 +66,9 @@ function takeJsonFlag(words: readonly string[]): { json: boolean; rest: string[]
   const flags = end < 0 ? words : words.slice(0, end);
   const rest = flags.filter((w) => w !== JSON_FLAG.flag);
   return { json: rest.length < flags.length, rest: end < 0 ? rest : [...rest, ...words.slice(end)] };
+}
+
+function serverOf(connection: LazyConnection): string {
+  const { host, port } = connection.connectOptions();
+  return `${host}:${port}`;
 }

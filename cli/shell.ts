@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { QuotingError, tokenize } from '../shared/protocol/tokens.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import type { Settings } from '../shared/config/settings.ts';
-import { complete, localPaths, type CompletionSource } from './completion.ts';
+import { complete, folderKeys, localPaths, type CompletionSource } from './completion.ts';
 import { LazyConnection } from './connection.ts';
 import { describeFailure, UsageError } from './errors.ts';
 import { Exit, type ExitStatus } from './exit.ts';
@@ -39,7 +39,7 @@ export async function runShell(settings: Settings, output: Output): Promise<numb
     removeHistoryDuplicates: true,
     completer: completer({
       buckets: async () => (await (await connection.get()).listBuckets()).map((b) => b.name),
-      files: async (bucket) => (await (await connection.get()).listFiles(bucket)).map((f) => f.name),
+      files: async (bucket, partial) => folderKeys(await connection.get(), bucket, partial),
       paths: localPaths,
     }),
   });

@@ -19,6 +19,7 @@ import { downloadRoute } from './routes/download.ts';
 import { eventsRoute } from './routes/events.ts';
 import { fileRoutes } from './routes/files.ts';
 import { uploadRoutes } from './routes/upload.ts';
+import { zipRoute } from './routes/zip.ts';
 import { serveWebApp } from './routes/web.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
 
@@ -137,6 +138,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(fileRoutes);
   await app.register(downloadRoute);
   await app.register(uploadRoutes, { maxFileSize: options.maxFileSize });
+  await app.register(zipRoute);
   await app.register(eventsRoute);
   await app.register(consoleRoute, { linesPerSecond: limits.consoleRate });
   if (options.webRoot) await serveWebApp(app, options.webRoot);

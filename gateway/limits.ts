@@ -136,10 +136,14 @@ function watchBodyRate(request: FastifyRequest, minRate: number, windowMs: numbe
     last = read;
   }, windowMs);
   timer.unref();
+  // The socket may carry many requests (kept alive): each request's watch ends with the request, listener and all.
   function stop() {
     clearInterval(timer);
+    socket.off('close', stop);
+    message.off('close', stop);
   }
   socket.once('close', stop);
+  message.once('close', stop);
 }
 
 /** What to do with a protocol console's command lines. */

@@ -40,7 +40,29 @@ export const fileSchema = {
     name: { type: 'string' },
     size: { type: 'integer' },
     modified: { type: 'string', format: 'date-time' },
-    sha256: { type: 'string' },
+    sha256: { type: ['string', 'null'], description: "Lower-case hex; null in a listing while the bucket server is still computing it (a file put in the data folder behind Pail's back)" },
+  },
+} as const;
+
+/** A folder row of a listing: the keys below it rolled up into one (its files are not counted). */
+export const folderSchema = {
+  $id: 'Folder',
+  type: 'object',
+  required: ['prefix'],
+  properties: { prefix: { type: 'string', description: "The folder's key, ending in /" } },
+} as const;
+
+/** A page of a bucket's listing (the whole listing when no limit was asked for). */
+export const fileListSchema = {
+  $id: 'FileList',
+  type: 'object',
+  required: ['bucket', 'prefix', 'files', 'folders', 'next'],
+  properties: {
+    bucket: { type: 'string' },
+    prefix: { type: 'string', description: "The prefix asked for ('' when none)" },
+    files: { type: 'array', items: { $ref: 'File#' }, description: 'In the byte order of their keys' },
+    folders: { type: 'array', items: { $ref: 'Folder#' }, description: 'With delimiter=/: the folders below the prefix' },
+    next: { type: ['string', 'null'], description: 'Where the listing goes on (pass it as after), or null when this page was the last' },
   },
 } as const;
 
@@ -59,7 +81,7 @@ export const uploadOutcomeSchema = {
   },
 } as const;
 
-export const SHARED_SCHEMAS = [errorSchema, bucketSchema, fileSchema, uploadOutcomeSchema];
+export const SHARED_SCHEMAS = [errorSchema, bucketSchema, fileSchema, folderSchema, fileListSchema, uploadOutcomeSchema];
 
 export const errorRef = { $ref: 'PailError#' } as const;
 
@@ -74,8 +96,9 @@ export const bucketParams = {
   properties: { bucket: { type: 'string' } },
 } as const;
 
+/** A file route's parameters: the key is the rest of the path, raw `/` between its folders, other characters percent-encoded. */
 export const fileParams = {
   type: 'object',
-  required: ['bucket', 'name'],
-  properties: { bucket: { type: 'string' }, name: { type: 'string' } },
+  required: ['bucket', '*'],
+  properties: { bucket: { type: 'string' }, '*': { type: 'string', description: 'The key: raw / between folders, other characters percent-encoded' } },
 } as const;

@@ -14,7 +14,7 @@ export async function startBucketServer(settings: Settings, log: Logger = pino({
     );
   }
   const data = resolve(settings.data);
-  const storage = await FsStorage.open(data, { maxFileSize: settings.maxFileSize, quota: settings.quota, log });
+  const storage = await FsStorage.open(data, { maxFileSize: settings.maxFileSize, quota: settings.quota, uploadTtlMs: settings.uploadTtlMs, log });
   const server = new BucketServer({
     storage,
     log,

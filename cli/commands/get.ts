@@ -1,18 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { Download } from '../../shared/client/connection.ts';
-import { PailError, UnreachableError } from '../../shared/client/errors.ts';
-import { PeerGone } from '../../shared/net/socket-reader.ts';
-import { Code } from '../../shared/protocol/codes.ts';
-import { Reason } from '../../shared/protocol/reasons.ts';
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { LocalFileError, UsageError } from '../errors.ts';
+import { Exit } from '../exit.ts';
 import { formatBytes } from '../format.ts';
-import { NO_PROGRESS } from '../progress.ts';
-import { arg, type ClientCommand, type CommandContext } from './command.ts';
+import type { Progress } from '../progress.ts';
+import { receive, receiveResumable } from '../receive.ts';
+import { folderPrefix } from '../tree/targets.ts';
+import { getTree } from '../tree/tree-jobs.ts';
+import { arg, PAGE_SIZE_FLAG, pageSizeOf, RECURSIVE, type ClientCommand, type CommandContext, type ParsedArgs } from './command.ts';
 
 /** The DEST that stands for standard output. */
 const STDOUT = '-';
@@ -22,14 +17,25 @@ const TO_TERMINAL = '--to-terminal';
 export const get: ClientCommand = {
   protocol: 'download',
   word: 'get',
-  summary: `Downloads a file to DEST (a file, a folder, or ${STDOUT} for standard output; default: its name here) and checks its SHA-256`,
+  summary:
+    `Downloads a file to DEST (a file, a folder, or ${STDOUT} for standard output; default: its name here) and checks its SHA-256; ` +
+    'BUCKET/NAME is BUCKET NAME; with -r, NAME is a folder (BUCKET/ for the whole bucket) and DEST the local folder to fill (default: here)',
   args: [
-    arg('bucket', 'bucket', 'bucket'),
+    arg('bucket', 'bucket', 'bucket', { slashFills: 'name' }),
     arg('name', 'key', 'file to download'),
     arg('dest', 'path', 'save as', { optional: true }),
   ],
-  flags: [{ flag: TO_TERMINAL, summary: `with DEST ${STDOUT}, write the bytes even when standard output is a terminal (refused otherwise: they may be binary)` }],
+  flags: [
+    { flag: TO_TERMINAL, summary: `with DEST ${STDOUT}, write the bytes even when standard output is a terminal (refused otherwise: they may be binary)` },
+    {
+      flag: RECURSIVE,
+      short: '-r',
+      summary: 'download every key under the folder NAME into DEST at its path below NAME, each checked by SHA-256; never writes outside DEST',
+    },
+    PAGE_SIZE_FLAG,
+  ],
   async run(context, args) {
+    if (args.flag(RECURSIVE) === true) return getRecursive(context, args);
     const bucket = args.one('bucket')!;
     const name = args.one('name')!;
     const dest = args.one('dest');
@@ -38,79 +44,69 @@ export const get: ClientCommand = {
       throw new UsageError(`get … ${STDOUT} would write ${name}'s bytes to the terminal, which binary output can garble; give ${TO_TERMINAL} to write them anyway, or redirect standard output`);
     }
     // Settle where the file goes before the server starts sending it.
-    const target = dest === STDOUT ? undefined : await targetPath(dest ?? name, name);
+    const target = dest === STDOUT ? undefined : await targetPath(dest ?? baseName(name), name);
+    if (target !== undefined) return getFile(context, bucket, name, target);
     const download = await (await context.connect()).download(bucket, name);
-    if (target === undefined) {
+    // A bar on the terminal the bytes go to would share their lines.
+    const progress = onTerminal ? undefined : context.progress(`get ${name}`, download.info.length);
+    try {
       context.output.yieldStdout();
-      // A bar on the terminal the bytes go to would share their lines.
-      await receive(context, download, name, context.stdout, { end: false, progress: !onTerminal });
-    } else {
-      await receiveFile(context, download, name, target);
+      await receive(download, context.stdout, { signal: context.signal, onBytes: (received: number) => progress?.update(received), end: false });
+    } finally {
+      progress?.finish();
     }
     const { sha256, modified, length } = download.info;
     context.output.report(
-      { bucket, name, dest: target ?? STDOUT, size: length, sha256, modified },
-      [`downloaded ${bucket}/${name} → ${target ?? 'standard output'}  ${formatBytes(length)}  sha256 ${sha256} checked`],
+      { bucket, name, dest: STDOUT, size: length, sha256, modified },
+      [`downloaded ${bucket}/${name} → standard output  ${formatBytes(length)}  sha256 ${sha256} checked`],
     );
   },
 };
 
-/** DEST itself, or NAME inside DEST when DEST is a folder. */
+/** Into a file, resuming a download of it that was interrupted (see receiveResumable). */
+async function getFile(context: CommandContext, bucket: string, name: string, target: string): Promise<void> {
+  let progress: Progress | undefined;
+  try {
+    const info = await receiveResumable((from) => context.connect().then((c) => c.download(bucket, name, from)), target, {
+      signal: context.signal,
+      label: `${bucket}/${name}`,
+      say: (line) => context.output.note(line),
+      onInfo: (info) => (progress = context.progress(`get ${name}`, info.total)),
+      onBytes: (done) => progress?.update(done),
+    });
+    const { sha256, modified, total, resumedFrom } = info;
+    context.output.report(
+      { bucket, name, dest: target, size: total, sha256, modified, ...(resumedFrom > 0 ? { resumedFrom } : {}) },
+      [`downloaded ${bucket}/${name} → ${target}  ${formatBytes(total)}  sha256 ${sha256} checked`],
+    );
+  } finally {
+    progress?.finish();
+  }
+}
+
+/** A key's last segment: the file's own name, for a default DEST. */
+function baseName(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
+}
+
+/** DEST itself, or the key's file name inside DEST when DEST is a folder. */
 async function targetPath(dest: string, name: string): Promise<string> {
   const info = await stat(dest).catch(() => undefined);
-  if (info?.isDirectory() || dest.endsWith('/')) return join(dest, name);
+  if (info?.isDirectory() || dest.endsWith('/')) return join(dest, baseName(name));
   const folder = await stat(dirname(dest)).catch(() => undefined);
   if (!folder?.isDirectory()) throw new LocalFileError(`cannot save to ${dest}: there is no folder ${dirname(dest)}`);
   return dest;
 }
 
-/**
- * Writes the body to a temporary name beside the target and renames it into
- * place only once the SHA-256 matched, so a cut, corrupt or interrupted
- * download never leaves a file under the target's name.
- */
-async function receiveFile(context: CommandContext, download: Download, name: string, target: string): Promise<void> {
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
-  try {
-    await receive(context, download, name, createWriteStream(temp, { flags: 'wx' }), { end: true, progress: true });
-    await rename(temp, target);
-  } catch (err) {
-    await rm(temp, { force: true });
-    const fsError = err as NodeJS.ErrnoException;
-    if (fsError.path === temp) throw new LocalFileError(`cannot save to ${target}: ${fsError.code ?? fsError.message}`, { cause: err });
-    throw err;
-  }
-}
-
-async function receive(
-  context: CommandContext,
-  { info, body }: Download,
-  name: string,
-  sink: Writable,
-  options: { end: boolean; progress: boolean },
-) {
-  const hash = createHash('sha256');
-  const progress = options.progress ? context.progress(`get ${name}`, info.length) : NO_PROGRESS;
-  let received = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      received += chunk.length;
-      progress.update(received);
-      done(null, chunk);
-    },
-  });
-  try {
-    await pipeline(body, tap, sink, { signal: context.signal, end: options.end });
-  } catch (err) {
-    // The client's body stream reports a cut connection as PeerGone.
-    if (err instanceof PeerGone) throw new UnreachableError(`the bucket server closed the connection after ${received} of ${info.length} bytes`);
-    throw err;
-  } finally {
-    progress.finish();
-  }
-  const actual = hash.digest('hex');
-  if (actual !== info.sha256) {
-    throw new PailError(Code.FDFBF, Reason.checksumMismatch, `the bytes received have SHA-256 ${actual}, not the ${info.sha256} the server announced`);
-  }
+/** `get -r BUCKET/PREFIX DIR` */
+async function getRecursive(context: CommandContext, args: ParsedArgs) {
+  const dest = args.one('dest') ?? '.';
+  if (dest === STDOUT) throw new UsageError(`get -r writes a tree of files, not standard output`);
+  const tree = { bucket: args.one('bucket')!, prefix: folderPrefix(args.one('name')!) };
+  const { outcomes: files, total, failed, bytes } = await getTree(context, tree, dest, pageSizeOf(args));
+  const summary = `get -r: ${total - failed} of ${total} downloaded from ${tree.bucket}/${tree.prefix} into ${dest}, ${formatBytes(bytes)}`;
+  if (failed === 0) return context.output.report({ files }, [summary]);
+  context.output.note(`pail: ${failed} of ${total} not downloaded`);
+  context.output.report({ files }, [summary], { ok: false });
+  return Exit.refused;
 }

@@ -3,7 +3,7 @@ import { arg, type ClientCommand } from './command.ts';
 export const rm: ClientCommand = {
   protocol: 'delete_f',
   word: 'rm',
-  args: [arg('bucket', 'bucket', 'bucket'), arg('name', 'key', 'file to delete')],
+  args: [arg('bucket', 'bucket', 'bucket', { slashFills: 'name' }), arg('name', 'key', 'file to delete')],
   flags: [],
   async run({ connect, output }, args) {
     const bucket = args.one('bucket')!;

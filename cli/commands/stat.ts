@@ -3,7 +3,7 @@ import { arg, type ClientCommand } from './command.ts';
 export const stat: ClientCommand = {
   protocol: 'stat',
   word: 'stat',
-  args: [arg('bucket', 'bucket', 'bucket'), arg('name', 'key', 'file to describe')],
+  args: [arg('bucket', 'bucket', 'bucket', { slashFills: 'name' }), arg('name', 'key', 'file to describe')],
   flags: [],
   async run({ connect, output }, args) {
     const bucket = args.one('bucket')!;

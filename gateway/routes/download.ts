@@ -7,17 +7,18 @@ import { resumableDownload } from '../resumable-download.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { refusal } from '../errors.ts';
 import { attachment } from '../http/disposition.ts';
+import { baseName, keyOf, type KeyParams } from '../http/key.ts';
 import { contentRange, resolveRange, type RangeAnswer } from '../http/range.ts';
 import { errorResponses, fileParams } from '../schemas.ts';
 
-type FileRequest = { Params: { bucket: string; name: string } };
+type FileRequest = { Params: KeyParams };
 
 const WHOLE: RangeAnswer = { kind: 'whole' };
 /** Stats a download may take when the file keeps being overwritten between its stat and its bytes. */
 const VERSION_ATTEMPTS = 3;
 
 /**
- * GET and HEAD /api/buckets/:bucket/files/:name. GET streams the file's bytes
+ * GET and HEAD /api/buckets/:bucket/files/KEY. GET streams the file's bytes
  * from the bucket server as they arrive; a body the bucket server cuts short
  * makes Fastify destroy the response, so a client sees a failed transfer,
  * never a clean short one. Conditional and range requests first learn the
@@ -35,7 +36,7 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
   };
 
   app.get<FileRequest>(
-    '/api/buckets/:bucket/files/:name',
+    '/api/buckets/:bucket/files/*',
     {
       config: { command: 'download' },
       exposeHeadRoute: false,
@@ -51,7 +52,8 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { bucket, name } = request.params;
+      const { bucket } = request.params;
+      const name = keyOf(request);
       const { range: rangeHeader, 'if-none-match': ifNoneMatch, 'if-range': ifRange } = request.headers;
       let transfer: Transfer | undefined;
       for (let attempt = 1; ; attempt++) {
@@ -89,13 +91,14 @@ export async function downloadRoute(app: FastifyInstance): Promise<void> {
   );
 
   app.head<FileRequest>(
-    '/api/buckets/:bucket/files/:name',
+    '/api/buckets/:bucket/files/*',
     {
       config: { command: 'download' },
       schema: { ...schema, summary: "A file's headers (length, ETag) without its bytes", response: { 200: { type: 'null' }, ...errorResponses(400, 404) } },
     },
     async (request, reply) => {
-      const { bucket, name } = request.params;
+      const { bucket } = request.params;
+      const name = keyOf(request);
       const file = await stat(app.lanes, reply, bucket, name);
       // Fastify would replace a Content-Length set here by the empty body's; the raw header stays.
       reply.raw.setHeader('content-length', file.size);
@@ -109,11 +112,11 @@ function stat(lanes: Lanes, reply: FastifyReply, bucket: string, name: string): 
   return lanes.command(reply, (c) => c.stat(bucket, name));
 }
 
-/** Headers of every answer that carries (or describes) a file's bytes. */
+/** Headers of every answer that carries (or describes) a file's bytes; it is saved under its key's last name. */
 function fileHeaders(reply: FastifyReply, name: string, info: { readonly sha256: string; readonly modified: string }): FastifyReply {
   return reply
     .header('content-type', 'application/octet-stream')
-    .header('content-disposition', attachment(name))
+    .header('content-disposition', attachment(baseName(name)))
     .header('etag', etag(info.sha256))
     .header('last-modified', new Date(info.modified).toUTCString())
     .header('accept-ranges', 'bytes')

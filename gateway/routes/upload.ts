@@ -6,6 +6,7 @@ import { PailError } from '../../shared/client/errors.ts';
 import type { Transfer } from '../lanes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { connectionClosed, refusal } from '../errors.ts';
+import { checkedFolder, keyOf, type KeyParams } from '../http/key.ts';
 import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
 
 export interface UploadLimits {
@@ -25,9 +26,19 @@ const overwriteQuery = {
   properties: { overwrite: { type: 'boolean', default: false } },
 } as const;
 
+const formQuery = {
+  type: 'object',
+  properties: {
+    ...overwriteQuery.properties,
+    prefix: { type: 'string', default: '', description: "A folder (ending in /) the files' names are put under" },
+  },
+} as const;
+
 /**
- * POST /api/buckets/:bucket/files (multipart, one or many files) and
- * PUT /api/buckets/:bucket/files/:name (a raw body). Bodies are streamed into
+ * POST /api/buckets/:bucket/files (multipart, one or many files, each part's
+ * file name its key, folders and all, under an optional `?prefix=`) and
+ * PUT /api/buckets/:bucket/files/KEY (a raw body; an empty one for a key
+ * ending in `/` makes an explicit folder). Bodies are streamed into
  * protocol uploads as they arrive: nothing is held whole, nothing is written
  * to a temporary file here. A body that is cut short cuts the protocol upload
  * too, so the bucket server stores nothing.
@@ -39,9 +50,11 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
     // The parser takes, and each file part holds, up to this much before the request stops being read (16 KiB by default).
     highWaterMark: PART_BUFFER,
     fileHwm: PART_BUFFER,
+    // A part's file name is its key: the relative path of a file in a dropped folder keeps its folders.
+    preservePath: true,
     limits: { fileSize: limits.maxFileSize, parts: MAX_PARTS, fieldSize: MAX_FIELD_BYTES },
   });
-  app.post<{ Params: { bucket: string }; Querystring: { overwrite: boolean } }>(
+  app.post<{ Params: { bucket: string }; Querystring: { overwrite: boolean; prefix: string } }>(
     '/api/buckets/:bucket/files',
     {
       config: { command: 'upload_f' },
@@ -49,7 +62,7 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
         summary: 'Uploads one or many files as multipart/form-data; each file is stored or refused on its own',
         consumes: ['multipart/form-data'],
         params: bucketParams,
-        querystring: overwriteQuery,
+        querystring: formQuery,
         response: {
           201: { description: 'Every file was stored', ...outcomesSchema },
           207: { description: 'Some files were refused; see each error', ...outcomesSchema },
@@ -60,12 +73,13 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
     async (request, reply) => {
       if (!request.isMultipart()) throw refusal('upload_f', Reason.unsupportedMediaType, 'send the files as multipart/form-data');
       const { bucket } = request.params;
+      const prefix = checkedFolder(request.query.prefix, 'the prefix', 'upload_f');
       const outcomes: UploadOutcome[] = [];
       const transfer = await app.lanes.transfer(request, reply);
       try {
         for await (const part of request.parts()) {
           if (part.type !== 'file') continue;
-          outcomes.push(await storePart(transfer, request, bucket, part, request.query.overwrite, limits.maxFileSize));
+          outcomes.push(await storePart(transfer, request, bucket, prefix + part.filename, part, request.query.overwrite, limits.maxFileSize));
         }
       } catch (err) {
         if (!isPartsLimit(err)) throw formFailure(err, request);
@@ -82,28 +96,27 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
     // Only here, any body is passed through as a stream, whatever its type says.
     raw.removeAllContentTypeParsers();
     raw.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    raw.put<{ Params: { bucket: string; name: string }; Querystring: { overwrite: boolean } }>(
-      '/api/buckets/:bucket/files/:name',
+    raw.put<{ Params: KeyParams; Querystring: { overwrite: boolean } }>(
+      '/api/buckets/:bucket/files/*',
       {
         config: { command: 'upload_f' },
         schema: {
-          summary: 'Uploads one file from the raw request body (curl -T)',
+          summary: 'Uploads one file from the raw request body (curl -T); a key ending in / with an empty body makes an explicit folder',
           params: fileParams,
           querystring: overwriteQuery,
           response: { 201: { $ref: 'File#' }, ...errorResponses(400, 403, 404, 409, 413) },
         },
       },
       async (request, reply) => {
-        const { bucket, name } = request.params;
+        const { bucket } = request.params;
         const body = request.body as Readable | undefined;
         const declared = request.headers['content-length'];
-        // With Content-Length the upload is sized, so the bucket server refuses a too large file before any byte.
+        // With Content-Length the upload is sized, so the bucket server refuses a too large file (or a folder with bytes) before any byte.
         const size = declared === undefined ? undefined : Number(declared);
         try {
+          const name = keyOf(request);
           const transfer = await app.lanes.transfer(request, reply);
-          const stored = await transfer.use((c) =>
-            c.upload(bucket, name, body ?? Buffer.alloc(0), { size: body ? size : undefined, overwrite: request.query.overwrite }),
-          );
+          const stored = await transfer.use((c) => c.upload(bucket, name, body ?? Buffer.alloc(0), { size: body ? size : undefined, overwrite: request.query.overwrite }));
           return reply.code(201).send({ bucket, name, ...stored });
         } catch (err) {
           // The rest of a refused body is not read: the connection cannot serve another request.
@@ -129,7 +142,7 @@ const outcomesSchema = {
 } as const;
 
 /**
- * Streams one part into its own upload. A refusal is this file's outcome; the
+ * Streams one part into its own upload, as `name`. A refusal is this file's outcome; the
  * rest of the part is then read and dropped so the parts after it are reached.
  * A part whose stream broke (a malformed form, a client gone) fails the form.
  */
@@ -137,11 +150,11 @@ async function storePart(
   transfer: Transfer,
   request: FastifyRequest,
   bucket: string,
+  name: string,
   part: MultipartFile,
   overwrite: boolean,
   maxFileSize: number,
 ): Promise<UploadOutcome> {
-  const name = part.filename;
   try {
     const stored = await transfer.use((c) => c.upload(bucket, name, partBody(part, maxFileSize), { overwrite }));
     return { name, stored: true, ...stored };

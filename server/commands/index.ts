@@ -14,6 +14,8 @@ import { lsF } from './ls-f.ts';
 import { quit } from './quit.ts';
 import { stat } from './stat.ts';
 import { uploadF } from './upload-f.ts';
+import { partU } from './part-u.ts';
+import { abortU, beginU, completeU, lsU, statusU } from './upload-sessions.ts';
 import { watch } from './watch.ts';
 
 /** The handler of each command in the table; the type makes a missing one a compile error. */
@@ -31,6 +33,12 @@ export const HANDLERS: { readonly [N in CommandName]: Handler<N> } = {
   stat,
   delete_f: deleteF,
   ls_f: lsF,
+  begin_u: beginU,
+  part_u: partU,
+  status_u: statusU,
+  complete_u: completeU,
+  abort_u: abortU,
+  ls_u: lsU,
 };
 
 /** Runs a request's own handler, which takes exactly that command's request. */

@@ -1,4 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { lstatSync, watch, type FSWatcher } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FolderSnapshot } from './folder-snapshot.ts';
 import type { HashLog } from './hash-log.ts';
@@ -170,17 +171,26 @@ export class FolderCache {
     }
   }
 
+  async #stillThere(bucket: string, folder: string, ino: number): Promise<void> {
+    const st = await lstat(join(this.root, bucket, folder)).catch(() => undefined);
+    if (!st?.isDirectory() || st.ino !== ino) this.forget(bucket, folder);
+  }
+
   /** Watches a folder if it is not yet watched and the budget allows; whether it is watched. */
   #watch(bucket: string, folder: string): boolean {
     const id = `${bucket}/${folder}`;
     if (this.#watchers.has(id)) return true;
     if (this.#watchers.size >= this.options.maxWatched) return false;
+    const path = join(this.root, bucket, folder);
     try {
-      const watcher = watch(join(this.root, bucket, folder), { persistent: false }, (_event, name) => {
+      const { ino } = lstatSync(path);
+      const watcher = watch(path, { persistent: false }, (event, name) => {
         // An entry that came, went or was renamed may be a folder: its own watch (if any) watches what may
         // no longer be there, so it is dropped and made again on its next look.
         if (name) this.forget(bucket, `${folder}${name}/`);
         this.invalidate(bucket, folder);
+        // The folder itself removed or replaced: this watch sees nothing any more, so it goes too.
+        if (event === 'rename') void this.#stillThere(bucket, folder, ino);
       });
       // A folder that vanished or cannot be watched any more is no longer cached.
       watcher.on('error', () => this.forget(bucket, folder));

@@ -54,7 +54,11 @@ export class FolderSnapshot {
     let entries;
     let mtimeMs;
     try {
-      [entries, { mtimeMs }] = await Promise.all([readdir(path, { withFileTypes: true }), lstat(path)]);
+      const [read, st] = await Promise.all([readdir(path, { withFileTypes: true }), lstat(path)]);
+      // A folder that is a symbolic link is not a folder of the bucket (readdir followed it; lstat does not).
+      if (!st.isDirectory()) return undefined;
+      entries = read;
+      mtimeMs = st.mtimeMs;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

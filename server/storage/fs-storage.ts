@@ -15,7 +15,8 @@ import { HashLog } from './hash-log.ts';
 import { HashQueue } from './hash-queue.ts';
 import { folderFile, listTree } from './tree-listing.ts';
 import { Quota, type Reservation } from './quota.ts';
-import { StorageError, type ByteRange, type ListingQuery, type OpenedFile, type PutOptions, type Storage } from './storage.ts';
+import { StorageError, type ByteRange, type ListingQuery, type OpenedFile, type PutOptions, type Storage, type StoredPart, type UploadSessionInfo } from './storage.ts';
+import { UploadSessions } from './upload-sessions.ts';
 import { errnoCode as code, SILENT_LOG, type StorageLog } from './storage-log.ts';
 
 /**
@@ -49,6 +50,8 @@ export interface FsStorageOptions {
   readonly log?: StorageLog;
   /** The most folder entries kept in memory (1,000,000 when absent: about 130 MB). */
   readonly cachedEntries?: number;
+  /** How long an upload session may go untouched before it is removed (24 hours when absent). */
+  readonly uploadTtlMs?: number;
 }
 
 /** Folders watched for changes made behind Pail's back; past this many, folders are read afresh each time. */
@@ -63,6 +66,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   readonly #folders: FolderCache;
   readonly #bucketNames: BucketNames;
   readonly #unhashed: HashQueue;
+  #uploads!: UploadSessions;
   /** Each bucket's files and bytes, added up from its folders' totals until one of them changes. */
   readonly #totals = new Map<string, { files: number; bytes: number }>();
   /** Counts folder changes, so a sum made across one is not kept. */
@@ -106,6 +110,13 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       const buckets = await storage.listBuckets();
       storage.#quota = new Quota(options.quota, buckets.reduce((sum, b) => sum + b.bytes, 0));
     }
+    // Upload sessions are not swept like temporaries: what they hold was acknowledged.
+    storage.#uploads = await UploadSessions.open(join(root, '.pail', 'uploads'), {
+      maxFileSize: options.maxFileSize,
+      ttlMs: options.uploadTtlMs ?? 24 * 3600_000,
+      quota: storage.#quota,
+      log: storage.#log,
+    });
     return storage;
   }
 
@@ -139,6 +150,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   async close(): Promise<void> {
+    this.#uploads.close();
     this.#unhashed.close();
     this.#folders.close();
     this.#bucketNames.close();
@@ -224,7 +236,9 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     await syncDir(this.root);
     this.#quota?.freed(held);
     this.#folders.dropBucket(bucket);
+    this.#hashes.forgetBucket(bucket);
     this.#totals.delete(bucket);
+    await this.#uploads.dropBucket(bucket);
     this.#bucketNames.invalidate();
     // Records left here are swept at the next start.
     await rm(this.#hashes.bucketDir(bucket), { recursive: true, force: true }).catch((err) =>
@@ -234,7 +248,12 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   async *list(bucket: string, query: ListingQuery = {}): AsyncGenerator<ListingRow> {
-    await this.#bucketDir(bucket);
+    if (!isBucketName(bucket)) throw new StorageError(Reason.badName, `${bucket} is not a bucket name`);
+    // The bucket's top folder, cached and watched like any other, says whether the bucket exists.
+    const top = await this.#folders.get(bucket, '').catch((err) => {
+      throw this.#fail(err, `cannot list ${bucket}`);
+    });
+    if (!top) throw noSuchBucket(bucket);
     const source = {
       folder: (folder: string) =>
         this.#folders.get(bucket, folder).catch((err) => {
@@ -407,6 +426,56 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     this.emit('change', { kind: 'file-deleted', bucket, name });
   }
 
+  async beginUpload(bucket: string, name: string, options: PutOptions): Promise<UploadSessionInfo> {
+    if (isFolderKey(name)) throw new StorageError(Reason.badName, `${JSON.stringify(name)} is a folder: make it with a plain upload of size 0`);
+    // A size not known yet is checked as parts come; the rest as a plain upload is before its body.
+    await this.checkPut(bucket, name, { ...options, size: options.size ?? 0 });
+    return this.#uploads.begin(bucket, name, options);
+  }
+
+  checkPart(upload: string, offset: number, size: number | undefined): Promise<void> {
+    return this.#uploads.checkPart(upload, offset, size);
+  }
+
+  writePart(upload: string, offset: number, body: AsyncIterable<Buffer>, options: { size?: number; sha256?: string }): Promise<StoredPart> {
+    return this.#uploads.writePart(upload, offset, body, options);
+  }
+
+  uploadStatus(upload: string): Promise<UploadSessionInfo> {
+    return this.#uploads.status(upload);
+  }
+
+  abortUpload(upload: string): Promise<void> {
+    return this.#uploads.abort(upload);
+  }
+
+  async listUploads(bucket: string): Promise<UploadSessionInfo[]> {
+    await this.#bucketDir(bucket);
+    return this.#uploads.list(bucket);
+  }
+
+  /**
+   * Completes a session: its data file, synced part by part, is committed to
+   * its key as a plain upload's temporary is (a link or a rename, then the
+   * folder synced), so the file appears whole and at once. A key taken
+   * meanwhile without overwrite, or a SHA-256 that differs, refuses and keeps
+   * the session.
+   */
+  async completeUpload(upload: string, options: { sha256?: string }): Promise<FileInfo> {
+    const assembled = await this.#uploads.assemble(upload, options);
+    const { bucket, key, overwrite } = assembled.meta;
+    await this.checkPut(bucket, key, { overwrite, size: 0 });
+    const st = await lstat(assembled.path);
+    const { folder, base } = splitKey(key);
+    await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256: assembled.sha256 });
+    const replaced = await this.#commit(assembled.path, bucket, key, overwrite);
+    assembled.stored(replaced);
+    await assembled.finish().catch((err) => this.#log.warn({ err, upload }, 'cannot remove a completed upload session; the next start will'));
+    const info: FileInfo = { bucket, name: key, size: assembled.size, modified: st.mtime.toISOString(), sha256: assembled.sha256 };
+    this.emit('change', { kind: 'file-uploaded', bucket, file: info });
+    return info;
+  }
+
   /** Deletes an explicit folder: its mark, and the folder itself if it holds nothing. */
   async #deleteFolder(bucket: string, name: string): Promise<void> {
     await this.stat(bucket, name);
@@ -536,6 +605,10 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
 
   /** A file's description, its SHA-256 from its folder's log when the record matches, else computed and recorded. */
   async #fileInfo(bucket: string, name: string, path: string, st: Stats): Promise<FileInfo> {
+    const recent = this.#hashes.recent(bucket, name);
+    if (recent && recent.ino === st.ino && recent.size === st.size && recent.mtimeMs === st.mtimeMs) {
+      return { bucket, name, size: st.size, modified: st.mtime.toISOString(), sha256: recent.sha256 };
+    }
     const { folder, base } = splitKey(name);
     const snapshot = await this.#folders.get(bucket, folder).catch(() => undefined);
     const index = snapshot?.fileIndex(base) ?? -1;

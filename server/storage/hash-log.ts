@@ -37,11 +37,19 @@ export interface FolderRecords {
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Records of the files stored or hashed most recently, kept in memory as well. */
+const RECENT_RECORDS = 100_000;
 
 export class HashLog {
   /** Appends and compactions of one log run one at a time, so a compaction never drops an append. */
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #warned = new Set<string>();
+  /**
+   * The latest records, by bucket and key: a download right after its upload
+   * finds its hash here instead of reading its folder again (the upload made
+   * the folder's cached listing stale).
+   */
+  readonly #recent = new Map<string, HashRecord>();
 
   constructor(
     readonly root: string,
@@ -82,8 +90,17 @@ export class HashLog {
     return { files, marks, lines };
   }
 
+  /** A record kept in memory for this key, if any (check it against the file's stats before use). */
+  recent(bucket: string, key: string): HashRecord | undefined {
+    return this.#recent.get(`${bucket}/${key}`);
+  }
+
   /** Keeps a file's SHA-256 in its folder's log. Never fails: a record that cannot be written is computed again later. */
   async record(bucket: string, folder: string, name: string, record: HashRecord): Promise<void> {
+    const id = `${bucket}/${folder}${name}`;
+    this.#recent.delete(id);
+    this.#recent.set(id, record);
+    if (this.#recent.size > RECENT_RECORDS) this.#recent.delete(this.#recent.keys().next().value!);
     await this.#append(bucket, folder, { n: name, i: record.ino, s: record.size, m: record.mtimeMs, h: record.sha256 }, false).catch((err) =>
       this.#warnOnce(err, 'cannot write a SHA-256 record; the hash will be computed again'),
     );
@@ -119,6 +136,12 @@ export class HashLog {
         await rm(tmp, { force: true }).catch(() => {});
       }
     });
+  }
+
+  /** Forgets the records of a deleted bucket kept in memory. */
+  forgetBucket(bucket: string): void {
+    const prefix = `${bucket}/`;
+    for (const id of this.#recent.keys()) if (id.startsWith(prefix)) this.#recent.delete(id);
   }
 
   /** Drops a folder's log (the folder is gone). */

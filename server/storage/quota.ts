@@ -36,6 +36,11 @@ export class Quota {
 
   reserve(bytes: number): Reservation {
     this.check(bytes);
+    return this.restore(bytes);
+  }
+
+  /** Holds bytes without checking: what an upload session held before a restart stays held, over the quota or not. */
+  restore(bytes: number): Reservation {
     this.#reserved += bytes;
     let held = bytes;
     let open = true;

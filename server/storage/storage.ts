@@ -34,7 +34,44 @@ export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
    */
   get(bucket: string, name: string, range?: ByteRange, options?: { readonly sha256?: string }): Promise<OpenedFile>;
   deleteFile(bucket: string, name: string): Promise<void>;
+
+  /** Begins an upload session for a key, after the checks a plain upload gets before its body. */
+  beginUpload(bucket: string, name: string, options: PutOptions): Promise<UploadSessionInfo>;
+  /** Refuses a part before its body is sent, when it can already tell. */
+  checkPart(upload: string, offset: number, size: number | undefined): Promise<void>;
+  /** Writes a part at an offset; resolves once its bytes and the record that they are held are durable. */
+  writePart(upload: string, offset: number, body: AsyncIterable<Buffer>, options: { size?: number; sha256?: string }): Promise<StoredPart>;
+  uploadStatus(upload: string): Promise<UploadSessionInfo>;
+  /** Completes a session holding every byte: the file appears at its key, atomically, as a plain upload's would. */
+  completeUpload(upload: string, options: { sha256?: string }): Promise<FileInfo>;
+  abortUpload(upload: string): Promise<void>;
+  listUploads(bucket: string): Promise<UploadSessionInfo[]>;
   close(): Promise<void>;
+}
+
+/** An upload session as the server holds it. */
+export interface UploadSessionInfo {
+  readonly id: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** The whole file's size, when it was given at the beginning. */
+  readonly size?: number;
+  readonly overwrite: boolean;
+  readonly sha256?: string;
+  readonly created: string;
+  /** When a part was last stored (or the session begun). */
+  readonly updated: string;
+  /** The bytes held from 0 without a gap: where a client sending in order goes on. */
+  readonly held: number;
+  /** Every range held, in order. */
+  readonly ranges: readonly { readonly offset: number; readonly length: number }[];
+}
+
+/** A part stored: where it went and the SHA-256 of its own bytes. */
+export interface StoredPart {
+  readonly offset: number;
+  readonly size: number;
+  readonly sha256: string;
 }
 
 /** What to list: a page's options but its limit, which the caller applies by taking no more. */

@@ -52,6 +52,16 @@ export interface FolderInfo {
   readonly prefix: string;
 }
 
+/**
+ * POST /api/buckets/:bucket/zip?base=: what to put in the archive, as the
+ * JSON body or as a form's `selection` field holding this JSON. Every key,
+ * and every key under every prefix ('' or a folder ending in `/`).
+ */
+export interface ZipSelection {
+  readonly keys?: readonly string[];
+  readonly prefixes?: readonly string[];
+}
+
 /** One file's outcome in a multipart upload (schema UploadOutcome). */
 export type UploadOutcome =
   | { readonly name: string; readonly stored: true; readonly size: number; readonly sha256: string; readonly modified: string }

@@ -9,10 +9,11 @@ import { streamListing } from './listing.ts';
 import { raw } from './raw.ts';
 import type { ListingRow } from '../protocol/listing.ts';
 import type { ListingOptions } from '../protocol/request.ts';
-import type { ConnectOptions, Download, DownloadOptions, FilePage, ListingStream, UploadOptions, Uploaded } from './types.ts';
+import type { ConnectOptions, Download, DownloadOptions, FilePage, ListingStream, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
 import { upload } from './upload.ts';
+import * as sessions from './upload-session.ts';
 
-export type { ConnectOptions, Download, DownloadInfo, DownloadOptions, FilePage, ListingStream, UploadOptions, Uploaded } from './types.ts';
+export type { ConnectOptions, Download, DownloadInfo, DownloadOptions, FilePage, ListingStream, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
 
 /**
  * One TCP connection to a bucket server, speaking the protocol through the
@@ -144,6 +145,37 @@ export class PailConnection {
   /** Uploads a body: a Buffer, or any stream or iterable of Buffers (sent chunked unless `size` is given). */
   upload(bucket: string, name: string, body: Buffer | AsyncIterable<Buffer> | Iterable<Buffer>, options: UploadOptions = {}): Promise<Uploaded> {
     return upload(this.#channel, bucket, name, body, options);
+  }
+
+  /** Begins an upload session (see upload-session.ts); resolves to its id. */
+  beginUpload(bucket: string, name: string, options: { size?: number; overwrite?: boolean; sha256?: string } = {}): Promise<string> {
+    return sessions.beginUpload(this.#channel, bucket, name, options);
+  }
+
+  /** Sends a part of an upload session at an offset. */
+  writePart(
+    upload: string,
+    offset: number,
+    body: Buffer | AsyncIterable<Buffer> | Iterable<Buffer>,
+    options: { size?: number; sha256?: string; onProgress?: (sent: number) => void } = {},
+  ): Promise<{ offset: number; size: number; sha256: string }> {
+    return sessions.writePart(this.#channel, upload, offset, body, options);
+  }
+
+  uploadStatus(upload: string): Promise<UploadSessionStatus> {
+    return sessions.uploadStatus(this.#channel, upload);
+  }
+
+  completeUpload(upload: string, options: { sha256?: string } = {}): Promise<Uploaded> {
+    return sessions.completeUpload(this.#channel, upload, options);
+  }
+
+  abortUpload(upload: string): Promise<void> {
+    return sessions.abortUpload(this.#channel, upload);
+  }
+
+  listUploads(bucket: string): Promise<UploadSessionRow[]> {
+    return sessions.listUploads(this.#channel, bucket);
   }
 
   /**

@@ -75,3 +75,21 @@ export interface Download {
   readonly body: Readable;
 }
 
+
+/** What the server holds of an upload session. */
+export interface UploadSessionStatus {
+  /** Bytes held from 0 without a gap: where a client sending in order goes on. */
+  readonly held: number;
+  readonly size?: number;
+  readonly ranges: readonly { readonly offset: number; readonly length: number }[];
+}
+
+/** An open upload session of a bucket, as `ls_u` lists it. */
+export interface UploadSessionRow {
+  readonly id: string;
+  readonly key: string;
+  readonly held: number;
+  readonly size?: number;
+  readonly created: string;
+  readonly updated: string;
+}

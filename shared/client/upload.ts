@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { Code } from '../protocol/codes.ts';
+import { Code, type ReplyCode } from '../protocol/codes.ts';
+import type { Status } from '../protocol/reply.ts';
 import { bodyFollows, CHUNKED } from '../protocol/commands.ts';
 import { Reason } from '../protocol/reasons.ts';
 import { formatRequest } from '../protocol/request.ts';
@@ -25,6 +26,22 @@ export async function upload(
   const size = Buffer.isBuffer(body) ? body.length : options.size;
   const flags = [...(options.overwrite ? ['overwrite'] : []), ...(options.sha256 ? [`sha256=${options.sha256}`] : [])];
   const line = formatRequest('upload_f', [bucket, name, size ?? CHUNKED], flags);
+  const done = await sendWithBody(channel, line, size, body, options, Code.FUTB);
+  return { size: Number(done.fields.size), sha256: done.fields.sha256, modified: done.fields.modified };
+}
+
+/**
+ * The exchange of a command whose body follows its line (upload_f, part_u):
+ * the line, the go-ahead, the body, then the reply, which must be `success`.
+ */
+export function sendWithBody(
+  channel: Channel,
+  line: string,
+  size: number | undefined,
+  body: Buffer | AsyncIterable<Buffer> | Iterable<Buffer>,
+  options: { readonly onProgress?: (sent: number) => void },
+  success: ReplyCode,
+): Promise<Status> {
   return channel.exclusive(async () => {
     channel.send(line);
     const goAhead = await channel.status();
@@ -52,8 +69,8 @@ export async function upload(
       throw new PailError(Code.FUTF, Reason.badSize, `the body had ${sent} bytes, not the ${size} announced`);
     }
     const done = await channel.status();
-    expectReply(done, Code.FUTB);
-    return { size: Number(done.fields.size), sha256: done.fields.sha256, modified: done.fields.modified };
+    expectReply(done, success);
+    return done;
   });
 }
 
@@ -67,7 +84,7 @@ export async function upload(
  * read again. Returns the bytes taken from the source; sized,
  * it stops (without sending it) at the chunk that would overrun `size`.
  */
-async function sendBody(socket: Socket, chunks: AsyncIterable<Buffer> | Iterable<Buffer>, size: number | undefined, options: UploadOptions): Promise<number> {
+async function sendBody(socket: Socket, chunks: AsyncIterable<Buffer> | Iterable<Buffer>, size: number | undefined, options: { readonly onProgress?: (sent: number) => void }): Promise<number> {
   const chunked = size === undefined;
   let taken = 0;
   let sent = 0;

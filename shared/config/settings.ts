@@ -26,6 +26,8 @@ export interface Settings {
   lineTimeoutMs: number;
   minBodyRate: number;
   quota: number;
+  /** How long an upload session may go untouched before it is removed. */
+  uploadTtlMs: number;
   token: string;
   readToken: string;
   logLevel: string;
@@ -62,6 +64,7 @@ export const DEFAULTS: Readonly<Settings> = {
   lineTimeoutMs: 30_000,
   minBodyRate: 1024,
   quota: 0,
+  uploadTtlMs: 24 * 3600_000,
   token: '',
   readToken: '',
   logLevel: 'info',
@@ -97,6 +100,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'lineTimeoutMs', flag: '--line-timeout', env: 'PAIL_LINE_TIMEOUT', kind: 'ms', summary: 'drop a client whose command line takes longer than this to arrive' },
   { key: 'minBodyRate', flag: '--min-rate', env: 'PAIL_MIN_RATE', kind: 'bytes', summary: `drop an upload slower than this many bytes per second (after ${BODY_GRACE_MS / 1000} s)` },
   { key: 'quota', flag: '--quota', env: 'PAIL_QUOTA', kind: 'bytes', summary: 'most bytes all buckets may hold together; 0 for no limit' },
+  { key: 'uploadTtlMs', flag: '--upload-ttl', env: 'PAIL_UPLOAD_TTL', kind: 'ms', summary: 'remove an upload session untouched this long, its space given back (ms, or with s/m/h)' },
   { key: 'token', flag: '--token', env: 'PAIL_TOKEN', kind: 'string', summary: 'the access token: a server requires it of its clients, a client presents it (none by default)' },
   { key: 'readToken', flag: '--read-token', env: 'PAIL_READ_TOKEN', kind: 'string', summary: 'a second, read-only access token' },
   { key: 'server', flag: '--server', env: 'PAIL_SERVER', kind: 'string', summary: 'HOST:PORT of the bucket server to talk to (default: host and port above)' },

@@ -64,6 +64,16 @@ export const CODE_TABLE = [
   code(1050, 'FDF', 'File deletion fails', FAILURE),
   code(1100, 'FSS', "File described successfully: its size, SHA-256 and time", ['size', 'sha256', 'modified']),
   code(1150, 'FSF', 'File description fails', FAILURE),
+  code(1200, 'UBS', 'Upload session begun: send its parts, then complete it', ['upload']),
+  code(1250, 'UBF', 'Upload session cannot begin', FAILURE),
+  code(1300, 'UPS', 'Part stored: its bytes are durable', ['offset', 'size', 'sha256']),
+  code(1350, 'UPF', 'Part refused: none of its bytes count', FAILURE),
+  code(1400, 'UQS', 'Upload session described: the byte ranges held follow', ['held', 'size', 'rows'], 'rows'),
+  code(1450, 'UQF', 'Upload session description fails', FAILURE),
+  code(1500, 'UAS', 'Upload session aborted: its bytes are gone', ['upload']),
+  code(1550, 'UAF', 'Upload session abort fails', FAILURE),
+  code(1600, 'ULS', 'Upload sessions listed successfully', ['rows'], 'rows'),
+  code(1650, 'ULF', 'Upload session listing fails', FAILURE),
 ] as const satisfies readonly CodeSpec[];
 
 type Table = typeof CODE_TABLE;

@@ -5,7 +5,7 @@ import { Code, type ReplyCode } from './codes.ts';
  * and the replies it can give. The server's parser and `help`, the CLI and
  * PROTOCOL.md's checks all read this table.
  */
-export type ArgKind = 'bucket' | 'key' | 'size' | 'offset' | 'length' | 'command' | 'token';
+export type ArgKind = 'bucket' | 'key' | 'size' | 'offset' | 'length' | 'command' | 'token' | 'upload';
 
 export interface ArgSpec {
   readonly name: string;
@@ -18,7 +18,8 @@ export const OPTION_VALUES = {
   sha256: 'HEX',
   key: 'KEY',
   delimiter: '/',
-  count: 'N',
+  rows: 'N',
+  bytes: 'BYTES',
 } as const;
 
 export type OptionValue = keyof typeof OPTION_VALUES;
@@ -54,6 +55,11 @@ interface CommandRow {
   readonly carriesBody: boolean;
   /** Whether a session may run it before `auth` when the server requires a token. */
   readonly open: boolean;
+}
+
+/** The argument of a command's line that gives the size of the body following it, if a body follows. */
+export function bodySizeArg(command: CommandSpec): number {
+  return command.args.findIndex((a) => a.kind === 'size');
 }
 
 /** The size token that announces a chunked body in place of a byte count. */
@@ -226,11 +232,87 @@ const TABLE = [
       { name: 'prefix', value: 'key', summary: 'only keys that start with this' },
       { name: 'delimiter', value: 'delimiter', summary: 'roll keys below the next / after the prefix up into one folder row each' },
       { name: 'after', value: 'key', summary: 'start after this key (the next page of a listing that said more)' },
-      { name: 'limit', value: 'count', summary: `at most this many rows, folders included (1 to ${MAX_PAGE_ROWS})` },
+      { name: 'limit', value: 'rows', summary: `at most this many rows, folders included (1 to ${MAX_PAGE_ROWS})` },
     ],
     summary: "Lists a bucket's files, or every bucket's: bucket, key, size, modified, SHA-256; a page of them with options",
     success: Code.FLS,
     failure: Code.FLF,
+    writes: false,
+    carriesBody: false,
+    open: false,
+  },
+  {
+    name: 'begin_u',
+    aliases: ['BEGIN_U', 'begin'],
+    args: [arg('bucket', 'bucket'), arg('key', 'key')],
+    options: [
+      { name: 'size', value: 'bytes', summary: 'the whole file\'s size, when known: parts past it are refused, and room is held for it' },
+      { name: 'overwrite', summary: 'replace a file of the same key on completion' },
+      { name: 'sha256', value: 'sha256', summary: 'refuse the completion unless the whole file has this SHA-256' },
+    ],
+    summary: 'Begins an upload session for a key: send its parts (in any order, on any connection), then complete it',
+    success: Code.UBS,
+    failure: Code.UBF,
+    writes: true,
+    carriesBody: false,
+    open: false,
+  },
+  {
+    name: 'part_u',
+    aliases: ['PART_U', 'part'],
+    args: [arg('upload', 'upload'), arg('offset', 'offset'), arg('size', 'size')],
+    options: [{ name: 'sha256', value: 'sha256', summary: 'refuse the part unless its own bytes have this SHA-256' }],
+    summary: `Writes a part at OFFSET: wait for 100 SEND, then send SIZE bytes (or chunks, with SIZE ${CHUNKED})`,
+    success: Code.UPS,
+    failure: Code.UPF,
+    writes: true,
+    carriesBody: true,
+    open: false,
+  },
+  {
+    name: 'status_u',
+    aliases: ['STATUS_U'],
+    args: [arg('upload', 'upload')],
+    options: [],
+    summary: 'Says how much of an upload the server holds: the bytes from 0 without a gap, the size, and each range held',
+    success: Code.UQS,
+    failure: Code.UQF,
+    writes: false,
+    carriesBody: false,
+    open: false,
+  },
+  {
+    name: 'complete_u',
+    aliases: ['COMPLETE_U', 'complete'],
+    args: [arg('upload', 'upload')],
+    options: [{ name: 'sha256', value: 'sha256', summary: 'refuse unless the whole file has this SHA-256' }],
+    summary: 'Completes an upload holding every byte: the file appears, whole and at once, as a plain upload would',
+    success: Code.FUTB,
+    failure: Code.FUTF,
+    writes: true,
+    carriesBody: false,
+    open: false,
+  },
+  {
+    name: 'abort_u',
+    aliases: ['ABORT_U', 'abort'],
+    args: [arg('upload', 'upload')],
+    options: [],
+    summary: 'Aborts an upload session; its bytes are removed',
+    success: Code.UAS,
+    failure: Code.UAF,
+    writes: true,
+    carriesBody: false,
+    open: false,
+  },
+  {
+    name: 'ls_u',
+    aliases: ['LIST_U', 'uploads'],
+    args: [arg('bucket', 'bucket')],
+    options: [],
+    summary: "Lists a bucket's open upload sessions: id, key, bytes held, size, begun, last written",
+    success: Code.ULS,
+    failure: Code.ULF,
     writes: false,
     carriesBody: false,
     open: false,

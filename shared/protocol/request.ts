@@ -37,7 +37,16 @@ export interface RequestFields {
   stat: { readonly bucket: string; readonly name: string };
   delete_f: { readonly bucket: string; readonly name: string };
   ls_f: { readonly bucket?: string } & ListingOptions;
+  begin_u: { readonly bucket: string; readonly name: string; readonly size?: number; readonly overwrite: boolean; readonly sha256?: string };
+  part_u: { readonly upload: string; readonly offset: number; readonly size: number | typeof CHUNKED; readonly sha256?: string };
+  status_u: { readonly upload: string };
+  complete_u: { readonly upload: string; readonly sha256?: string };
+  abort_u: { readonly upload: string };
+  ls_u: { readonly bucket: string };
 }
+
+/** An upload session's id: 32 lower-case hex digits, 128 random bits. */
+export const UPLOAD_ID = /^[0-9a-f]{32}$/;
 
 /** What a page of `ls_f` asks for; with none of them, the whole listing as before. */
 export interface ListingOptions {
@@ -69,6 +78,7 @@ interface Parsed {
   length?: number;
   topic?: string;
   token?: string;
+  upload?: string;
   readonly flags: Set<string>;
   /** The `key=value` options, by name, their values checked. */
   readonly values: Map<string, string | number>;
@@ -125,7 +135,7 @@ export function parseRequest(line: string): ParseResult {
       if (option.value) {
         const value = optionValue(option, eq >= 0 ? token.slice(eq + 1) : undefined);
         if (typeof value === 'object') {
-          return fail(value.reason === Reason.badName ? command.failure : Code.BCMD, value.reason, value.problem, command);
+          return fail(value.reason === Reason.badArgs ? Code.BCMD : command.failure, value.reason, value.problem, command);
         }
         values.set(option.name, value);
       } else if (eq >= 0) return bad(`${option.name} takes no value`);
@@ -177,6 +187,10 @@ export function parseRequest(line: string): ParseResult {
       case 'token':
         request.token = token;
         break;
+      case 'upload':
+        if (!UPLOAD_ID.test(token)) return fail(command.failure, Reason.noSuchUpload, `${quoteForText(token)} is not an upload id`, command);
+        request.upload = token;
+        break;
     }
   }
   return { ok: true, request: typed(command, request) };
@@ -225,6 +239,25 @@ function typed(spec: CommandSpec, p: Parsed): Request {
     case 'stat':
     case 'delete_f':
       return { command: spec.name, spec, bucket: present(p.bucket, spec), name: present(p.name, spec) };
+    case 'begin_u':
+      return {
+        command: spec.name,
+        spec,
+        bucket: present(p.bucket, spec),
+        name: present(p.name, spec),
+        size: values.get('size') as number | undefined,
+        overwrite: flags.has('overwrite'),
+        sha256,
+      };
+    case 'part_u':
+      return { command: spec.name, spec, upload: present(p.upload, spec), offset: present(p.offset, spec), size: present(p.size, spec), sha256 };
+    case 'status_u':
+    case 'abort_u':
+      return { command: spec.name, spec, upload: present(p.upload, spec) };
+    case 'complete_u':
+      return { command: spec.name, spec, upload: present(p.upload, spec), sha256 };
+    case 'ls_u':
+      return { command: spec.name, spec, bucket: present(p.bucket, spec) };
   }
 }
 
@@ -243,9 +276,13 @@ function optionValue(option: OptionSpec, raw: string | undefined): string | numb
     }
     case 'delimiter':
       return raw === '/' ? raw : refuse('the only delimiter is /');
-    case 'count': {
+    case 'rows': {
       const n = decimal(raw);
       return n !== undefined && n >= 1 && n <= MAX_PAGE_ROWS ? n : refuse(`takes a count from 1 to ${MAX_PAGE_ROWS}`);
+    }
+    case 'bytes': {
+      const n = decimal(raw);
+      return n !== undefined ? n : { reason: Reason.badSize, problem: `${optionUsage(option)}: takes a decimal byte count` };
     }
     default:
       return refuse('has no known kind of value');

@@ -71,6 +71,39 @@ const CHECKS: Record<CommandName, (word: string) => Promise<void>> = {
     expect(run.status, run.stderr).toBe(0);
     expect((await t.client.listFiles(SEEDED)).map((f) => f.name)).not.toContain(`rm-${word}`);
   },
+  async begin_u(word) {
+    const result = json(await pail([word, SEEDED, `session-${word}.txt`, '--size', '5', '--json']));
+    expect((await t.client.listUploads(SEEDED)).map((u) => u.id)).toContain(result.upload);
+  },
+  async part_u(word) {
+    const upload = await t.client.beginUpload(SEEDED, `part-${word}.txt`);
+    const run = await pail([word, upload, '0', 'local.txt']);
+    expect(run.status, run.stderr).toBe(0);
+    expect((await t.client.uploadStatus(upload)).held).toBe('local\n'.length);
+  },
+  async status_u(word) {
+    const upload = await t.client.beginUpload(SEEDED, `status-${word}.txt`);
+    await t.client.writePart(upload, 0, Buffer.from('abc'));
+    expect(json(await pail([word, upload, '--json']))).toMatchObject({ held: 3 });
+  },
+  async complete_u(word) {
+    const upload = await t.client.beginUpload(SEEDED, `complete-${word}.txt`);
+    await t.client.writePart(upload, 0, Buffer.from('done'));
+    const run = await pail([word, upload]);
+    expect(run.status, run.stderr).toBe(0);
+    expect((await t.client.stat(SEEDED, `complete-${word}.txt`)).size).toBe(4);
+  },
+  async abort_u(word) {
+    const upload = await t.client.beginUpload(SEEDED, `abort-${word}.txt`);
+    const run = await pail([word, upload]);
+    expect(run.status, run.stderr).toBe(0);
+    expect((await t.client.listUploads(SEEDED)).map((u) => u.id)).not.toContain(upload);
+  },
+  async ls_u(word) {
+    const upload = await t.client.beginUpload(SEEDED, `listed-${word}.txt`);
+    const result = json(await pail([word, SEEDED, '--json']));
+    expect((result.uploads as { id: string }[]).map((u) => u.id)).toContain(upload);
+  },
   async code_r(word) {
     const result = json(await pail([word, '--json']));
     expect((result.codes as unknown[]).length).toBe(CODE_TABLE.length);

@@ -81,11 +81,14 @@ describe('get refuses to leave a bad file', () => {
     expect(await readdir(work.path)).toEqual([]);
   });
 
-  it('a connection cut mid-body fails as unreachable and leaves no file', async () => {
-    const run = await runPail(['get', 'any', 'cut.bin'], { env, cwd: work.path });
+  it('a connection cut mid-body fails as unreachable and leaves no file under the name, only the partial one a next get resumes', async () => {
+    const folder = join(work.path, 'cut');
+    await mkdir(folder);
+    const run = await runPail(['get', 'any', 'cut.bin'], { env, cwd: folder });
     expect(run.status).toBe(Exit.unreachable);
-    expect(run.stderr).toMatch(new RegExp(`^pail: ${Code.BUSY} BUSY ${Reason.unreachable}: .*after ${BODY.length} of ${BODY.length * 2} bytes`));
-    expect(await readdir(work.path)).toEqual([]);
+    expect(run.stderr).toMatch(/^pail: kept what was received of any\/cut\.bin in .*; get it again to resume\n/);
+    expect(run.stderr).toMatch(new RegExp(`\npail: ${Code.BUSY} BUSY ${Reason.unreachable}: .*after ${BODY.length} of ${BODY.length * 2} bytes`));
+    expect(await readdir(folder)).toEqual([`.cut.bin.${sha256(Buffer.concat([BODY, BODY]))}.pail-partial`]);
   });
 
   it('to standard output, a mismatch is still reported with a failing status', async () => {
@@ -96,15 +99,16 @@ describe('get refuses to leave a bad file', () => {
 });
 
 describe('Ctrl-C during get', () => {
-  it('removes the partial download and exits 130', async () => {
+  it('exits 130 leaving no file under the name, only the partial one a next get resumes', async () => {
     const folder = join(work.path, 'interrupted');
     await mkdir(folder);
-    const partial = appears(folder, /^\.stall\.bin\.[0-9a-f]+\.part$/);
+    const partialName = `.stall.bin.${sha256(Buffer.concat([BODY, BODY]))}.pail-partial`;
+    const partial = appears(folder, new RegExp(`^${partialName.replaceAll('.', '\\.')}$`));
     const get = startPail(['get', 'any', 'stall.bin'], { env, cwd: folder });
     await partial;
     get.signal('SIGINT');
     expect(await get.exited).toEqual({ status: Exit.interrupted, signal: null });
-    expect(await readdir(folder)).toEqual([]);
+    expect(await readdir(folder)).toEqual([partialName]);
   });
 });
 

@@ -13,11 +13,20 @@ import { progressOn, renderProgress } from '../../cli/progress.ts';
 import { CLIENT_COMMANDS, findClientCommand } from '../../cli/registry.ts';
 
 describe('the client command table', () => {
-  it('has one client command per protocol command, shown by one of its words', () => {
-    expect(CLIENT_COMMANDS.map((c) => c.protocol).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
-    for (const command of CLIENT_COMMANDS) {
+  it('has one client command per protocol command, shown by one of its words, and the client\'s own (mirror)', () => {
+    const ofProtocol = CLIENT_COMMANDS.filter((c) => c.protocol !== undefined);
+    expect(ofProtocol.map((c) => c.protocol).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+    for (const command of ofProtocol) {
       const spec = COMMANDS.find((c) => c.name === command.protocol)!;
       expect([spec.name, ...spec.aliases]).toContain(command.word);
+    }
+    const own = CLIENT_COMMANDS.filter((c) => c.protocol === undefined);
+    expect(own.map((c) => c.word)).toEqual(['mirror']);
+    for (const command of own) {
+      expect(findClientCommand(command.word.toUpperCase())).toBe(command);
+      // Its word is no protocol command's, and what it runs is in the table.
+      expect(COMMANDS.flatMap((c) => [c.name, ...c.aliases])).not.toContain(command.word);
+      for (const name of command.runs ?? []) expect(COMMANDS.map((c) => c.name)).toContain(name);
     }
   });
 
@@ -46,6 +55,23 @@ describe('reading a command line', () => {
     expect(parseCommandWords(put, []).missing.map((a) => a.name)).toEqual(['file', 'bucket']);
     expect(parseCommandWords(put, ['a']).missing.map((a) => a.name)).toEqual(['bucket']);
     expect(parseCommandWords(findClientCommand('get')!, ['b']).missing.map((a) => a.name)).toEqual(['name']);
+  });
+
+  it('reads -r as --recursive, and BUCKET/KEY as the bucket and key arguments', () => {
+    const get = findClientCommand('get')!;
+    const tree = parseCommandWords(get, ['-r', 'photos/2024/summer', 'here']);
+    expect(tree.args.flag('--recursive')).toBe(true);
+    expect([tree.args.one('bucket'), tree.args.one('name'), tree.args.one('dest')]).toEqual(['photos', '2024/summer', 'here']);
+    expect(tree.missing).toEqual([]);
+    // The whole bucket is BUCKET/; the plain form is unchanged.
+    expect(parseCommandWords(get, ['photos/']).args.one('name')).toBe('');
+    expect(parseCommandWords(get, ['photos', 'a.jpg', 'dest']).args.one('dest')).toBe('dest');
+    const ls = parseCommandWords(findClientCommand('ls')!, ['photos/2024', '-r']);
+    expect([ls.args.one('bucket'), ls.args.one('folder'), ls.args.flag('--recursive')]).toEqual(['photos', '2024', true]);
+    // A one-letter word no flag of the command spells is an argument, and -r after -- too.
+    expect(parseCommandWords(findClientCommand('mb')!, ['-r']).args.one('bucket')).toBe('-r');
+    const after = parseCommandWords(put, ['-r', 'dir', '--', '-r', 'b']);
+    expect([after.args.flag('--recursive'), after.args.many('file')]).toEqual([true, ['dir', '-r']]);
   });
 
   it('takes words after -- as arguments even when they look like flags', () => {
@@ -142,7 +168,7 @@ describe('completion', () => {
   };
 
   it('completes command words', async () => {
-    expect(await complete('', source)).toEqual([[...new Set(commandWords())].sort(), '']);
+    expect(await complete('', source)).toEqual([[...new Set([...commandWords(), 'mirror'])].sort(), '']);
     expect(await complete('rb', source)).toEqual([['rb '], 'rb']);
     expect(await complete('li', source)).toEqual([['list '], 'li']);
   });
@@ -164,6 +190,23 @@ describe('completion', () => {
   it('completes local paths for put, then local paths or buckets after the first', async () => {
     expect(await complete('put n', source)).toEqual([['new/', 'notes.txt'], 'n']);
     expect(await complete('put notes.txt p', source)).toEqual([['photos', 'projects'], 'p']);
+  });
+
+  it('completes BUCKET/KEY one folder at a time, asking for the folder typed so far', async () => {
+    const asked: string[] = [];
+    const folders: CompletionSource = {
+      ...source,
+      files: async (bucket, partial) => {
+        asked.push(`${bucket} ${partial}`);
+        return partial.startsWith('2024/') ? ['2024/june/', '2024/july.jpg'] : ['2024/', 'cat.jpg'];
+      },
+    };
+    expect(await complete('get photos/c', folders)).toEqual([['photos/cat.jpg '], 'photos/c']);
+    // A folder stays open for its contents.
+    expect(await complete('ls photos/2', folders)).toEqual([['photos/2024/'], 'photos/2']);
+    expect(await complete('get -r photos/2024/ju', folders)).toEqual([['photos/2024/july.jpg', 'photos/2024/june/'], 'photos/2024/ju']);
+    expect(await complete('rm photos 2024/j', folders)).toEqual([['2024/july.jpg', '2024/june/'], '2024/j']);
+    expect(asked).toEqual(['photos c', 'photos 2', 'photos 2024/ju', 'photos 2024/j']);
   });
 
   it('completes flags', async () => {

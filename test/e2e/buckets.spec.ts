@@ -66,6 +66,40 @@ test.describe('buckets', () => {
     await expect(row.getByRole('cell')).toHaveText(['2', '3.0 KiB', /\d/, 'Delete']);
   });
 
+  test('sorts by any column and filters by name like the file list', async ({ page, pail }) => {
+    const stamp = `${test.info().workerIndex}-${Date.now().toString(36)}`;
+    const made = [`sort-b-${stamp}`, `sort-a-${stamp}`, `sort-c-${stamp}`];
+    const client = await pail.raw();
+    try {
+      for (const name of made) expect(await client.command(`create_b ${name}`)).toMatch(/^300 BCS /);
+    } finally {
+      client.close();
+    }
+    await rawUpload(pail, made[0], 'big.bin', Buffer.alloc(3000));
+    await rawUpload(pail, made[2], 'small.bin', Buffer.alloc(10));
+    await page.goto('/');
+    await page.getByLabel('Filter buckets by name').fill('sort-');
+    const names = page.getByRole('table').getByRole('rowheader');
+    await expect(names).toHaveText([`sort-a-${stamp}`, `sort-b-${stamp}`, `sort-c-${stamp}`]);
+    await expect(page.getByText('3 buckets of')).toBeVisible();
+
+    await page.getByRole('button', { name: 'Size' }).click();
+    await expect(page.getByRole('columnheader', { name: 'Size' })).toHaveAttribute('aria-sort', 'ascending');
+    await expect(names).toHaveText([`sort-a-${stamp}`, `sort-c-${stamp}`, `sort-b-${stamp}`]);
+    await page.getByRole('button', { name: 'Size' }).click();
+    await expect(names).toHaveText([`sort-b-${stamp}`, `sort-c-${stamp}`, `sort-a-${stamp}`]);
+    await page.getByRole('button', { name: 'Name' }).click();
+    await expect(names).toHaveText([`sort-a-${stamp}`, `sort-b-${stamp}`, `sort-c-${stamp}`]);
+    await page.getByRole('button', { name: 'Name' }).click();
+    await expect(names).toHaveText([`sort-c-${stamp}`, `sort-b-${stamp}`, `sort-a-${stamp}`]);
+
+    // A prefix, as in the file list: names starting with it, not containing it.
+    await page.getByLabel('Filter buckets by name').fill(`sort-a`);
+    await expect(names).toHaveText([`sort-a-${stamp}`]);
+    await page.getByLabel('Filter buckets by name').fill(stamp);
+    await expect(page.getByText(`No bucket name starts with “${stamp}”.`)).toBeVisible();
+  });
+
   test('deletes an empty bucket after confirming', async ({ page, bucket }) => {
     await page.goto('/');
     await page.getByRole('button', { name: `Delete bucket ${bucket}` }).click();

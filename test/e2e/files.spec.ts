@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, rawUpload, test } from './fixtures.ts';
+import { expect, rawUpload, rawUploadMany, test } from './fixtures.ts';
 
 /** Drops files on the page the way a browser does: dragenter, dragover, drop, with a DataTransfer carrying File objects. */
 async function dropFiles(page: Page, files: { name: string; body: Buffer }[]): Promise<void> {
@@ -40,7 +40,7 @@ test.describe('files', () => {
     await expect(uploads.getByRole('status')).toHaveText('Done: 1 file uploaded.');
 
     const row = fileRow(page, 'dropped.bin');
-    await expect(row.getByRole('cell').first()).toHaveText('1.5 MiB');
+    await expect(row.getByRole('cell').nth(1)).toHaveText('1.5 MiB');
 
     const downloading = page.waitForEvent('download');
     await row.getByRole('link', { name: 'dropped.bin' }).click();
@@ -60,8 +60,8 @@ test.describe('files', () => {
     const uploads = page.getByRole('region', { name: 'Uploads' });
     await expect(uploads.getByRole('status')).toHaveText('Done: 3 files uploaded.');
     await expect(page.getByRole('table').getByRole('rowheader')).toHaveText(['a.txt', 'b.txt', 'c d.txt']);
-    await expect(fileRow(page, 'b.txt').getByRole('cell').first()).toHaveText('11 B');
-    await expect(fileRow(page, 'c d.txt').getByRole('cell').first()).toHaveText('4.0 KiB');
+    await expect(fileRow(page, 'b.txt').getByRole('cell').nth(1)).toHaveText('11 B');
+    await expect(fileRow(page, 'c d.txt').getByRole('cell').nth(1)).toHaveText('4.0 KiB');
     await expect(fileRow(page, 'c d.txt').getByRole('link')).toHaveAttribute('download', 'c d.txt');
   });
 
@@ -108,20 +108,20 @@ test.describe('files', () => {
   test('offers to overwrite a file that exists', async ({ page, pail, bucket }) => {
     await rawUpload(pail, bucket, 'notes.txt', Buffer.from('old'));
     await page.goto(`/b/${bucket}`);
-    await expect(fileRow(page, 'notes.txt').getByRole('cell').first()).toHaveText('3 B');
+    await expect(fileRow(page, 'notes.txt').getByRole('cell').nth(1)).toHaveText('3 B');
 
     await page.getByLabel('Upload files').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('newer text') });
     const item = page.getByRole('region', { name: 'Uploads' }).getByRole('listitem');
     await expect(item).toContainText('notes.txt already exists in this bucket. Overwrite it?');
     await item.getByRole('button', { name: 'Overwrite notes.txt' }).click();
     await expect(item).toContainText('Uploaded');
-    await expect(fileRow(page, 'notes.txt').getByRole('cell').first()).toHaveText('10 B');
+    await expect(fileRow(page, 'notes.txt').getByRole('cell').nth(1)).toHaveText('10 B');
   });
 
   test('keeping the existing file is its own outcome, not a cancellation', async ({ page, pail, bucket }) => {
     await rawUpload(pail, bucket, 'keep.txt', Buffer.from('old'));
     await page.goto(`/b/${bucket}`);
-    await expect(fileRow(page, 'keep.txt').getByRole('cell').first()).toHaveText('3 B');
+    await expect(fileRow(page, 'keep.txt').getByRole('cell').nth(1)).toHaveText('3 B');
 
     await page.getByLabel('Upload files').setInputFiles({ name: 'keep.txt', mimeType: 'text/plain', buffer: Buffer.from('newer text') });
     const item = page.getByRole('region', { name: 'Uploads' }).getByRole('listitem');
@@ -129,7 +129,7 @@ test.describe('files', () => {
     await expect(item).toContainText('Kept the existing file');
     await expect(item).not.toContainText('Cancelled');
     await expect(page.getByRole('region', { name: 'Uploads' }).getByRole('status')).toHaveText('Done: 0 files uploaded, 1 existing file kept.');
-    await expect(fileRow(page, 'keep.txt').getByRole('cell').first()).toHaveText('3 B');
+    await expect(fileRow(page, 'keep.txt').getByRole('cell').nth(1)).toHaveText('3 B');
   });
 
   test('a failed upload says so plainly and is sent again with Retry', async ({ page, pail, bucket }) => {
@@ -160,7 +160,7 @@ test.describe('files', () => {
     await item.getByRole('button', { name: 'Retry upload of retry.txt' }).click();
     await expect(item).toContainText('Uploaded');
     await expect(page.getByRole('region', { name: 'Uploads' }).getByRole('status')).toHaveText('Done: 1 file uploaded.');
-    await expect(fileRow(page, 'retry.txt').getByRole('cell').first()).toHaveText('5 B');
+    await expect(fileRow(page, 'retry.txt').getByRole('cell').nth(1)).toHaveText('5 B');
   });
 
   test('offers to overwrite when the server refuses a name the page did not know was taken', async ({ page, pail, bucket }) => {
@@ -178,7 +178,7 @@ test.describe('files', () => {
     await expect(item).toContainText('race.txt already exists in this bucket. Overwrite it?');
     await item.getByRole('button', { name: 'Overwrite race.txt' }).click();
     await expect(item).toContainText('Uploaded');
-    await expect(fileRow(page, 'race.txt').getByRole('cell').first()).toHaveText('7 B');
+    await expect(fileRow(page, 'race.txt').getByRole('cell').nth(1)).toHaveText('7 B');
   });
 
   test('uploads, downloads and deletes a file whose name is 255 bytes of UTF-8, the longest the protocol takes', async ({ page, bucket }) => {
@@ -223,9 +223,40 @@ test.describe('files', () => {
     await page.getByRole('button', { name: 'Size' }).click();
     await expect(names).toHaveText(['big.txt', 'medium.txt', 'small.txt']);
 
+    // The filter is a prefix the server lists by: names starting with it, not containing it.
     await page.getByLabel('Filter by name').fill('m');
-    await expect(names).toHaveText(['medium.txt', 'small.txt']);
-    await expect(page.getByText('2 matches of 3 files')).toBeVisible();
+    await expect(names).toHaveText(['medium.txt']);
+    await expect(page.getByText('1 name starts with “m”')).toBeVisible();
+  });
+
+  test('the keyboard moves between rows and selects them; screen readers are told the row count and each row\'s place', async ({ page, pail, bucket }) => {
+    await rawUploadMany(pail, bucket, ['one.txt', 'two.txt', 'three.txt', 'four.txt'].map((name) => ({ name, body: Buffer.from(name) })));
+    await page.goto(`/b/${bucket}`);
+    const table = page.getByRole('table');
+    // Four files and the header row.
+    await expect(table).toHaveAttribute('aria-rowcount', '5');
+    await expect(page.getByRole('row').first()).toHaveAttribute('aria-rowindex', '1');
+    await expect(fileRow(page, 'four.txt')).toHaveAttribute('aria-rowindex', '2');
+    await expect(fileRow(page, 'two.txt')).toHaveAttribute('aria-rowindex', '5');
+    // One row is in the tab order, after the column headers; arrows move from there.
+    await page.getByRole('button', { name: 'SHA-256', exact: true }).focus();
+    await page.keyboard.press('Tab');
+    await expect(fileRow(page, 'four.txt')).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(fileRow(page, 'one.txt')).toBeFocused();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Shift+ArrowDown');
+    await page.keyboard.press('Shift+ArrowDown');
+    await expect(fileRow(page, 'two.txt')).toBeFocused();
+    await expect(page.getByRole('region', { name: 'Selection' })).toContainText('3 items selected');
+    await expect(page.getByRole('checkbox', { name: 'Select three.txt' })).toBeChecked();
+    await expect(page.getByRole('checkbox', { name: 'Select four.txt' })).not.toBeChecked();
+    await page.keyboard.press('Home');
+    await expect(fileRow(page, 'four.txt')).toBeFocused();
+    // Enter does what a click on the name does: a file downloads.
+    const downloading = page.waitForEvent('download');
+    await page.keyboard.press('Enter');
+    expect((await readFile(await (await downloading).path())).toString()).toBe('four.txt');
   });
 
   test('copies the whole SHA-256 from its short form', async ({ page, context, pail, bucket }) => {
@@ -246,9 +277,9 @@ test.describe('files', () => {
     await page.goto(`/b/${bucket}`);
     await expect(page.getByRole('table')).toBeVisible();
     await page.getByLabel('Filter by name').fill('zebra');
-    await expect(page.getByText('No file name contains “zebra”.')).toBeVisible();
+    await expect(page.getByText('No name starts with “zebra”.')).toBeVisible();
     await expect(page.getByRole('table')).toHaveCount(0);
-    await expect(page.getByText('0 matches of 1 file')).toBeVisible();
+    await expect(page.getByText('0 names start with “zebra”')).toBeVisible();
     await page.getByLabel('Filter by name').fill('pres');
     await expect(page.getByRole('table').getByRole('rowheader')).toHaveText(['present.txt']);
   });

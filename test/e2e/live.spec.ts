@@ -31,7 +31,7 @@ test.describe('live updates and places', () => {
     const reply = await rawUpload(pail, bucket, 'from-nc.txt', Buffer.from('typed into nc\n'));
     expect(reply).toMatch(/^700 FUTB 14 /);
     const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'from-nc.txt' }) });
-    await expect(row.getByRole('cell').first()).toHaveText('14 B');
+    await expect(row.getByRole('cell').nth(1)).toHaveText('14 B');
 
     const client = await pail.raw();
     expect(await client.command(`delete_f ${bucket} from-nc.txt`)).toMatch(/^1000 FDS /);

@@ -27,7 +27,7 @@ async function documentedRoutes(h: Harness): Promise<{ method: string; path: str
   for (const [path, methods] of Object.entries(document.paths as Record<string, object>)) {
     if (path === '/api/login' || path === '/api/logout') continue;
     for (const method of Object.keys(methods)) {
-      routes.push({ method: method.toUpperCase(), path: path.replace('{bucket}', 'locked').replace('{name}', 'a.txt') });
+      routes.push({ method: method.toUpperCase(), path: path.replace('{bucket}', 'locked').replace('{*}', 'folder/a.txt') });
     }
   }
   return routes;
@@ -164,6 +164,11 @@ describe('gateway login', () => {
     const download = await fetch(`${h.base}/api/buckets/locked/files/a.txt`, { headers: { cookie } });
     expect(download.status).toBe(200);
     expect(await download.text()).toBe('secret bytes');
+    // A zip of a selection only reads.
+    const zip = await postJson(`${h.base}/api/buckets/locked/zip`, { keys: ['a.txt'] }, { cookie });
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get('content-type')).toBe('application/zip');
+    expect(Buffer.from(await zip.arrayBuffer()).includes('secret bytes')).toBe(true);
 
     const form = new FormData();
     form.append('file', new Blob(['nope']), 'b.txt');

@@ -23,12 +23,13 @@ describe('OpenAPI document', () => {
       '/api/buckets',
       '/api/buckets/{bucket}',
       '/api/buckets/{bucket}/files',
-      '/api/buckets/{bucket}/files/{name}',
+      '/api/buckets/{bucket}/files/{*}',
+      '/api/buckets/{bucket}/zip',
       '/api/login',
       '/api/logout',
       '/api/session',
     ]);
-    expect(Object.keys(document.paths['/api/buckets/{bucket}/files/{name}']).sort()).toEqual(['delete', 'get', 'put']);
+    expect(Object.keys(document.paths['/api/buckets/{bucket}/files/{*}']).sort()).toEqual(['delete', 'get', 'put']);
     expect(document.components.schemas.PailError.properties.error.required).toEqual(['code', 'mnemonic', 'reason', 'message']);
   });
 

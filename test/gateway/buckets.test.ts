@@ -84,6 +84,17 @@ describe('bucket routes', () => {
     expect(response.status).toBe(201);
   });
 
+  it("accepts a form its own page posts (Origin: null under no-referrer, fetch metadata same-origin), and no other Origin: null", async () => {
+    const own = await postJson(`${h.base}/api/buckets`, { name: 'own-form' }, { origin: 'null', 'sec-fetch-site': 'same-origin' });
+    expect(own.status).toBe(201);
+    for (const site of ['cross-site', 'same-site', 'none', undefined]) {
+      const headers: Record<string, string> = { origin: 'null' };
+      if (site) headers['sec-fetch-site'] = site;
+      const refused = await postJson(`${h.base}/api/buckets`, { name: 'null-origin' }, headers);
+      expect(refused.status, String(site)).toBe(403);
+    }
+  });
+
   it('refuses a request naming the gateway by an unknown DNS name, as a rebound page would', async () => {
     const rebound = await h.gateway.inject({ method: 'GET', url: '/api/buckets', headers: { host: 'rebound.example:8080' } });
     expect(rebound.statusCode).toBe(403);

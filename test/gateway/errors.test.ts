@@ -30,7 +30,8 @@ describe('every error under /api has the one documented shape and the status of 
       ['JSON past the body limit', '/api/buckets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(2 << 20) }) }, 'too-large'],
       ['query of the wrong type', '/api/buckets/photos?force=maybe', { method: 'DELETE' }, 'bad-args'],
       ['malformed percent-encoding', '/api/buckets/%zz/files', {}, 'bad-args'],
-      ['a parameter longer than any name', `/api/buckets/photos/files/${'a'.repeat(9000)}`, {}, 'too-long'],
+      ['a bucket parameter longer than any name', `/api/buckets/${'a'.repeat(9000)}/files`, {}, 'too-long'],
+      ['a key longer than any key', `/api/buckets/photos/files/${'a/'.repeat(4500)}`, {}, 'bad-name'],
       ['a name the protocol refuses', `/api/buckets/photos/files/${'a'.repeat(256)}`, { method: 'PUT', body: 'x' }, 'bad-name'],
     ];
     for (const [what, path, init, reason] of cases) await expectErrorShape(await fetch(`${h.base}${path}`, init), what, reason);

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MessageRate } from '../../gateway/limits.ts';
@@ -165,6 +165,49 @@ describe('gateway timeouts', () => {
     expect(response.status).toBe(201);
     expect(JSON.parse(response.body)).toMatchObject({ name: 'steady.bin', size: piece.length * pieces });
   });
+});
+
+describe('gateway connections kept alive', () => {
+  let h: Harness;
+  let port: number;
+  beforeAll(async () => {
+    // Default limits: the keep-alive timeout is long enough for a client to reuse its connection.
+    h = await startHarness();
+    port = Number(new URL(h.base).port);
+    expect((await postJson(`${h.base}/api/buckets`, { name: 'kept' })).status).toBe(201);
+  });
+  afterAll(() => h.close());
+
+  it('leaves nothing behind on a kept-alive connection: many uploads over one socket add no listener each', async () => {
+    const sockets: Socket[] = [];
+    const noteSocket = (socket: Socket) => sockets.push(socket);
+    h.gateway.server.on('connection', noteSocket);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const put = (i: number) =>
+      new Promise<number>((resolve, reject) => {
+        const body = Buffer.from(`upload ${i}`);
+        const request = httpRequest(
+          { host: '127.0.0.1', port, agent, method: 'PUT', path: `/api/buckets/kept/files/${i}.txt`, headers: { 'content-length': body.length } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      });
+    try {
+      for (let i = 0; i < 40; i++) expect(await put(i)).toBe(201);
+      // The connection that carried the uploads is still open (kept alive), with the listeners of one request at most.
+      const open = sockets.filter((socket) => !socket.destroyed);
+      expect(open).toHaveLength(1);
+      expect(open[0].listenerCount('close')).toBeLessThanOrEqual(3);
+    } finally {
+      agent.destroy();
+      h.gateway.server.off('connection', noteSocket);
+    }
+  });
+
 });
 
 describe('protocol console message rate', () => {

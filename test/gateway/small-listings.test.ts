@@ -32,4 +32,28 @@ describe('a small listing', () => {
       held.close();
     }
   });
+
+  it("never waits behind its own client's transfers when it is a page of at most 1,000 rows, nor a short one without a limit", async () => {
+    const port = Number(new URL(h.base).port);
+    const held = await stalledDownloads(port, '/api/buckets/media/files/big.bin', [ADDRESS, ADDRESS]);
+    try {
+      expect(held.statusLines).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+      expect(h.gateway.lanes.slots.of(ADDRESS).running).toBe(2);
+      const pages: [string, string[]][] = [
+        ['?delimiter=/&limit=1000', ['big.bin', 'note.txt']],
+        ['?prefix=no&delimiter=/', ['note.txt']],
+        ['?after=big.bin', ['note.txt']],
+      ];
+      for (const [query, names] of pages) {
+        const listing = await getFrom(ADDRESS, `${h.base}/api/buckets/media/files${query}`);
+        expect(listing.status, query).toBe(200);
+        const page = JSON.parse(listing.body);
+        expect(page.files.map((f: { name: string }) => f.name), query).toEqual(names);
+        expect(page.next, query).toBeNull();
+        expect(h.gateway.lanes.slots.of(ADDRESS).running, query).toBe(2);
+      }
+    } finally {
+      held.close();
+    }
+  });
 });

@@ -7,10 +7,10 @@ import { Reason } from '../../shared/protocol/reasons.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 /**
- * Requests that try to leave the bucket through the URL: encoded slashes and
- * backslashes, dot segments, double encoding. Each is refused by the name
- * rules (400 bad-name) or, double-encoded, is a plain name inside the bucket;
- * nothing outside the data folder is read or written.
+ * Requests that try to leave the bucket through the URL: raw and encoded
+ * slashes and dot segments, double encoding, backslashes. Each
+ * is refused by the key rules (400 bad-name) or is a plain name inside the
+ * bucket; nothing outside the data folder is read or written.
  */
 let h: Harness;
 beforeAll(async () => {
@@ -25,36 +25,68 @@ afterAll(async () => {
  * Sends the path exactly as written: fetch (the URL standard) would resolve
  * `..` and `%2e%2e` segments before sending, so the gateway would never see them.
  */
-function sendAsWritten(method: 'GET' | 'PUT', path: string): Promise<{ status: number; body: any }> {
-  const { hostname, port } = new URL(h.base);
+function sendAsWritten(method: 'GET' | 'PUT' | 'HEAD' | 'DELETE', path: string, base = h.base): Promise<{ status: number; body: any }> {
+  const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: hostname, port, path, method }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text === '' ? {} : JSON.parse(text) }));
     });
     req.on('error', reject);
     req.end(method === 'PUT' ? 'x' : undefined);
   });
 }
 
-/** Each decodes to a key with a `.` or `..` segment, a leading slash or a NUL: the key rules refuse it. (A backslash is a plain character of a key: `..\\..\\windows` is one file name inside the bucket.) */
-const REFUSED = ['..%2f..%2fetc%2fpasswd', '%2e%2e', '..', '%2e', '.', '%2e%2e%2f%2e%2e%2fsecret', '%2fetc%2fpasswd', 'a%00b'];
+/** Names on disk outside the bucket that a traversal would have made or read. */
+async function strayNames(): Promise<string[]> {
+  const outside = (await readdir(dirname(h.data))).filter((n) => ['secret', 'passwd', 'x', 'windows'].includes(n));
+  const besideBucket = (await readdir(h.data)).filter((n) => !n.startsWith('.') && n !== 'photos');
+  return [...outside, ...besideBucket];
+}
+
+/**
+ * Each decodes to a key with a `.` or `..` segment, a leading or doubled `/`,
+ * a NUL, or nothing at all: the key rules refuse it. Raw `..` segments reach
+ * the gateway as written (the router resolves none), and `%2F` decodes to a
+ * `/` of the key, so both meet the same rules.
+ */
+const REFUSED = [
+  '..%2f..%2fetc%2fpasswd',
+  '%2e%2e',
+  '..',
+  '%2e',
+  '.',
+  '%2e%2e%2f%2e%2e%2fsecret',
+  '%2fetc%2fpasswd',
+  'a%00b',
+  '../../secret',
+  'a/../../secret',
+  'a/%2e%2e/%2e%2e/secret',
+  'a%2F..%2F..%2Fsecret',
+  'a/./b',
+  'a/.',
+  'a//b',
+  '/a',
+  '',
+];
 /** Decoded once, as a URL is, it is a plain name with percent signs in it. */
 const DOUBLE_ENCODED = '%252e%252e%252fsecret';
 
 describe('URL traversal through the gateway', () => {
-  it.each(REFUSED)('GET …/files/%s is refused by the name rules: 400 bad-name', async (name) => {
-    const { status, body } = await sendAsWritten('GET', `/api/buckets/photos/files/${name}`);
-    expect({ status, reason: body.error?.reason }).toEqual({ status: 400, reason: Reason.badName });
+  it.each(REFUSED)('GET, HEAD and DELETE …/files/%s are refused by the key rules: 400 bad-name', async (key) => {
+    for (const method of ['GET', 'DELETE'] as const) {
+      const { status, body } = await sendAsWritten(method, `/api/buckets/photos/files/${key}`);
+      expect({ method, status, reason: body.error?.reason }).toEqual({ method, status: 400, reason: Reason.badName });
+    }
+    expect((await sendAsWritten('HEAD', `/api/buckets/photos/files/${key}`)).status).toBe(400);
   });
 
-  it.each(REFUSED)('PUT …/files/%s is refused by the name rules: 400 bad-name, nothing written', async (name) => {
-    const { status, body } = await sendAsWritten('PUT', `/api/buckets/photos/files/${name}`);
+  it.each(REFUSED)('PUT …/files/%s is refused by the key rules: 400 bad-name, nothing written', async (key) => {
+    const { status, body } = await sendAsWritten('PUT', `/api/buckets/photos/files/${key}`);
     expect({ status, reason: body.error?.reason }).toEqual({ status: 400, reason: Reason.badName });
-    expect((await readdir(dirname(h.data))).filter((n) => n === 'secret' || n === 'passwd')).toEqual([]);
-    expect((await readdir(h.data)).filter((n) => !n.startsWith('.') && n !== 'photos')).toEqual([]);
+    expect(await strayNames()).toEqual([]);
   });
 
   it('takes a double-encoded name as the plain name it decodes to, inside the bucket', async () => {
@@ -65,12 +97,37 @@ describe('URL traversal through the gateway', () => {
     expect(stored.status).toBe(201);
     expect(stored.body.name).toBe('%2e%2e%2fsecret');
     expect(await readdir(join(h.data, 'photos'))).toContain('%2e%2e%2fsecret');
-    expect((await readdir(dirname(h.data))).filter((n) => n === 'secret')).toEqual([]);
+    expect(await strayNames()).toEqual([]);
+  });
+
+  it('takes backslashes as plain characters of a name inside the bucket, never as separators', async () => {
+    const stored = await sendAsWritten('PUT', '/api/buckets/photos/files/..%5c..%5cwindows');
+    expect(stored.status).toBe(201);
+    expect(stored.body.name).toBe('..\\..\\windows');
+    expect(await readdir(join(h.data, 'photos'))).toContain('..\\..\\windows');
+    expect(await strayNames()).toEqual([]);
   });
 
   it.each(['..%2fphotos', '%2e%2e', '..', 'photos%2f..', '.pail'])('refuses the bucket %s by the name rules: 400 bad-name', async (bucket) => {
     const { status, body } = await sendAsWritten('GET', `/api/buckets/${bucket}/files`);
     expect({ status, reason: body.error?.reason }).toEqual({ status: 400, reason: Reason.badName });
+  });
+});
+
+describe('keys refused by the gateway itself', () => {
+  let alone: Harness;
+  beforeAll(async () => {
+    alone = await startHarness();
+    // With no bucket server to ask, only the gateway's own check can answer 400 rather than 502.
+    await alone.stopServer();
+  });
+  afterAll(() => alone.close());
+
+  it.each(['a/../../secret', '%2e%2e%2fsecret', 'a//b', '/a', ''])('refuses …/files/%s before asking the bucket server', async (key) => {
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const { status, body } = await sendAsWritten(method, `/api/buckets/photos/files/${key}`, alone.base);
+      expect({ method, status, reason: body.error?.reason }).toEqual({ method, status: 400, reason: Reason.badName });
+    }
   });
 });
 

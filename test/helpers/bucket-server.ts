@@ -24,6 +24,7 @@ export async function startTestServer(
     data?: string;
     shutdownGraceMs?: number;
     quota?: number;
+    uploadTtlMs?: number;
     /** Where the server and its storage log; silent when absent. */
     log?: Logger;
   } = {},
@@ -40,7 +41,7 @@ export async function startTestServer(
     ...options.limits,
   };
   const log = options.log ?? pino({ level: 'silent' });
-  const storage = await FsStorage.open(data, { maxFileSize: limits.maxFileSize, quota: options.quota, log });
+  const storage = await FsStorage.open(data, { maxFileSize: limits.maxFileSize, quota: options.quota, uploadTtlMs: options.uploadTtlMs, log });
   const server = new BucketServer({
     storage,
     limits,

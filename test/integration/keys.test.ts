@@ -216,3 +216,20 @@ describe('paged listings', () => {
     expect(buckets).toEqual([expect.objectContaining({ name: 'photos', files: 2, bytes: 4 })]);
   });
 });
+
+describe('folders changed behind Pail\'s back', () => {
+  it('are seen again after an operator removes a bucket folder and makes it anew', async () => {
+    const { server, pail } = await withBucket(['a/old.txt']);
+    expect(await all(pail)).toEqual(['a/old.txt']);
+    await rm(join(server.data, 'photos'), { recursive: true });
+    await expect.poll(() => refusal(pail.listPage('photos', {})), { timeout: 2_000, interval: 10 }).toBe(Reason.noSuchBucket);
+    await mkdir(join(server.data, 'photos', 'a'), { recursive: true });
+    await writeFile(join(server.data, 'photos', 'a', 'new.txt'), 'new');
+    await expect.poll(() => all(pail), { timeout: 2_000, interval: 10 }).toEqual(['a/new.txt']);
+    // The folder made anew is watched anew: a file added to it later is seen too.
+    await writeFile(join(server.data, 'photos', 'a', 'later.txt'), 'later');
+    await expect.poll(() => all(pail), { timeout: 2_000, interval: 10 }).toEqual(['a/later.txt', 'a/new.txt']);
+    await writeFile(join(server.data, 'photos', 'top.txt'), 'top');
+    await expect.poll(() => all(pail), { timeout: 2_000, interval: 10 }).toEqual(['a/later.txt', 'a/new.txt', 'top.txt']);
+  });
+});

@@ -49,6 +49,13 @@ describe('PROTOCOL.md', () => {
   it.each(sessions.map((lines, i) => [i + 1, lines] as const))('example session %i replays against a real server', async (_n, lines) => {
     server = await startTestServer();
     let client = await RawClient.open(server.port);
+    // Upload ids are random: the example writes <upload>, read from the 1200 UBS line that gave it.
+    let upload = '<upload>';
+    const reply = async () => {
+      const line = await client.line();
+      upload = /^1200 UBS ([0-9a-f]{32})/.exec(line)?.[1] ?? upload;
+      return normalize(line.replaceAll(upload, '<upload>'));
+    };
     try {
       const greeting = await client.line();
       let i = 0;
@@ -63,15 +70,15 @@ describe('PROTOCOL.md', () => {
           expect(await client.closed()).toEqual([]);
           client.close();
           client = await RawClient.open(server.port);
-        } else if (tag === 'C:') client.send(`${text}\n`);
+        } else if (tag === 'C:') client.send(`${text.replaceAll('<upload>', upload)}\n`);
         else if (tag === 'C+') client.send(text.replace(/\\n/g, '\n'));
         else if (tag === 'S+') expect((await client.bytes(Buffer.byteLength(text))).toString()).toBe(text);
         else if (tag === 'S:' && text === '...') {
           // Skip reply lines until the next line the example shows.
           const next = normalize(lines[i + 1].slice(3));
-          for (let skipped = 0; normalize(await client.line()) !== next; skipped++) expect(skipped).toBeLessThan(1000);
+          for (let skipped = 0; (await reply()) !== next; skipped++) expect(skipped).toBeLessThan(1000);
           i++;
-        } else if (tag === 'S:') expect(normalize(await client.line())).toBe(normalize(text));
+        } else if (tag === 'S:') expect(await reply()).toBe(normalize(text));
         else throw new Error(`unknown line in example: ${lines[i]}`);
       }
     } finally {

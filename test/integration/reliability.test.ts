@@ -406,6 +406,10 @@ describe('bodies are never read as commands', () => {
     ['a bad argument count', `upload photos ${size}`, Reason.badArgs, 'full-secret'],
     ['an overlong line', `put photos ${'n'.repeat(9000)} ${size}`, Reason.tooLong, 'full-secret'],
     ['a chunked body to no such bucket', 'put nosuchbucket f.txt chunked', Reason.noSuchBucket, 'full-secret'],
+    ['a part of no such upload session', `part_u ${'0'.repeat(32)} 0 ${size}`, Reason.noSuchUpload, 'full-secret'],
+    ['a part with a malformed upload id', `"part" nosuchid 0 ${size}`, Reason.noSuchUpload, 'full-secret'],
+    ['a part from a read-only token', `PART_U ${'0'.repeat(32)} 0 ${size}`, Reason.forbidden, 'read-secret'],
+    ['a chunked part of no such upload session', `part_u ${'0'.repeat(32)} 0 chunked`, Reason.noSuchUpload, 'full-secret'],
   ])('refused for %s: the reply is the last word, and no line of the body runs', async (_what, line, reason, token) => {
     const server = await serve({ token: 'full-secret', readToken: 'read-secret', limits: { maxFileSize: size + 50 } });
     const setup = await greeted(server);
@@ -448,7 +452,7 @@ describe('access tokens', () => {
     expect(COMMANDS.filter((c) => c.open).map((c) => c.name)).toEqual(['help', 'code_r', 'quit', 'auth']);
     const server = await serve({ token: 'full-secret' });
     const client = await greeted(server);
-    const sample: Record<ArgKind, string> = { bucket: 'photos', key: 'a.txt', size: '0', offset: '0', length: '0', command: 'help', token: 'full-secret' };
+    const sample: Record<ArgKind, string> = { bucket: 'photos', key: 'a.txt', size: '0', offset: '0', length: '0', command: 'help', token: 'full-secret', upload: '0'.repeat(32) };
     const line = (c: (typeof COMMANDS)[number]) => [c.name, ...c.args.filter((a) => !a.optional).map((a) => sample[a.kind])].join(' ');
     for (const command of COMMANDS.filter((c) => !c.open)) {
       expect(parseStatus(await client.command(line(command))).code, command.name).toBe(Code.NOAUTH);

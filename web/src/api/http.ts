@@ -48,22 +48,30 @@ export function noteStatus(status: number): void {
 }
 
 export const bucketPath = (bucket: string): string => `/api/buckets/${encodeURIComponent(bucket)}`;
-export const filePath = (bucket: string, name: string): string =>
-  `${bucketPath(bucket)}/files/${encodeURIComponent(name)}`;
+/** A file's address: the key's own slashes stay raw, every other character is percent-encoded. */
+export const filePath = (bucket: string, key: string): string =>
+  `${bucketPath(bucket)}/files/${key.split('/').map(encodeURIComponent).join('/')}`;
 
 /**
  * A JSON request to the gateway. A 401 tells the login listener, unless
  * `watchLogin` is false (the login routes themselves, where 401 is an answer).
  */
-export async function request<T>(method: string, path: string, body?: unknown, { watchLogin = true } = {}): Promise<T> {
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  { watchLogin = true, signal }: { watchLogin?: boolean; signal?: AbortSignal } = {},
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
     });
   } catch {
+    if (signal?.aborted) throw new ApiError(0, { code: 0, mnemonic: '', reason: 'aborted', message: 'Cancelled' });
     throw ApiError.unreachable('The gateway cannot be reached. Is it running?');
   }
   const text = await response.text();

@@ -1,6 +1,5 @@
-import type { UploadAnswer } from '../../../shared/api/types.ts';
 import type { FileInfo } from '../../../shared/protocol/types.ts';
-import { ApiError, bucketPath, errorFrom, noteStatus } from './http.ts';
+import { ApiError, errorFrom, filePath, noteStatus } from './http.ts';
 
 export interface UploadProgress {
   readonly loaded: number;
@@ -14,23 +13,23 @@ export interface UploadHandle {
 }
 
 /**
- * Sends one file as a multipart POST through XMLHttpRequest, whose upload
- * events are the only way a page can see how many bytes have left it. The
- * browser streams the File from disk; the page never reads it into memory.
+ * Sends one file as the body of PUT /api/buckets/:bucket/files/<key> through
+ * XMLHttpRequest, whose upload events are the only way a page can see how
+ * many bytes have left it. The key travels in the path (slashes and all), so
+ * a file of a dropped folder keeps its place in the tree. The browser streams
+ * the File from disk; the page never reads it into memory.
  */
 export function uploadFile(
   bucket: string,
-  file: File,
+  key: string,
+  file: Blob,
   options: { overwrite: boolean; onProgress: (progress: UploadProgress) => void },
 ): UploadHandle {
   const xhr = new XMLHttpRequest();
-  const form = new FormData();
-  form.append('file', file, file.name);
   const done = new Promise<FileInfo>((resolve, reject) => {
-    // The request carries the multipart framing too; progress is told in the file's own bytes.
     xhr.upload.addEventListener('progress', (event) => {
-      const fraction = event.lengthComputable && event.total > 0 ? event.loaded / event.total : 0;
-      options.onProgress({ loaded: Math.min(file.size, Math.round(fraction * file.size)), total: file.size });
+      const loaded = event.lengthComputable ? Math.min(file.size, event.loaded) : 0;
+      options.onProgress({ loaded, total: file.size });
     });
     xhr.addEventListener('load', () => {
       let body: unknown;
@@ -39,24 +38,22 @@ export function uploadFile(
       } catch {
         body = null;
       }
-      const ok = xhr.status >= 200 && xhr.status < 300;
-      // The form carries this one file, so the answer's one outcome is its own.
-      const outcome = ok ? (body as UploadAnswer | null)?.files?.[0] : undefined;
-      if (outcome?.stored) {
-        resolve({ bucket, name: outcome.name, size: outcome.size, modified: outcome.modified, sha256: outcome.sha256 });
+      if (xhr.status >= 200 && xhr.status < 300 && body && typeof body === 'object' && 'sha256' in body) {
+        resolve(body as FileInfo);
         return;
       }
       noteStatus(xhr.status);
-      if (outcome) reject(new ApiError(xhr.status, outcome.error));
-      else reject(errorFrom(ok ? 500 : xhr.status, body, `The gateway answered ${xhr.status}`));
+      reject(errorFrom(xhr.status >= 200 && xhr.status < 300 ? 500 : xhr.status, body, `The gateway answered ${xhr.status}`));
     });
     xhr.addEventListener('error', () => reject(ApiError.unreachable('The upload lost its connection to the gateway')));
     xhr.addEventListener('abort', () =>
       reject(new ApiError(0, { code: 0, mnemonic: '', reason: 'aborted', message: 'Cancelled' })),
     );
   });
-  xhr.open('POST', `${bucketPath(bucket)}/files${options.overwrite ? '?overwrite=true' : ''}`);
+  xhr.open('PUT', `${filePath(bucket, key)}${options.overwrite ? '?overwrite=true' : ''}`);
   xhr.setRequestHeader('accept', 'application/json');
-  xhr.send(form);
+  // The gateway passes any body through as it comes; the type says nothing it stores.
+  xhr.setRequestHeader('content-type', 'application/octet-stream');
+  xhr.send(file);
   return { done, cancel: () => xhr.abort() };
 }

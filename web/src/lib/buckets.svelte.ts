@@ -1,3 +1,4 @@
+import { compareKeys } from '../../../shared/protocol/names.ts';
 import type { BucketInfo } from '../../../shared/protocol/types.ts';
 import * as api from '../api/buckets.ts';
 import { ApiError } from '../api/http.ts';
@@ -54,7 +55,7 @@ class BucketStore {
   async #load(): Promise<void> {
     try {
       const list = await api.listBuckets();
-      this.buckets = list.toSorted((a, b) => a.name.localeCompare(b.name));
+      this.buckets = list.toSorted((a, b) => compareKeys(a.name, b.name));
       this.error = null;
       this.loaded = true;
     } catch (err) {

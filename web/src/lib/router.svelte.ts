@@ -1,15 +1,22 @@
 /**
- * The app's two places, kept in the address bar so a deep link such as
- * /b/photos survives reload and the back button.
+ * The app's places, kept in the address bar so a deep link such as
+ * /b/photos/2024/summer/ survives reload and the back button.
  */
-export type Route = { readonly view: 'buckets' } | { readonly view: 'bucket'; readonly bucket: string } | { readonly view: 'missing'; readonly path: string };
+export type Route =
+  | { readonly view: 'buckets' }
+  | { readonly view: 'bucket'; readonly bucket: string; readonly prefix: string }
+  | { readonly view: 'missing'; readonly path: string };
 
 export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { view: 'buckets' };
-  const match = /^\/b\/([^/]+)\/?$/.exec(pathname);
+  const match = /^\/b\/([^/]+)(?:\/(.*))?$/.exec(pathname);
   if (match) {
     try {
-      return { view: 'bucket', bucket: decodeURIComponent(match[1]) };
+      const bucket = decodeURIComponent(match[1]);
+      // Each folder name is percent-encoded on its own; the slashes between them are the path's own.
+      const path = (match[2] ?? '').split('/').map(decodeURIComponent).join('/');
+      const prefix = path === '' || path.endsWith('/') ? path : `${path}/`;
+      return { view: 'bucket', bucket, prefix };
     } catch {
       return { view: 'missing', path: pathname };
     }
@@ -17,7 +24,11 @@ export function parseRoute(pathname: string): Route {
   return { view: 'missing', path: pathname };
 }
 
-export const bucketHref = (bucket: string): string => `/b/${encodeURIComponent(bucket)}`;
+/** The address of a bucket, or of a folder in it (a prefix ending in `/`). */
+export function bucketHref(bucket: string, prefix = ''): string {
+  const base = `/b/${encodeURIComponent(bucket)}`;
+  return prefix === '' ? base : `${base}/${prefix.split('/').map(encodeURIComponent).join('/')}`;
+}
 
 class Router {
   route = $state<Route>(parseRoute(location.pathname));

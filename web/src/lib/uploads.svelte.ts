@@ -13,11 +13,18 @@ export const CONCURRENCY = 3;
 
 let nextId = 1;
 
+/** What to send where: a file and its key (the open folder's prefix, then its path inside what was dropped). */
+export interface UploadItem {
+  readonly key: string;
+  readonly file: Blob;
+}
+
 /** One file on its way: bytes sent, speed and time left, come from the request's upload events. */
 export class Upload {
   readonly id = nextId++;
   readonly bucket: string;
-  readonly file: File;
+  readonly key: string;
+  readonly file: Blob;
   state = $state<UploadState>('queued');
   loaded = $state(0);
   total = $state(0);
@@ -35,10 +42,11 @@ export class Upload {
     this.state === 'done' || this.state === 'failed' || this.state === 'cancelled' || this.state === 'exists' || this.state === 'kept',
   );
 
-  constructor(bucket: string, file: File) {
+  constructor(bucket: string, item: UploadItem) {
     this.bucket = bucket;
-    this.file = file;
-    this.total = file.size;
+    this.key = item.key;
+    this.file = item.file;
+    this.total = item.file.size;
   }
 
   started(now: number): void {
@@ -77,7 +85,10 @@ class UploadQueue {
   readonly summary = $derived.by(() => {
     if (this.items.length === 0 || this.busy) return '';
     const c = this.counts;
-    const parts = [`${plural(c.done, 'file')} uploaded`];
+    // An empty folder of a dropped tree travels as an explicit folder: counted as what it is.
+    const folders = this.items.filter((u) => u.state === 'done' && u.key.endsWith('/')).length;
+    const parts = [`${plural(c.done - folders, 'file')} uploaded`];
+    if (folders) parts.push(`${plural(folders, 'empty folder')} created`);
     if (c.failed) parts.push(`${c.failed} failed`);
     if (c.exists) parts.push(`${c.exists} already ${c.exists === 1 ? 'exists' : 'exist'} (overwrite or keep?)`);
     if (c.kept) parts.push(`${plural(c.kept, 'existing file')} kept`);
@@ -95,22 +106,22 @@ class UploadQueue {
    * question is asked before any byte is sent. The server still has the last
    * word: a name that appeared meanwhile is refused by it and offered the same way.
    */
-  knownFiles(known: (bucket: string, name: string) => boolean): void {
+  knownFiles(known: (bucket: string, key: string) => boolean): void {
     this.#known = known;
   }
 
-  add(bucket: string, list: Iterable<File>): void {
+  add(bucket: string, list: Iterable<UploadItem>): void {
     const added: Upload[] = [];
-    for (const file of list) {
-      const upload = new Upload(bucket, file);
-      const problem = keyProblem(file.name);
+    for (const item of list) {
+      const upload = new Upload(bucket, item);
+      const problem = keyProblem(item.key);
       if (problem) {
         upload.state = 'failed';
         upload.retryable = false;
         upload.error = `Not uploaded: ${problem}`;
-      } else if (this.#known(bucket, file.name)) {
+      } else if (this.#known(bucket, item.key)) {
         upload.state = 'exists';
-        upload.error = `${file.name} already exists`;
+        upload.error = `${item.key} already exists`;
       }
       added.push(upload);
     }
@@ -179,7 +190,7 @@ class UploadQueue {
   #start(upload: Upload): void {
     this.#active++;
     upload.started(performance.now());
-    upload.handle = uploadFile(upload.bucket, upload.file, {
+    upload.handle = uploadFile(upload.bucket, upload.key, upload.file, {
       overwrite: upload.overwrite,
       onProgress: ({ loaded, total }) => upload.progress(loaded, total, performance.now()),
     });

@@ -1,0 +1,454 @@
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Reason } from '../../shared/protocol/reasons.ts';
+import type { Quota, Reservation } from './quota.ts';
+import { StorageError, type PutOptions, type StoredPart, type UploadSessionInfo } from './storage.ts';
+import { errnoCode, SILENT_LOG, type StorageLog } from './storage-log.ts';
+
+/**
+ * Upload sessions: an upload that lives on the server, part by part, until
+ * it is completed or aborted or it expires. Each session is a folder of
+ * `.pail/uploads/`:
+ *
+ *   session.json  the bucket, key, size and options it was begun with (synced)
+ *   data          the file being assembled, parts written where they belong
+ *   parts.log     a line per part held, `{"o":OFFSET,"n":LENGTH,"h":SHA256}`,
+ *                 appended and synced only after the part's bytes are synced
+ *
+ * so what was acknowledged survives a kill -9: at start-up a session is its
+ * folder, and the bytes it holds are the ranges of its log. Parts may come
+ * in any order and on several connections at once; a part overlapping bytes
+ * already held must carry the same bytes, and two parts being written at
+ * once may not overlap. The SHA-256 of the whole file is kept running over
+ * the parts that arrive in order from byte 0 (a copy of the running state per
+ * part, so a failed part costs nothing); what it has not covered at
+ * completion (parts that came out of order, or bytes held before a restart)
+ * is read once from the data file then.
+ */
+export interface UploadSessionsOptions {
+  readonly maxFileSize: number;
+  /** Sessions untouched this long are removed. */
+  readonly ttlMs: number;
+  readonly quota?: Quota;
+  readonly log?: StorageLog;
+}
+
+interface SessionMeta {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size?: number;
+  readonly overwrite: boolean;
+  readonly sha256?: string;
+  readonly created: string;
+}
+
+interface Range {
+  start: number;
+  end: number;
+}
+
+interface Session {
+  readonly id: string;
+  readonly dir: string;
+  readonly meta: SessionMeta;
+  /** Held byte ranges, sorted and merged. */
+  held: Range[];
+  /** Parts being written now. */
+  readonly writing: Range[];
+  /** The SHA-256 of bytes [0, end) held, when they were fed in order. */
+  running: { hash: Hash; end: number };
+  updated: number;
+  reservation?: Reservation;
+  /** Bytes the reservation holds so far (for sessions of unknown size, it grows with the parts). */
+  reserved: number;
+  gone: boolean;
+}
+
+/** A completed session's assembled file, ready to be committed to its key. */
+export interface Assembled {
+  readonly meta: SessionMeta;
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** Commits the quota held for the session as the stored file's; call once the file is in place. */
+  readonly stored: (replaced: number) => void;
+  /** Removes the session, after its file was committed (or its commit failed for good). */
+  readonly finish: () => Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 10 * 60_000;
+
+export class UploadSessions {
+  readonly #sessions = new Map<string, Session>();
+  readonly #log: StorageLog;
+  #sweeper: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly root: string,
+    readonly options: UploadSessionsOptions,
+  ) {
+    this.#log = options.log ?? SILENT_LOG;
+  }
+
+  /** Opens the sessions of a data folder: expired ones are removed, the others' quota held again. */
+  static async open(root: string, options: UploadSessionsOptions): Promise<UploadSessions> {
+    await mkdir(root, { recursive: true });
+    const sessions = new UploadSessions(root, options);
+    for (const id of await readdir(root)) await sessions.#load(id).catch((err) => sessions.#log.warn({ err, upload: id }, 'cannot read an upload session; it is left as it is'));
+    await sessions.sweep();
+    sessions.#sweeper = setInterval(() => void sessions.sweep(), Math.min(SWEEP_INTERVAL_MS, Math.max(1_000, options.ttlMs / 4)));
+    sessions.#sweeper.unref();
+    return sessions;
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
+  }
+
+  async begin(bucket: string, key: string, options: PutOptions): Promise<UploadSessionInfo> {
+    if (options.size !== undefined && options.size > this.options.maxFileSize) {
+      throw new StorageError(Reason.tooLarge, `files are limited to ${this.options.maxFileSize} bytes`);
+    }
+    const reservation = this.options.quota?.reserve(options.size ?? 0);
+    const id = randomBytes(16).toString('hex');
+    const dir = join(this.root, id);
+    const meta: SessionMeta = { bucket, key, size: options.size, overwrite: options.overwrite === true, sha256: options.sha256, created: new Date().toISOString() };
+    try {
+      await mkdir(dir);
+      // The description last: a session folder without one is a begin that never answered.
+      await writeSynced(join(dir, 'data'), '');
+      await writeSynced(join(dir, 'parts.log'), '');
+      await writeSynced(join(dir, 'session.json'), JSON.stringify(meta));
+      await syncDir(dir);
+      await syncDir(this.root);
+    } catch (err) {
+      reservation?.release();
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+      throw err;
+    }
+    const session = this.#remember(id, meta, [], Date.now(), reservation, options.size ?? 0);
+    return info(session);
+  }
+
+  async status(id: string): Promise<UploadSessionInfo> {
+    return info(await this.#get(id));
+  }
+
+  async list(bucket: string): Promise<UploadSessionInfo[]> {
+    return [...this.#sessions.values()].filter((s) => s.meta.bucket === bucket && !s.gone).map(info).sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
+  }
+
+  /** Refuses a part before its bytes are sent, when it can already tell. */
+  async checkPart(id: string, offset: number, size: number | undefined): Promise<void> {
+    const session = await this.#get(id);
+    this.#judge(session, offset, size);
+  }
+
+  async writePart(id: string, offset: number, body: AsyncIterable<Buffer>, options: { size?: number; sha256?: string }): Promise<StoredPart> {
+    const session = await this.#get(id);
+    const range = this.#judge(session, offset, options.size);
+    session.writing.push(range);
+    // Fed in order from the running hash's end: a copy, kept only if the part is held.
+    const running = session.running.end >= offset ? { hash: session.running.hash.copy(), end: session.running.end } : undefined;
+    const partHash = createHash('sha256');
+    let fh: FileHandle | undefined;
+    let position = offset;
+    try {
+      const data = await open(join(session.dir, 'data'), 'r+');
+      fh = data;
+      for await (const chunk of body) {
+        if (options.size !== undefined ? position + chunk.length > offset + options.size : this.#pastSize(session, position + chunk.length)) {
+          throw new StorageError(Reason.badSize, `the part's body goes past ${options.size !== undefined ? `the ${options.size} bytes announced` : "the upload's size"}`);
+        }
+        await this.#sameAsHeld(session, data, chunk, position);
+        await writeAll(data, chunk, position);
+        partHash.update(chunk);
+        if (running && position + chunk.length > running.end) {
+          running.hash.update(chunk.subarray(Math.max(0, running.end - position)));
+          running.end = position + chunk.length;
+        }
+        position += chunk.length;
+      }
+      const size = position - offset;
+      if (options.size !== undefined && size !== options.size) {
+        throw new StorageError(Reason.badSize, `the part had ${size} bytes, not the ${options.size} announced`);
+      }
+      const sha256 = partHash.digest('hex');
+      if (options.sha256 !== undefined && options.sha256 !== sha256) {
+        throw new StorageError(Reason.checksumMismatch, `the part's SHA-256 is ${sha256}, not ${options.sha256}`);
+      }
+      const newBytes = size - overlap(session.held, offset, offset + size);
+      if (session.meta.size === undefined && newBytes > 0) {
+        session.reservation?.grow(newBytes);
+        session.reserved += newBytes;
+      }
+      await data.datasync();
+      await data.close();
+      fh = undefined;
+      if (session.gone) throw noSuchUpload(id);
+      // The part counts from here: its bytes are durable, and so is the line that says they are held.
+      await appendSynced(join(session.dir, 'parts.log'), `${JSON.stringify({ o: offset, n: size, h: sha256 })}\n`);
+      if (size > 0) session.held = merge(session.held, { start: offset, end: offset + size });
+      if (running && running.end > session.running.end) session.running = running;
+      session.updated = Date.now();
+      return { offset, size, sha256 };
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw noSuchUpload(id);
+      throw err;
+    } finally {
+      await fh?.close().catch(() => {});
+      session.writing.splice(session.writing.indexOf(range), 1);
+    }
+  }
+
+  /**
+   * Assembles a session holding every byte from 0 to its size: the data
+   * file and its SHA-256 (the running one, finished by reading what it did
+   * not see). The session stays until `finish`, so a failed commit can be
+   * retried and a refused SHA-256 leaves it as it was.
+   */
+  async assemble(id: string, options: { sha256?: string }): Promise<Assembled> {
+    const session = await this.#get(id);
+    if (session.writing.length) throw new StorageError(Reason.partConflict, `upload ${id} still has parts being written`);
+    const size = session.meta.size ?? (session.held.length ? session.held[session.held.length - 1].end : 0);
+    const complete = size === 0 ? session.held.length === 0 : session.held.length === 1 && session.held[0].start === 0 && session.held[0].end === size;
+    if (!complete) throw new StorageError(Reason.incomplete, `upload ${id} holds ${describe(session.held)} of ${size} bytes`);
+    const path = join(session.dir, 'data');
+    // A part refused mid-body may have left bytes past the end; the file is exactly what is held.
+    await truncate(path, size);
+    const hash = session.running.hash.copy();
+    if (session.running.end < size) await hashRange(path, hash, session.running.end, size);
+    const sha256 = hash.digest('hex');
+    for (const wanted of [options.sha256, session.meta.sha256]) {
+      if (wanted !== undefined && wanted !== sha256) throw new StorageError(Reason.checksumMismatch, `the upload's SHA-256 is ${sha256}, not ${wanted}`);
+    }
+    return {
+      meta: session.meta,
+      path,
+      size,
+      sha256,
+      stored: (replaced) => {
+        session.reservation?.commit(size, replaced);
+        session.reservation = undefined;
+      },
+      finish: () => this.#remove(session),
+    };
+  }
+
+  async abort(id: string): Promise<void> {
+    const session = await this.#get(id);
+    await this.#remove(session);
+  }
+
+  /** Removes sessions untouched for longer than the time to live, their quota given back. */
+  async sweep(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const session of [...this.#sessions.values()]) {
+      if (session.writing.length || now - session.updated < this.options.ttlMs) continue;
+      await this.#remove(session).catch((err) => this.#log.warn({ err, upload: session.id }, 'cannot remove an expired upload session'));
+      removed++;
+    }
+    if (removed) this.#log.info({ sessions: removed }, 'removed expired upload sessions');
+    return removed;
+  }
+
+  /** Drops the sessions of a deleted bucket. */
+  async dropBucket(bucket: string): Promise<void> {
+    for (const session of [...this.#sessions.values()]) if (session.meta.bucket === bucket) await this.#remove(session).catch(() => {});
+  }
+
+  async #remove(session: Session): Promise<void> {
+    session.gone = true;
+    session.reservation?.release();
+    session.reservation = undefined;
+    this.#sessions.delete(session.id);
+    await rm(session.dir, { recursive: true, force: true });
+  }
+
+  async #get(id: string): Promise<Session> {
+    const session = this.#sessions.get(id);
+    if (!session || session.gone) throw noSuchUpload(id);
+    return session;
+  }
+
+  /** Where a part may go: inside the size, clear of the parts being written. */
+  #judge(session: Session, offset: number, size: number | undefined): Range {
+    const end = size === undefined ? Infinity : offset + size;
+    const limit = session.meta.size ?? this.options.maxFileSize;
+    if (end !== Infinity && end > limit) {
+      throw new StorageError(session.meta.size === undefined ? Reason.tooLarge : Reason.badRange, `the part ${offset}+${size} goes past the upload's ${limit} bytes`);
+    }
+    if (offset > limit) throw new StorageError(Reason.badRange, `the part starts past the upload's ${limit} bytes`);
+    if (session.writing.some((r) => r.start < end && offset < r.end)) {
+      throw new StorageError(Reason.partConflict, `the part ${offset}+${size ?? 'chunked'} overlaps a part still being written`);
+    }
+    if (session.meta.size === undefined && size !== undefined) {
+      const newBytes = size - overlap(session.held, offset, end);
+      this.options.quota?.check(newBytes);
+    }
+    return { start: offset, end };
+  }
+
+  #pastSize(session: Session, end: number): boolean {
+    return end > (session.meta.size ?? this.options.maxFileSize);
+  }
+
+  /** Refuses bytes that would change bytes already held. */
+  async #sameAsHeld(session: Session, fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
+    const end = position + chunk.length;
+    for (const r of session.held) {
+      if (r.end <= position || r.start >= end) continue;
+      const from = Math.max(r.start, position);
+      const to = Math.min(r.end, end);
+      const existing = Buffer.allocUnsafe(to - from);
+      let read = 0;
+      while (read < existing.length) {
+        const { bytesRead } = await fh.read(existing, read, existing.length - read, from + read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      if (read < existing.length || !existing.equals(chunk.subarray(from - position, to - position))) {
+        throw new StorageError(Reason.partConflict, `bytes ${from} to ${to} are already held with different contents`);
+      }
+    }
+  }
+
+  async #load(id: string): Promise<void> {
+    const dir = join(this.root, id);
+    let meta: SessionMeta;
+    try {
+      meta = JSON.parse(await readFile(join(dir, 'session.json'), 'utf8')) as SessionMeta;
+    } catch (err) {
+      // A session whose begin never finished (a crash before its description was synced) never answered: removed.
+      if (errnoCode(err) === 'ENOENT' || err instanceof SyntaxError) {
+        await rm(dir, { recursive: true, force: true });
+        return;
+      }
+      throw err;
+    }
+    // No data file: the session was completed (its file renamed to its key) and a crash came before its folder went.
+    if (!(await stat(join(dir, 'data')).then(() => true, () => false))) {
+      await rm(dir, { recursive: true, force: true });
+      return;
+    }
+    const log = await readFile(join(dir, 'parts.log'), 'utf8').catch(() => '');
+    let held: Range[] = [];
+    for (const line of log.split('\n')) {
+      try {
+        const part = JSON.parse(line) as { o: number; n: number };
+        if (Number.isSafeInteger(part.o) && Number.isSafeInteger(part.n) && part.n > 0) held = merge(held, { start: part.o, end: part.o + part.n });
+      } catch {
+        // A line cut by a crash was never acknowledged.
+      }
+    }
+    const updated = Math.max(...(await Promise.all(['session.json', 'parts.log'].map((f) => stat(join(dir, f)).then((s) => s.mtimeMs, () => 0)))));
+    const holding = meta.size ?? (held.length ? held[held.length - 1].end : 0);
+    // Quota is held again as it was before the restart; a full quota now still keeps what was acknowledged.
+    const reservation = this.options.quota?.restore(holding);
+    this.#remember(id, meta, held, updated, reservation, holding);
+  }
+
+  #remember(id: string, meta: SessionMeta, held: Range[], updated: number, reservation: Reservation | undefined, reserved: number): Session {
+    const session: Session = { id, dir: join(this.root, id), meta, held, writing: [], running: { hash: createHash('sha256'), end: 0 }, updated, reservation, reserved, gone: false };
+    this.#sessions.set(id, session);
+    return session;
+  }
+}
+
+function info(s: Session): UploadSessionInfo {
+  return {
+    id: s.id,
+    bucket: s.meta.bucket,
+    key: s.meta.key,
+    size: s.meta.size,
+    overwrite: s.meta.overwrite,
+    sha256: s.meta.sha256,
+    created: s.meta.created,
+    updated: new Date(s.updated).toISOString(),
+    held: s.held.length && s.held[0].start === 0 ? s.held[0].end : 0,
+    ranges: s.held.map((r) => ({ offset: r.start, length: r.end - r.start })),
+  };
+}
+
+/** A sorted, merged list of ranges with one more added (ranges that touch become one). */
+function merge(ranges: readonly Range[], added: Range): Range[] {
+  const out: Range[] = [];
+  let current = { ...added };
+  let placed = false;
+  for (const r of ranges) {
+    if (r.end < current.start) out.push(r);
+    else if (r.start > current.end) {
+      if (!placed) out.push(current);
+      placed = true;
+      out.push(r);
+    } else current = { start: Math.min(current.start, r.start), end: Math.max(current.end, r.end) };
+  }
+  if (!placed) out.push(current);
+  return out;
+}
+
+/** How many bytes of [start, end) the ranges cover. */
+function overlap(ranges: readonly Range[], start: number, end: number): number {
+  let bytes = 0;
+  for (const r of ranges) bytes += Math.max(0, Math.min(r.end, end) - Math.max(r.start, start));
+  return bytes;
+}
+
+function describe(ranges: readonly Range[]): string {
+  return ranges.length ? ranges.map((r) => `${r.start}–${r.end}`).join(', ') : 'no bytes';
+}
+
+async function writeAll(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < chunk.length) {
+    const { bytesWritten } = await fh.write(chunk, written, chunk.length - written, position + written);
+    written += bytesWritten;
+  }
+}
+
+async function hashRange(path: string, hash: Hash, from: number, to: number): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (let position = from; position < to; ) {
+      const { bytesRead } = await fh.read(buffer, 0, Math.min(buffer.length, to - position), position);
+      if (bytesRead === 0) throw new StorageError(Reason.internal, 'the upload data file is shorter than the bytes it holds');
+      hash.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function writeSynced(path: string, text: string): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function appendSynced(path: string, text: string): Promise<void> {
+  const fh = await open(path, 'a');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+const noSuchUpload = (id: string) => new StorageError(Reason.noSuchUpload, `no upload session ${id}`);

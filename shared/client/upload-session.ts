@@ -1,0 +1,78 @@
+import { Code } from '../protocol/codes.ts';
+import { CHUNKED } from '../protocol/commands.ts';
+import { formatRequest } from '../protocol/request.ts';
+import { tokenize } from '../protocol/tokens.ts';
+import type { Status } from '../protocol/reply.ts';
+import type { Channel } from './channel.ts';
+import { ReplyFormatError } from '../protocol/reply.ts';
+import { sendWithBody } from './upload.ts';
+import type { UploadSessionRow, UploadSessionStatus, Uploaded } from './types.ts';
+
+/**
+ * Upload sessions over the protocol: begin one, send parts at offsets (on
+ * this connection or others), ask what the server holds, complete or abort.
+ */
+export async function beginUpload(
+  channel: Channel,
+  bucket: string,
+  name: string,
+  options: { readonly size?: number; readonly overwrite?: boolean; readonly sha256?: string } = {},
+): Promise<string> {
+  const flags = [
+    ...(options.size !== undefined ? [`size=${options.size}`] : []),
+    ...(options.overwrite ? ['overwrite'] : []),
+    ...(options.sha256 ? [`sha256=${options.sha256}`] : []),
+  ];
+  const status = await channel.exclusive(() => channel.simple('begin_u', [bucket, name], flags));
+  return status.fields.upload;
+}
+
+/** Sends a part: a Buffer, or a stream of Buffers (chunked unless `size` is given). Resolves to the part's own SHA-256. */
+export async function writePart(
+  channel: Channel,
+  upload: string,
+  offset: number,
+  body: Buffer | AsyncIterable<Buffer> | Iterable<Buffer>,
+  options: { readonly size?: number; readonly sha256?: string; readonly onProgress?: (sent: number) => void } = {},
+): Promise<{ offset: number; size: number; sha256: string }> {
+  const size = Buffer.isBuffer(body) ? body.length : options.size;
+  const line = formatRequest('part_u', [upload, offset, size ?? CHUNKED], options.sha256 ? [`sha256=${options.sha256}`] : []);
+  const done = await sendWithBody(channel, line, size, body, options, Code.UPS);
+  return { offset: Number(done.fields.offset), size: Number(done.fields.size), sha256: done.fields.sha256 };
+}
+
+export async function uploadStatus(channel: Channel, upload: string): Promise<UploadSessionStatus> {
+  const [status, rows] = await channel.exclusive(async () => {
+    const head = await channel.simple('status_u', [upload]);
+    const lines: string[] = [];
+    for (let i = 0; i < Number(head.fields.rows); i++) lines.push(await channel.line());
+    return [head, lines] as const;
+  });
+  return {
+    held: Number(status.fields.held),
+    size: status.fields.size === '-' ? undefined : Number(status.fields.size),
+    ranges: rows.map((row) => {
+      const [offset, length] = row.split(' ').map(Number);
+      return { offset, length };
+    }),
+  };
+}
+
+export async function completeUpload(channel: Channel, upload: string, options: { readonly sha256?: string } = {}): Promise<Uploaded> {
+  const status: Status = await channel.exclusive(() => channel.simple('complete_u', [upload], options.sha256 ? [`sha256=${options.sha256}`] : []));
+  return { size: Number(status.fields.size), sha256: status.fields.sha256, modified: status.fields.modified };
+}
+
+export async function abortUpload(channel: Channel, upload: string): Promise<void> {
+  await channel.exclusive(() => channel.simple('abort_u', [upload]));
+}
+
+export async function listUploads(channel: Channel, bucket: string): Promise<UploadSessionRow[]> {
+  const rows = await channel.exclusive(() => channel.withRows('ls_u', [bucket]));
+  return rows.map((row) => {
+    const tokens = tokenize(row);
+    if (tokens.length !== 6) throw new ReplyFormatError(`an upload row has 6 tokens, got ${tokens.length}`);
+    const [id, key, held, size, created, updated] = tokens;
+    return { id, key, held: Number(held), size: size === '-' ? undefined : Number(size), created, updated };
+  });
+}
