@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--size BYTES] [--memory-size BYTES] [--compare]`
+// `npm run bench [-- --quick] [--size BYTES] [--memory-size BYTES] [--huge FILES,FILES,...] [--compare]`
 // Measures Pail against baselines run on this machine in the same run, prints one table, writes JSON to bench/results/.
 // Every load loop is bounded in count and time; only loopback is used. Checks (completion, checksums) fail the run;
 // timings never do.
@@ -10,6 +10,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PailConnection } from '../shared/client/connection.ts';
+import { hugeBucket, hugeBucketChecks, type HugeBucketResult } from './huge-bucket.ts';
+import { hugeBucketRows, memoryGrowthRow } from './huge-bucket-report.ts';
 import { lockout, type LockoutPlan } from './lockout.ts';
 import { concurrentUploads, holdIdle, httpLoad, opsLoad, seedBucket, timeHttp, timeListing, type OpsResult } from './load.ts';
 import { spawnProgram, spawnServer, type BenchProcess } from './spawn.ts';
@@ -21,6 +23,7 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     size: { type: 'string' },
     'memory-size': { type: 'string' },
+    huge: { type: 'string' },
     compare: { type: 'boolean', default: false },
   },
 });
@@ -30,6 +33,8 @@ const memorySize = Number(flags['memory-size'] ?? (quick ? 64 * MiB : 4096 * MiB
 const plan = quick
   ? { rounds: 1, clients: [1, 16], maxOps: 500, maxMs: 500, listingFiles: 500, idle: 200, concurrent: 10, concurrentSize: MiB }
   : { rounds: 5, clients: [1, 16, 64, 256], maxOps: 50_000, maxMs: 3_000, listingFiles: 10_000, idle: 10_000, concurrent: 100, concurrentSize: 10 * MB };
+/** Issue 14's huge buckets: files made straight in a data folder, in folders of 1,000. */
+const hugeSizes = flags.huge ? flags.huge.split(',').map(Number) : quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 /** Issue 12's lockout: stalled downloads and trickling uploads held open while others list and upload. */
 const lockoutPlan: LockoutPlan = quick
   ? { stalled: 20, trickling: 5, listings: 50, bigSize: 32 * MiB, uploadSize: 16 * MiB, maxMs: 10_000 }
@@ -315,6 +320,20 @@ try {
     row('lockout', `kernel TCP buffers, ${load}`, mib(r.tcpMemory), `busy ${r.settleMs} ms after the stalled downloads let go`);
     results.lockout = r;
   }
+
+  // 9. Huge buckets made by an operator, each served by a fresh bucket server: pages, memory, changes behind its back.
+  const huge: HugeBucketResult[] = [];
+  for (const files of hugeSizes) {
+    const outcome = await hugeBucket(data, files, join(here, 'servers'));
+    rows.push(...hugeBucketRows(files, outcome));
+    if ('measured' in outcome) {
+      huge.push(outcome.measured);
+      for (const c of hugeBucketChecks(outcome.measured)) check(c.what, c.ok);
+    }
+  }
+  const growth = memoryGrowthRow(huge);
+  if (growth) rows.push(growth);
+  results.hugeBucket = huge;
 } finally {
   await Promise.all(processes.map((p) => p.stop()));
   await rm(data, { recursive: true, force: true });
