@@ -141,12 +141,12 @@ export class UploadSessions {
 
   /** Refuses a part before its bytes are sent, when it can already tell. */
   async checkPart(id: string, offset: number, size: number | undefined): Promise<void> {
-    const session = await this.#get(id);
+    const session = await this.#live(id);
     this.#judge(session, offset, size);
   }
 
   async writePart(id: string, offset: number, body: AsyncIterable<Buffer>, options: { size?: number; sha256?: string }): Promise<StoredPart> {
-    const session = await this.#get(id);
+    const session = await this.#live(id);
     const range = this.#judge(session, offset, options.size);
     session.writing.push(range);
     // Fed in order from the running hash's end: a copy, kept only if the part is held.
@@ -209,7 +209,7 @@ export class UploadSessions {
    * retried and a refused SHA-256 leaves it as it was.
    */
   async assemble(id: string, options: { sha256?: string }): Promise<Assembled> {
-    const session = await this.#get(id);
+    const session = await this.#live(id);
     if (session.writing.length) throw new StorageError(Reason.partConflict, `upload ${id} still has parts being written`);
     const size = session.meta.size ?? (session.held.length ? session.held[session.held.length - 1].end : 0);
     const complete = size === 0 ? session.held.length === 0 : session.held.length === 1 && session.held[0].start === 0 && session.held[0].end === size;
@@ -237,7 +237,7 @@ export class UploadSessions {
   }
 
   async abort(id: string): Promise<void> {
-    const session = await this.#get(id);
+    const session = await this.#live(id);
     await this.#remove(session);
   }
 
@@ -259,16 +259,29 @@ export class UploadSessions {
   }
 
   async #remove(session: Session): Promise<void> {
+    // No part is stored from here on; the session is forgotten once its folder is gone, so that no
+    // one is told it is gone while its bytes are still on disk.
     session.gone = true;
     session.reservation?.release();
     session.reservation = undefined;
-    this.#sessions.delete(session.id);
-    await rm(session.dir, { recursive: true, force: true });
+    try {
+      await rm(session.dir, { recursive: true, force: true });
+    } finally {
+      this.#sessions.delete(session.id);
+    }
   }
 
+  /** A session to describe: one being removed is still found until its folder is gone ("no such upload" means its bytes are). */
   async #get(id: string): Promise<Session> {
     const session = this.#sessions.get(id);
-    if (!session || session.gone) throw noSuchUpload(id);
+    if (!session) throw noSuchUpload(id);
+    return session;
+  }
+
+  /** A session to write to, complete or abort: not one being removed. */
+  async #live(id: string): Promise<Session> {
+    const session = await this.#get(id);
+    if (session.gone) throw noSuchUpload(id);
     return session;
   }
 
