@@ -90,7 +90,7 @@ export class FolderCache {
     const generation = entry?.generation;
     const snapshot = await this.get(bucket, folder);
     if (!snapshot) return undefined;
-    await snapshot.statRange(0, snapshot.length);
+    await snapshot.statAll();
     let files = 0;
     let bytes = 0;
     const folders: string[] = [];

@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareKeys, keyProblem } from '../../shared/protocol/names.ts';
@@ -8,8 +9,10 @@ const FILE = 0;
 const DIR = 1;
 const GONE = 2;
 
-/** How many entries are looked at (lstat) at once. */
-const STAT_CONCURRENCY = 32;
+/** How many entries a page looks at (lstat) in one turn of the event loop. */
+const STAT_CHUNK = 128;
+/** How many entries a whole folder's reading looks at at once. */
+const STAT_PARALLEL = 32;
 
 /**
  * One folder of a bucket as read from disk: its entries sorted by the byte
@@ -121,10 +124,42 @@ export class FolderSnapshot {
     return this.marks.has(`${name}/`);
   }
 
-  /** Reads the sizes and times of the files in [from, to) not yet read. */
+  /**
+   * Reads the sizes and times of the files in [from, to) not yet read. Each
+   * lstat is made on the event loop, STAT_CHUNK at a time with a turn of the
+   * loop between chunks: through libuv's pool an lstat costs about 20 µs of
+   * CPU, made directly about 5 µs (measured by the million-file benchmark),
+   * and the inodes of a folder just read are mostly in memory.
+   */
   async statRange(from: number, to: number): Promise<void> {
+    const end = Math.min(to, this.names.length);
+    let done = 0;
+    for (let i = from; i < end; i++) {
+      if (this.#kinds[i] !== FILE || !Number.isNaN(this.#size[i])) continue;
+      if (done > 0 && done % STAT_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      done++;
+      try {
+        const st = lstatSync(join(this.path, this.names[i]));
+        if (!st.isFile()) this.#kinds[i] = GONE;
+        else this.#setStat(i, st.size, st.mtimeMs, st.ino);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // A file removed since the folder was read is simply not listed.
+        if (code === 'ENOENT' || code === 'ENOTDIR') this.#kinds[i] = GONE;
+        else throw err;
+      }
+    }
+  }
+
+  /**
+   * Reads the sizes and times of every file not yet read, STAT_PARALLEL at
+   * once through libuv's pool: for a whole folder (a bucket's totals), whose
+   * inodes may be on disk rather than in memory, overlapping the disk's waits
+   * matters more than the pool's cost.
+   */
+  async statAll(): Promise<void> {
     const todo: number[] = [];
-    for (let i = from; i < Math.min(to, this.names.length); i++) if (this.#kinds[i] === FILE && Number.isNaN(this.#size[i])) todo.push(i);
+    for (let i = 0; i < this.names.length; i++) if (this.#kinds[i] === FILE && Number.isNaN(this.#size[i])) todo.push(i);
     let next = 0;
     const worker = async () => {
       while (next < todo.length) {
@@ -135,13 +170,12 @@ export class FolderSnapshot {
           else this.#setStat(i, st.size, st.mtimeMs, st.ino);
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          // A file removed since the folder was read is simply not listed.
           if (code === 'ENOENT' || code === 'ENOTDIR') this.#kinds[i] = GONE;
           else throw err;
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, todo.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(STAT_PARALLEL, todo.length) }, worker));
   }
 
   size(i: number): number {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { errnoCode, SILENT_LOG, type StorageLog } from './storage-log.ts';
@@ -153,9 +153,19 @@ export class HashLog {
   async #append(bucket: string, folder: string, line: object, sync: boolean): Promise<void> {
     const path = this.path(bucket, folder);
     await this.#serial(path, async () => {
-      await mkdir(this.bucketDir(bucket), { recursive: true });
-      if (!sync) return appendFile(path, `${JSON.stringify(line)}\n`);
-      const fh = await open(path, 'a');
+      // The bucket's folder of logs is made when the first append finds it missing, not before every append.
+      const fh = await open(path, 'a').catch(async (err: unknown) => {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+        await mkdir(this.bucketDir(bucket), { recursive: true });
+        return open(path, 'a');
+      });
+      if (!sync) {
+        try {
+          return await fh.writeFile(`${JSON.stringify(line)}\n`);
+        } finally {
+          await fh.close();
+        }
+      }
       try {
         await fh.writeFile(`${JSON.stringify(line)}\n`);
         await fh.sync();

@@ -121,6 +121,9 @@ export class Channel {
 
   /** The next reply line; a server silent past the reply timeout is given up on (the connection closes, so no later line is lost). */
   async line(): Promise<string> {
+    // A line already here needs no timer: a listing's rows mostly arrive many to a read.
+    const ready = this.reader.lineNow();
+    if (ready !== undefined) return this.#decoded(ready);
     const line = await within(this.nextLine(), this.#replyTimeoutMs);
     if (line !== undefined) return line;
     this.destroy();
@@ -129,7 +132,10 @@ export class Channel {
 
   /** The next line, however long it takes (events arrive when they happen). */
   async nextLine(): Promise<string> {
-    const line = await this.reader.line();
+    return this.#decoded(await this.reader.line());
+  }
+
+  #decoded(line: Buffer | typeof TOO_LONG | null): string {
     if (line === null) {
       this.markBroken();
       throw new PeerGone();

@@ -86,6 +86,11 @@ export class SocketReader {
     return this.#frames.size;
   }
 
+  /** A line already received, taken without waiting; undefined when no whole line is in yet. */
+  lineNow(): Buffer | typeof TOO_LONG | undefined {
+    return this.#frames.takeLine() ?? undefined;
+  }
+
   /** The next line (without its line ending), TOO_LONG for an overlong one, or null at the end of input. */
   async line(): Promise<Buffer | typeof TOO_LONG | null> {
     let started: number | undefined;
