@@ -138,8 +138,12 @@ function watchBodyRate(request: FastifyRequest, minRate: number, windowMs: numbe
   timer.unref();
   function stop() {
     clearInterval(timer);
+    // A keep-alive connection carries many requests: each one's watch lets go of the socket when its request is done.
+    socket.off('close', stop);
+    message.off('close', stop);
   }
   socket.once('close', stop);
+  message.once('close', stop);
 }
 
 /** What to do with a protocol console's command lines. */

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MessageRate } from '../../gateway/limits.ts';
@@ -164,6 +164,42 @@ describe('gateway timeouts', () => {
     expect(Date.now() - started).toBeGreaterThan(900);
     expect(response.status).toBe(201);
     expect(JSON.parse(response.body)).toMatchObject({ name: 'steady.bin', size: piece.length * pieces });
+  });
+});
+
+describe('the body rate watch on a keep-alive connection', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ gateway: { limits } });
+    expect((await postJson(`${h.base}/api/buckets`, { name: 'kept' })).status).toBe(201);
+  });
+  afterAll(() => h.close());
+
+  it('lets go of the socket after each body: many uploads on one connection add no listeners', async () => {
+    const sockets: Socket[] = [];
+    h.gateway.server.on('connection', (socket: Socket) => sockets.push(socket));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const put = (i: number) =>
+      new Promise<number>((resolve, reject) => {
+        const body = Buffer.from(`body ${i}`);
+        const request = httpRequest(
+          { host: '127.0.0.1', port: Number(new URL(h.base).port), agent, method: 'PUT', path: `/api/buckets/kept/files/f${i}.txt`, headers: { 'content-length': body.length } },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      });
+    expect(await put(0)).toBe(201);
+    expect(sockets).toHaveLength(1);
+    const listeners = sockets[0].listenerCount('close');
+    for (let i = 1; i <= 30; i++) expect(await put(i)).toBe(201);
+    // Every PUT came on the one connection, and left its listener count as it found it.
+    expect(sockets).toHaveLength(1);
+    expect(sockets[0].listenerCount('close')).toBe(listeners);
+    agent.destroy();
   });
 });
 
