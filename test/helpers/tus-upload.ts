@@ -17,6 +17,8 @@ export interface TusUploadOptions {
   readonly timeoutMs: number;
   /** Waits between retries; each chunk that gets through starts them over. */
   readonly retryDelays?: number[];
+  /** Replaces a file of the same key. */
+  readonly overwrite?: boolean;
   /** Leaves the length to the PATCH that sends the last bytes (Upload-Defer-Length). */
   readonly deferLength?: boolean;
   /** Called when the upload's URL is known (after its creation). */
@@ -32,6 +34,8 @@ export interface TusUploadRun {
   readonly retries: number;
   /** Requests sent, by method. */
   readonly requests: Record<string, number>;
+  /** Responses received, by `METHOD STATUS` (cut requests have none). */
+  readonly responses: Record<string, number>;
 }
 
 const RETRY_DELAYS = [0, 20, 50, 100, 200, 400, 800, 1_000, 1_000, 1_000];
@@ -43,6 +47,7 @@ const RETRY_DELAYS = [0, 20, 50, 100, 200, 400, 800, 1_000, 1_000, 1_000];
  */
 export function tusUpload(input: Buffer | Readable, options: TusUploadOptions): Promise<TusUploadRun> {
   const requests: Record<string, number> = {};
+  const responses: Record<string, number> = {};
   let retries = 0;
   return new Promise((resolve, reject) => {
     const upload = new Upload(input, {
@@ -51,12 +56,16 @@ export function tusUpload(input: Buffer | Readable, options: TusUploadOptions): 
       uploadLengthDeferred: options.deferLength ?? false,
       chunkSize: options.chunkSize,
       retryDelays: options.retryDelays ?? RETRY_DELAYS,
-      metadata: { bucket: options.bucket, name: options.key },
+      metadata: { bucket: options.bucket, name: options.key, ...(options.overwrite ? { overwrite: 'true' } : {}) },
       headers: { ...options.headers, ...(options.sha256 ? { 'Pail-Upload-Sha256': options.sha256 } : {}) },
       storeFingerprintForResuming: false,
       onBeforeRequest: (request) => {
         const method = request.getMethod();
         requests[method] = (requests[method] ?? 0) + 1;
+      },
+      onAfterResponse: (request, response) => {
+        const key = `${request.getMethod()} ${response.getStatus()}`;
+        responses[key] = (responses[key] ?? 0) + 1;
       },
       onUploadUrlAvailable: () => options.onUrl?.(upload.url ?? ''),
       onChunkComplete: (_size, held) => options.onChunk?.(held),
@@ -68,7 +77,7 @@ export function tusUpload(input: Buffer | Readable, options: TusUploadOptions): 
       },
       onSuccess: ({ lastResponse }) => {
         clearTimeout(timer);
-        resolve({ digest: lastResponse.getHeader('Pail-Upload-Sha256') ?? null, retries, requests });
+        resolve({ digest: lastResponse.getHeader('Pail-Upload-Sha256') ?? null, retries, requests, responses });
       },
       onError: (err) => {
         clearTimeout(timer);
