@@ -80,10 +80,7 @@ export async function tusRoutes(app: FastifyInstance, limits: TusLimits): Promis
     const length = uploadLength(request);
     const target = uploadTarget(header(request, 'upload-metadata'));
     const withBody = carriesBody(request);
-    if (withBody) {
-      checkBodyType(request, 'begin_u');
-      checkFits(request, 'begin_u', 0, length);
-    }
+    if (withBody) checkBodyType(request, 'begin_u');
     const checksum = partChecksum(request, 'part_u');
     const digest = fileDigest(request, 'complete_u');
     const upload = await app.lanes.command(reply, (c) =>
@@ -127,7 +124,8 @@ export async function tusRoutes(app: FastifyInstance, limits: TusLimits): Promis
     if (offset !== status.held) throw refusal('part_u', Reason.partConflict, `Upload-Offset is ${offset}, but the upload holds ${status.held} bytes; resume at ${status.held}`);
     const declared = declaredLength(request, status);
     const length = declared ?? status.size;
-    checkFits(request, 'part_u', offset, length);
+    // The bucket server refuses bytes past a length it knows; one declared only now it cannot know.
+    if (declared !== undefined) checkFits(request, offset, declared);
     const end = carriesBody(request) ? await writeBody(await app.lanes.transfer(request, reply), request, upload, offset, checksum) : offset;
     if (declared !== undefined && end !== declared) {
       throw refusal('part_u', Reason.badArgs, `the PATCH that gives Upload-Length ${declared} ends the upload, but its bytes end at ${end}`);
@@ -184,11 +182,11 @@ function checkBodyType(request: FastifyRequest, command: 'begin_u' | 'part_u'): 
   if (!isOffsetOctetStream(request)) throw refusal(command, Reason.unsupportedMediaType, `send the bytes as ${OFFSET_OCTET_STREAM}`);
 }
 
-/** Bytes whose size is declared must fit in the upload's length: refused before any is read (the bucket server refuses chunked ones). */
-function checkFits(request: FastifyRequest, command: 'begin_u' | 'part_u', offset: number, length: number | undefined): void {
+/** Bytes of a declared size must fit in the length: refused before any is read. */
+function checkFits(request: FastifyRequest, offset: number, length: number): void {
   const size = declaredSize(request);
-  if (length !== undefined && size !== undefined && offset + size > length) {
-    throw refusal(command, Reason.tooLarge, `the ${size} bytes at ${offset} go past the upload's length of ${length} bytes`);
+  if (size !== undefined && offset + size > length) {
+    throw refusal('part_u', Reason.tooLarge, `the ${size} bytes at ${offset} go past the upload's length of ${length} bytes`);
   }
 }
 

@@ -112,6 +112,9 @@ describe('tus 1.0.0 at /api/uploads, request by request', () => {
       expect(head.headers.get('upload-defer-length')).toBe('1');
       expect(head.headers.get('upload-length')).toBeNull();
       expect((await patch(h, path, 0, Buffer.from('abc'))).status).toBe(204);
+      const past = await patch(h, path, 3, Buffer.from('def'), { 'upload-length': '5' });
+      expect(past.status).toBe(413);
+      expect(await offsetOf(h, path)).toBe(3);
       const last = await patch(h, path, 3, Buffer.from('def'), { 'upload-length': '6' });
       expect(last.status).toBe(204);
       expect(last.headers.get('pail-upload-sha256')).toBe(sha256(Buffer.from('abcdef')));
