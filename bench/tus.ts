@@ -12,10 +12,10 @@ export function tusChunkSize(size: number): number {
   return Math.min(32 * MiB, Math.max(MiB, Math.floor(size / 32 / MiB) * MiB));
 }
 
-/** A tus upload through the gateway with tus-js-client (a stream source, so memory stays one chunk), as a transfer. */
+/** A tus upload through the gateway with tus-js-client, as a transfer: a byte stream (not one of objects, which tus-js-client would send one object a PATCH), so each PATCH is a whole chunk and memory stays one chunk. */
 export async function tusTransfer(endpoint: string, body: Payload, name: string, chunkSize: number): Promise<Transfer & { retries: number }> {
   const started = process.hrtime.bigint();
-  const run = await tusUpload(Readable.from(body.chunks()), {
+  const run = await tusUpload(Readable.from(body.chunks(), { objectMode: false }), {
     endpoint,
     bucket: 'bench',
     key: name,
@@ -34,6 +34,8 @@ export interface CutUpload extends Transfer {
   readonly sentAgain: number;
   /** Responses by `METHOD STATUS`. */
   readonly responses: Record<string, number>;
+  /** PATCHes refused 409 (a retry that came before the bucket server saw the cut connection go): each may cost a chunk too. */
+  readonly conflicts: number;
   /** Uploads created (POST): 1 when every cut was resumed. */
   readonly creations: number;
 }
@@ -47,7 +49,7 @@ export async function tusCutUpload(gatewayPort: number, body: Payload, name: str
   const proxy = await cuttingProxy(gatewayPort, cutAt);
   try {
     const started = process.hrtime.bigint();
-    const run = await tusUpload(Readable.from(body.chunks()), {
+    const run = await tusUpload(Readable.from(body.chunks(), { objectMode: false }), {
       endpoint: `${proxy.base}/api/uploads`,
       bucket: 'bench',
       key: name,
@@ -65,6 +67,7 @@ export async function tusCutUpload(gatewayPort: number, body: Payload, name: str
       sentAgain: proxy.upstreamBytes - body.size,
       creations: run.requests.POST ?? 0,
       responses: run.responses,
+      conflicts: run.responses['PATCH 409'] ?? 0,
     };
   } finally {
     await proxy.close();

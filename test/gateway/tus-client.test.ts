@@ -64,7 +64,10 @@ describe('tus-js-client through the gateway', () => {
     const sentAgain = proxy.upstreamBytes - SIZE;
     console.log(`tus-js-client, ${SIZE / MiB} MiB in ${CHUNK / MiB} MiB chunks, 3 cuts: ${sentAgain} bytes sent beyond the file (${(sentAgain / MiB).toFixed(2)} MiB)`);
     expect(sentAgain).toBeGreaterThan(0);
-    expect(sentAgain).toBeLessThanOrEqual(3 * CHUNK + HEADER_ALLOWANCE);
+    // A cut costs at most the chunk it cut; so does a PATCH refused 409 because the bucket server had not yet
+    // seen the cut connection go (its part still being written) when the retry came, which tus-js-client retries.
+    const refused = run.responses['PATCH 409'] ?? 0;
+    expect(sentAgain).toBeLessThanOrEqual((3 + refused) * CHUNK + HEADER_ALLOWANCE);
     expect(await owner.listUploads('client')).toEqual([]);
   }, TEST_MS);
 
@@ -147,6 +150,6 @@ describe('a gateway restarted mid-upload', () => {
     expect(run.digest).toBe(sha256(bytes));
     expect(await storedDigest(h, 'restart', 'across-gateways.bin')).toBe(sha256(bytes));
     // What was held when the first gateway died was not sent again: at most the chunk it was cut in.
-    expect(proxy.upstreamBytes - SIZE).toBeLessThanOrEqual(CHUNK / 2 + HEADER_ALLOWANCE);
+    expect(proxy.upstreamBytes - SIZE).toBeLessThanOrEqual((1 + (run.responses['PATCH 409'] ?? 0)) * (CHUNK / 2) + HEADER_ALLOWANCE);
   }, TEST_MS);
 });
