@@ -86,7 +86,6 @@ export async function tusRoutes(app: FastifyInstance, limits: TusLimits): Promis
     const upload = await app.lanes.command(reply, (c) =>
       c.beginUpload(target.bucket, target.key, { size: length, overwrite: target.overwrite, sha256: target.sha256 }),
     );
-    reply.header('location', `${ENDPOINT}/${upload}`);
     let offset = 0;
     if (withBody) {
       try {
@@ -97,6 +96,8 @@ export async function tusRoutes(app: FastifyInstance, limits: TusLimits): Promis
         throw err;
       }
     }
+    // Only now: a creation whose first bytes failed has aborted its session, and names none.
+    reply.header('location', `${ENDPOINT}/${upload}`);
     if (withBody || isOffsetOctetStream(request)) reply.header('upload-offset', String(offset));
     if (offset === length) await complete(reply, upload, digest);
     return reply.code(201).send();

@@ -202,6 +202,7 @@ describe('tus 1.0.0 at /api/uploads, request by request', () => {
         body: Buffer.from('abc'),
       });
       expect(response.status).toBe(460);
+      expect(response.headers.get('location')).toBeNull();
       expect((await owner.listUploads('tus')).map((u) => u.key)).not.toContain('bad-first-part.bin');
     });
   });
