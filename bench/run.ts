@@ -15,6 +15,7 @@ import { hugeBucketRows, memoryGrowthRow } from './huge-bucket-report.ts';
 import { lockout, type LockoutPlan } from './lockout.ts';
 import { concurrentUploads, holdIdle, httpLoad, opsLoad, seedBucket, timeHttp, timeListing, type OpsResult } from './load.ts';
 import { spawnProgram, spawnServer, type BenchProcess } from './spawn.ts';
+import { tusChunkSize, tusCutUpload, tusTransfer } from './tus.ts';
 import { MB, MiB, seconds } from './stats.ts';
 import { httpDownload, httpUpload, pailDownload, pailUpload, payload, rawTcpDownload, rawTcpUpload, type Payload, type Transfer } from './transfer.ts';
 
@@ -213,6 +214,31 @@ try {
     results.gateway = { httpUp, httpDown, gwPut, gwPost, gwGet };
   } else {
     row('gateway', 'not measured', 'no gateway/main.ts in this checkout');
+  }
+
+  // 3b. Resumable uploads: tus through the gateway against a plain PUT in the same rounds, then one tus upload cut three times.
+  if (gateway) {
+    const chunk = tusChunkSize(size);
+    const endpoint = `http://127.0.0.1:${gateway.port}/api/uploads`;
+    const [putBeside, tus] = await transfers([
+      { name: 'gateway PUT (beside tus)', servers: [gateway, pail], kind: 'upload', run: () => httpUpload(`${gwUrl}/gw-put.bin?overwrite=true`, body) },
+      { name: `gateway tus upload (${mib(chunk)} chunks)`, servers: [gateway, pail], kind: 'upload', run: () => tusTransfer(endpoint, body, 'gw-tus.bin', chunk) },
+    ]);
+    compared('tus', `tus upload ${label}, ${mib(chunk)} chunks`, tus, putBeside, 'gateway PUT', 'upload');
+    step(`tus upload with its connection cut three times`);
+    execFileSync('sync');
+    dropCleanPages();
+    const cut = await tusCutUpload(gateway.port, body, 'gw-tus-cut.bin', chunk);
+    check(`tus upload cut three times: ${cut.bytes} bytes, SHA-256 matches`, cut.sha256 === body.sha256);
+    check('tus upload cut three times: cut three times, resumed each time (one creation)', cut.cuts === 3 && cut.creations === 1);
+    check('tus upload cut three times: at most a chunk sent again per cut (and per PATCH refused 409)', cut.sentAgain <= (3 + cut.conflicts) * chunk + MiB);
+    row(
+      'tus',
+      `tus upload ${label}, connection cut 3 times`,
+      `${mbps(cut).toFixed(0)} MB/s`,
+      `sent again ${mib(cut.sentAgain)} (${(cut.sentAgain / chunk).toFixed(2)} chunks) · ${cut.retries} retries · ${cut.conflicts} PATCH 409`,
+    );
+    results.tus = { chunk, putBeside, tus, cut };
   }
 
   // 4. Small operations at rising concurrency.

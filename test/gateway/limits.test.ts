@@ -123,6 +123,23 @@ describe('gateway timeouts', () => {
     expect(listing.buckets.map((b: { name: string }) => b.name)).toEqual(['steady']);
   });
 
+  it('drops a tus PATCH whose body trickles in, and the upload holds none of it', async () => {
+    const created = await fetch(`${h.base}/api/uploads`, {
+      method: 'POST',
+      headers: { 'tus-resumable': '1.0.0', 'upload-length': '1000', 'upload-metadata': `bucket ${btoa('steady')},name ${btoa('trickled.bin')}` },
+    });
+    expect(created.status).toBe(201);
+    const path = created.headers.get('location')!;
+    const client = await rawConnection(port);
+    client.socket.write(
+      `PATCH ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: 1000\r\n\r\n`,
+    );
+    trickle(client.socket, Array.from({ length: 1000 }, () => 't'), 100);
+    await within(client.closed, 5_000, 'the drop');
+    const head = await fetch(`${h.base}${path}`, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } });
+    expect([head.status, head.headers.get('upload-offset')]).toEqual([200, '0']);
+  });
+
   it('drops a connection that opens and stays silent', async () => {
     const client = await rawConnection(port);
     await within(client.closed, 6_000, 'the drop');
