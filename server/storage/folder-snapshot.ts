@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareKeys, keyProblem } from '../../shared/protocol/names.ts';
@@ -138,16 +138,13 @@ export class FolderSnapshot {
       if (this.#kinds[i] !== FILE || !Number.isNaN(this.#size[i])) continue;
       if (done > 0 && done % STAT_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       done++;
+      let st: Stats | undefined;
       try {
-        const st = lstatSync(join(this.path, this.names[i]));
-        if (!st.isFile()) this.#kinds[i] = GONE;
-        else this.#setStat(i, st.size, st.mtimeMs, st.ino);
+        st = lstatSync(join(this.path, this.names[i]));
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        // A file removed since the folder was read is simply not listed.
-        if (code === 'ENOENT' || code === 'ENOTDIR') this.#kinds[i] = GONE;
-        else throw err;
+        this.#lookFailed(err);
       }
+      this.#looked(i, st);
     }
   }
 
@@ -164,18 +161,23 @@ export class FolderSnapshot {
     const worker = async () => {
       while (next < todo.length) {
         const i = todo[next++];
-        try {
-          const st = await lstat(join(this.path, this.names[i]));
-          if (!st.isFile()) this.#kinds[i] = GONE;
-          else this.#setStat(i, st.size, st.mtimeMs, st.ino);
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT' || code === 'ENOTDIR') this.#kinds[i] = GONE;
-          else throw err;
-        }
+        this.#looked(i, await lstat(join(this.path, this.names[i])).catch((err: unknown) => this.#lookFailed(err)));
       }
     };
     await Promise.all(Array.from({ length: Math.min(STAT_PARALLEL, todo.length) }, worker));
+  }
+
+  /** Keeps what an lstat of entry i found: a regular file's stats, or that it is gone (or not a file). */
+  #looked(i: number, st: Stats | undefined): void {
+    if (!st?.isFile()) this.#kinds[i] = GONE;
+    else this.#setStat(i, st.size, st.mtimeMs, st.ino);
+  }
+
+  /** A file removed since the folder was read is simply not listed; any other failure is the listing's. */
+  #lookFailed(err: unknown): undefined {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
   }
 
   size(i: number): number {
