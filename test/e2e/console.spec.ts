@@ -82,7 +82,7 @@ test.describe('protocol console', () => {
     await expect(transcript).toContainText('200 HELLO');
     await page.getByLabel('Command').fill('help');
     await page.getByLabel('Command').press('Enter');
-    const row = transcript.locator('.entry').filter({ hasText: /^upload_f BUCKET NAME SIZE/ });
+    const row = transcript.locator('.entry').filter({ hasText: /^upload_f BUCKET KEY SIZE/ });
     await expect(row).toBeVisible();
     const layout = await row.evaluate((entry) => {
       const walker = document.createTreeWalker(entry, NodeFilter.SHOW_TEXT);
