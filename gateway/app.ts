@@ -18,6 +18,7 @@ import { serveDocs } from './routes/docs.ts';
 import { downloadRoute } from './routes/download.ts';
 import { eventsRoute } from './routes/events.ts';
 import { fileRoutes } from './routes/files.ts';
+import { tusRoutes } from './routes/tus.ts';
 import { uploadRoutes } from './routes/upload.ts';
 import { zipRoute } from './routes/zip.ts';
 import { serveWebApp } from './routes/web.ts';
@@ -138,6 +139,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(fileRoutes);
   await app.register(downloadRoute);
   await app.register(uploadRoutes, { maxFileSize: options.maxFileSize });
+  await app.register(tusRoutes, { maxFileSize: options.maxFileSize });
   await app.register(zipRoute);
   await app.register(eventsRoute);
   await app.register(consoleRoute, { linesPerSecond: limits.consoleRate });

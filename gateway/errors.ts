@@ -47,14 +47,23 @@ export function asPailError(err: unknown, command: CommandName | undefined): Pai
 /** Headers a download may have set before it failed; an error body must not carry them. */
 const DOWNLOAD_HEADERS = ['content-disposition', 'content-range', 'etag', 'last-modified', 'accept-ranges'];
 
-export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/**
+ * Answers with the error. `statusOf` picks the HTTP status: the reason
+ * table's, unless a route family speaks a protocol of its own (tus).
+ */
+export function sendError(
+  err: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  statusOf: (err: PailError) => number = (e) => httpStatusFor(e.reason),
+): FastifyReply {
   if (connectionClosed(request)) {
     // A cancelled upload or a closed tab: nothing failed, and no answer can reach anyone.
     request.log.info({ reason: err instanceof Error ? err.message : String(err) }, 'the client went away; request cancelled');
     return reply.code(499).send();
   }
   const pailError = asPailError(err, request.routeOptions.config.command);
-  const status = httpStatusFor(pailError.reason);
+  const status = statusOf(pailError);
   if (status >= 500 && pailError.reason !== Reason.unreachable) request.log.error({ err }, 'request failed');
   for (const header of DOWNLOAD_HEADERS) {
     // 416 says the file's size in its Content-Range.

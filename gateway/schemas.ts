@@ -102,3 +102,107 @@ export const fileParams = {
   required: ['bucket', '*'],
   properties: { bucket: { type: 'string' }, '*': { type: 'string', description: 'The key: raw / between folders, other characters percent-encoded' } },
 } as const;
+
+/** Request headers of the tus routes, documented but not validated: a missing Tus-Resumable is tus's 412, not a schema's 400. */
+const tusHeaders = {
+  'tus-resumable': { type: 'string', enum: ['1.0.0'], description: 'Required on every tus request but OPTIONS (412 otherwise)' },
+} as const;
+
+const uploadParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', description: 'The upload session id: 32 hex digits, from the Location of the creation' } },
+} as const;
+
+function tusReply(description: string, headers: Record<string, string>) {
+  return {
+    type: 'null',
+    description,
+    headers: Object.fromEntries(Object.entries(headers).map(([name, meaning]) => [name, { type: 'string', description: meaning }])),
+  } as const;
+}
+
+const DIGEST_REPLY = "Once the upload completed: the server's SHA-256 of the whole file (hex), to show it verified";
+
+/**
+ * The tus 1.0.0 routes' documentation: bodies are raw bytes
+ * (application/offset+octet-stream), streamed into the upload session,
+ * so no body schema; the headers carry everything.
+ */
+export function tusSchemas(maxFileSize: number) {
+  return {
+    options: {
+      summary: 'tus discovery: the version, extensions, checksum algorithm and largest upload',
+      response: {
+        204: tusReply('What this tus server supports', {
+          'Tus-Version': '1.0.0',
+          'Tus-Extension': 'creation,creation-with-upload,termination,checksum',
+          'Tus-Checksum-Algorithm': 'sha256',
+          'Tus-Max-Size': `The largest file, in bytes (${maxFileSize} here)`,
+        }),
+      },
+    },
+    create: {
+      summary:
+        'tus creation: begins an upload session (Upload-Metadata keys bucket, name, overwrite, sha256); with an application/offset+octet-stream body, its first bytes',
+      headers: {
+        type: 'object',
+        properties: {
+          ...tusHeaders,
+          'upload-length': { type: 'string', description: 'The whole size in bytes; or send Upload-Defer-Length: 1' },
+          'upload-defer-length': { type: 'string', enum: ['1'], description: 'The size is given by the PATCH that ends the upload' },
+          'upload-metadata': { type: 'string', description: 'Comma-separated `key base64value`: bucket and name required; overwrite (no value, true or 1); sha256 (hex)' },
+          'upload-checksum': { type: 'string', description: '`sha256 BASE64` of the body sent with the creation' },
+          'pail-upload-sha256': { type: 'string', description: "The whole file's SHA-256 (hex), checked when the creation's bytes complete it" },
+        },
+      },
+      response: {
+        201: tusReply('The upload exists; send its bytes to its Location', {
+          Location: '/api/uploads/ID',
+          'Upload-Offset': 'With a body: the bytes held',
+          'Pail-Upload-Sha256': DIGEST_REPLY,
+        }),
+        ...errorResponses(400, 403, 404, 409, 412, 413, 415, 460, 507),
+      },
+    },
+    head: {
+      summary: 'tus offset: how many bytes of the upload the server holds (completes an upload that holds them all)',
+      params: uploadParams,
+      headers: { type: 'object', properties: tusHeaders },
+      response: {
+        200: tusReply('The upload is open', {
+          'Upload-Offset': 'The bytes held from 0, where the next PATCH goes',
+          'Upload-Length': 'The whole size (or Upload-Defer-Length: 1 while it is not known)',
+          'Cache-Control': 'no-store',
+          'Pail-Upload-Sha256': DIGEST_REPLY,
+        }),
+        ...errorResponses(404, 412, 460),
+      },
+    },
+    patch: {
+      summary:
+        'tus upload: appends the application/offset+octet-stream body at Upload-Offset; the PATCH that reaches the length completes the upload and the file appears',
+      params: uploadParams,
+      headers: {
+        type: 'object',
+        properties: {
+          ...tusHeaders,
+          'upload-offset': { type: 'string', description: 'Must equal the offset HEAD says (409 otherwise)' },
+          'upload-length': { type: 'string', description: 'For a deferred length: the whole size, given with the last bytes' },
+          'upload-checksum': { type: 'string', description: '`sha256 BASE64` of this body (460 when it differs)' },
+          'pail-upload-sha256': { type: 'string', description: "The whole file's SHA-256 (hex), checked at completion: a mismatch aborts the upload (460)" },
+        },
+      },
+      response: {
+        204: tusReply('The bytes are held', { 'Upload-Offset': 'The bytes held now', 'Pail-Upload-Sha256': DIGEST_REPLY }),
+        ...errorResponses(400, 403, 404, 409, 412, 413, 415, 460, 507),
+      },
+    },
+    terminate: {
+      summary: 'tus termination: aborts the upload; its bytes are removed',
+      params: uploadParams,
+      headers: { type: 'object', properties: tusHeaders },
+      response: { 204: { type: 'null', description: 'The upload is gone' }, ...errorResponses(403, 404, 412) },
+    },
+  };
+}

@@ -95,7 +95,7 @@ export interface RequestProblem {
 export type ParseResult = { ok: true; request: Request } | { ok: false; problem: RequestProblem };
 
 const DECIMAL = /^(0|[1-9]\d*)$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 function fail(code: ReplyCode, reason: Reason, message: string, command?: CommandSpec): ParseResult {
   return { ok: false, problem: { code, reason, message, command } };

@@ -28,8 +28,17 @@ describe('OpenAPI document', () => {
       '/api/login',
       '/api/logout',
       '/api/session',
+      '/api/uploads',
+      '/api/uploads/{id}',
     ]);
     expect(Object.keys(document.paths['/api/buckets/{bucket}/files/{*}']).sort()).toEqual(['delete', 'get', 'put']);
+    // tus: discovery and creation at the endpoint; offset, bytes and termination at each upload, with their headers.
+    expect(Object.keys(document.paths['/api/uploads']).sort()).toEqual(['options', 'post']);
+    expect(Object.keys(document.paths['/api/uploads/{id}']).sort()).toEqual(['delete', 'head', 'patch']);
+    const patch = document.paths['/api/uploads/{id}'].patch;
+    expect(patch.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name)).toContain('upload-offset');
+    expect(Object.keys(patch.responses['204'].headers)).toEqual(['Upload-Offset', 'Pail-Upload-Sha256']);
+    expect(patch.responses['460']).toBeDefined();
     expect(document.components.schemas.PailError.properties.error.required).toEqual(['code', 'mnemonic', 'reason', 'message']);
   });
 
