@@ -1,5 +1,6 @@
 import type { FileInfo } from '../../../shared/protocol/types.ts';
 import { keyProblem } from '../../../shared/protocol/names.ts';
+import { createFolder } from '../api/buckets.ts';
 import { ApiError } from '../api/http.ts';
 import { isTransient, ResumableUpload } from '../api/tus-upload.ts';
 import { announcer } from './announcer.svelte.ts';
@@ -242,6 +243,14 @@ class UploadQueue {
 
   #start(upload: Upload): void {
     upload.started(performance.now());
+    // An empty folder of a dropped tree has no bytes to resume: it is made with a plain PUT.
+    if (upload.key.endsWith('/')) {
+      createFolder(upload.bucket, upload.key).then(
+        (stored) => this.#stored(upload, stored, false),
+        (err: unknown) => this.#failed(upload, err instanceof ApiError ? err : ApiError.unreachable(String(err))),
+      );
+      return;
+    }
     upload.transfer ??= new ResumableUpload(
       upload.bucket,
       upload.key,
@@ -252,23 +261,27 @@ class UploadQueue {
           upload.resumedAt ??= upload.transfer?.resumedAt || null;
           upload.progress(sent, total, performance.now());
         },
-        onStored: (stored) => this.#stored(upload, stored),
+        onStored: (stored) => this.#stored(upload, { bucket: upload.bucket, name: upload.key, modified: new Date().toISOString(), ...stored }, true),
         onError: (error) => this.#failed(upload, error),
       },
     );
-    void upload.transfer.start().then(() => this.generation++);
+    upload.transfer.start().then(
+      () => this.generation++,
+      (err: unknown) => this.#failed(upload, new ApiError(0, { code: 0, mnemonic: '', reason: 'internal', message: `Could not start the upload: ${String(err)}` })),
+    );
   }
 
-  #stored(upload: Upload, stored: { size: number; sha256: string }): void {
+  /** `verified`: the server's SHA-256 was checked against the one computed here. */
+  #stored(upload: Upload, stored: FileInfo, verified: boolean): void {
     if (upload.state !== 'uploading' && upload.state !== 'retrying') return;
     upload.loaded = upload.total;
     upload.state = 'done';
     upload.note = '';
-    upload.verified = stored.sha256;
+    if (verified) upload.verified = stored.sha256;
     upload.resumedAt ??= upload.transfer?.resumedAt || null;
     upload.transfer = null;
     this.generation++;
-    this.#onStored({ bucket: upload.bucket, name: upload.key, size: stored.size, sha256: stored.sha256, modified: new Date().toISOString() });
+    this.#onStored(stored);
     this.#settled();
   }
 
@@ -323,8 +336,7 @@ class UploadQueue {
       // Still offline: no attempt is spent; coming back online wakes it.
       if (navigator.onLine === false) return this.#waitFor(upload, go, null);
       upload.note = 'Resuming…';
-      upload.started(performance.now());
-      void upload.transfer?.start();
+      this.#start(upload);
     };
     this.#waitFor(upload, go, offline ? null : delay);
   }
