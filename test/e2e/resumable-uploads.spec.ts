@@ -159,6 +159,8 @@ test.describe('resumable uploads', () => {
       await pail.stopServer();
       await expect(item).toContainText('Paused, retrying');
       await expect(item.locator('.warning')).toContainText('bucket server');
+      // Down long enough for a second try to fail too: asking the gateway where the upload is (HEAD) must not begin another.
+      await expect(item.locator('.warning')).toContainText('Trying again in 2 s', { timeout: 15_000 });
     } finally {
       await pail.startServer();
     }
