@@ -32,7 +32,7 @@ function failureOf(err: unknown): ApiError {
     if (err.causingError instanceof ApiError) return err.causingError;
     const response = err.originalResponse;
     if (response) {
-      let body: unknown = null;
+      let body: unknown;
       try {
         body = JSON.parse(response.getBody());
       } catch {
