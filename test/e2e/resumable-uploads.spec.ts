@@ -172,6 +172,32 @@ test.describe('resumable uploads', () => {
     expect(sent.creations()).toBe(1);
   });
 
+  test('the gateway restarted mid-upload: the upload pauses and goes on where the bucket server is', async ({ page, pail, bucket }, testInfo) => {
+    test.setTimeout(240_000);
+    const size = 64 * MiB;
+    const path = testInfo.outputPath('gateway.bin');
+    const sha256 = await writeRandomFile(path, size);
+    const sent = countPatchBytes(page, size);
+    await page.goto(`/b/${bucket}`);
+    await throttle(page, 16 * MiB);
+    await page.getByLabel('Upload files').setInputFiles(path);
+    const item = uploadItem(page, 'gateway.bin');
+    await expect.poll(() => sentOf(item.getByRole('progressbar')), { timeout: 60_000 }).toBeGreaterThan(0.3 * size);
+    try {
+      await pail.stopGateway();
+      await expect(item).toContainText('Paused, retrying');
+      await expect(item.locator('.warning')).toContainText('lost its connection to the gateway');
+    } finally {
+      await pail.startGateway();
+    }
+    await expect(item).toContainText('Uploaded · verified', { timeout: 120_000 });
+    expect(await sha256Of(join(pail.data, bucket, 'gateway.bin'))).toBe(sha256);
+    const again = sent.bytes() - size;
+    testInfo.annotations.push({ type: 'figure', description: `sent again across a gateway restart: ${again} bytes` });
+    expect(again).toBeLessThan(2 * CHUNK);
+    expect(sent.creations()).toBe(1);
+  });
+
   test('Pause and Resume by hand go on from where the server is', async ({ page, bucket }, testInfo) => {
     const size = 3 * CHUNK + 5;
     const path = testInfo.outputPath('pause.bin');
