@@ -219,6 +219,35 @@ test.describe('resumable uploads', () => {
     expect(sent.creations()).toBe(1);
   });
 
+  test("after a reload, the list's Resume asks for the file again, refuses another one, and resumes the same one", async ({ page, bucket }, testInfo) => {
+    const size = 3 * CHUNK + 7;
+    const path = testInfo.outputPath('listed.bin');
+    await writeRandomFile(path, size);
+    const sent = countPatchBytes(page, size);
+    await page.goto(`/b/${bucket}`);
+    const slow = await throttle(page, 4 * MiB);
+    await page.getByLabel('Upload files').setInputFiles(path);
+    await expect.poll(() => sentOf(uploadItem(page, 'listed.bin').getByRole('progressbar'))).toBeGreaterThan(CHUNK + MiB);
+    await page.reload();
+    await slow.detach();
+    const unfinished = page.getByRole('region', { name: 'Left unfinished' });
+    const resume = unfinished.getByRole('button', { name: 'Resume unfinished upload of listed.bin' });
+
+    let chooser = page.waitForEvent('filechooser');
+    await resume.click();
+    await (await chooser).setFiles({ name: 'other.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(10) });
+    await expect(unfinished.getByRole('alert')).toContainText('pick the same file to resume it');
+
+    chooser = page.waitForEvent('filechooser');
+    await resume.click();
+    await (await chooser).setFiles(path);
+    const item = uploadItem(page, 'listed.bin');
+    await expect(item).toContainText('Uploaded · verified');
+    await expect(item).toContainText(/resumed at \d/);
+    expect(sent.bytes() - size).toBeLessThan(2 * CHUNK);
+    expect(sent.creations()).toBe(1);
+  });
+
   test('an unfinished upload found after a reload can be discarded: the server forgets it too', async ({ page, pail, bucket }, testInfo) => {
     const path = testInfo.outputPath('discard.bin');
     await writeRandomFile(path, 3 * CHUNK);
