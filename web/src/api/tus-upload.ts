@@ -83,6 +83,8 @@ export class ResumableUpload {
   readonly #fingerprint: string;
   #digest: FileDigest | null = null;
   #looked = false;
+  /** Paused or discarded: a start still looking for an earlier upload must not go on. */
+  #stopped = false;
   /** Bytes held by the server when the upload was resumed from an earlier visit, or null. */
   resumedAt: number | null = null;
 
@@ -111,6 +113,7 @@ export class ResumableUpload {
 
   /** Starts or resumes: the first time, an upload stored under the same fingerprint is taken up where the server is. */
   async start(): Promise<void> {
+    this.#stopped = false;
     this.#digest ??= digestFile(this.#file);
     if (!this.#looked) {
       this.#looked = true;
@@ -121,16 +124,18 @@ export class ResumableUpload {
         this.resumedAt = 0;
       }
     }
-    this.#tus.start();
+    if (!this.#stopped) this.#tus.start();
   }
 
   /** Stops sending; the bytes the server holds stay there for `start`. */
   pause(): Promise<void> {
+    this.#stopped = true;
     return this.#tus.abort(false);
   }
 
   /** Stops and deletes the upload on the server (DELETE), and forgets it. */
   async discard(): Promise<void> {
+    this.#stopped = true;
     this.#digest?.cancel();
     await this.#tus.abort(true).catch(() => undefined);
   }
@@ -140,6 +145,7 @@ export class ResumableUpload {
    * differs): the stored URL goes, so sending the file again begins anew.
    */
   async forget(): Promise<void> {
+    this.#stopped = true;
     this.#digest?.cancel();
     await this.#tus.abort(false);
     const storage = defaultOptions.urlStorage;
