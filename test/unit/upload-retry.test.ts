@@ -29,6 +29,8 @@ describe("the web app's upload retries", () => {
     // A reply that is not the gateway's JSON with a client-error status: nothing will change by waiting.
     expect(isTransient(ApiError.unreachable('a proxy page', 404))).toBe(false);
     expect(isTransient(failure(0, 'aborted'))).toBe(false);
+    // The browser could not compute the file's SHA-256 (its worker failed): waiting changes nothing.
+    expect(isTransient(failure(0, 'digest-failed'))).toBe(false);
   });
 
   it('wait longer each time, never more than 30 s, for a bounded number of attempts', () => {

@@ -156,7 +156,14 @@ export class ResumableUpload {
   async #beforeRequest(req: HttpRequest): Promise<void> {
     if (!this.#completes(req)) return;
     this.#digest ??= digestFile(this.#file);
-    req.setHeader(DIGEST_HEADER, await this.#digest.sha256);
+    let sha256: string;
+    try {
+      sha256 = await this.#digest.sha256;
+    } catch (err) {
+      // Not a passing trouble: without its digest the file cannot be verified, so it is not completed.
+      throw new ApiError(0, { code: 0, mnemonic: '', reason: 'digest-failed', message: err instanceof Error ? err.message : String(err) });
+    }
+    req.setHeader(DIGEST_HEADER, sha256);
   }
 
   /** Whether this request may complete the upload, so must carry the digest. */
