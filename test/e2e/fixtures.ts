@@ -34,12 +34,14 @@ export interface PailAccess {
 let bucketCounter = 0;
 const log = pino({ level: process.env.PAIL_E2E_LOG ?? 'silent' });
 
-export const test = base.extend<{ bucket: string; pageProblems: void }, { pail: Pail; pailAccess: PailAccess }>({
+export const test = base.extend<{ bucket: string; pageProblems: void }, { pail: Pail; pailAccess: PailAccess; pailSettings: Partial<Settings> }>({
   pailAccess: [{ token: '', readToken: '' }, { scope: 'worker', option: true }],
+  /** Other settings the worker's servers start with (a quota, say); a spec opts in with `test.use({ pailSettings: … })`. */
+  pailSettings: [{}, { scope: 'worker', option: true }],
   pail: [
-    async ({ pailAccess }, use) => {
+    async ({ pailAccess, pailSettings }, use) => {
       const data = await mkdtemp(join(tmpdir(), 'pail-e2e-'));
-      const settings: Settings = { ...DEFAULTS, ...pailAccess, host: '127.0.0.1', tcpPort: 0, httpPort: 0, data, logLevel: 'silent' };
+      const settings: Settings = { ...DEFAULTS, ...pailSettings, ...pailAccess, host: '127.0.0.1', tcpPort: 0, httpPort: 0, data, logLevel: 'silent' };
       let server: BucketServer | null = await startBucketServer(settings, log);
       const serverPort = server.address().port;
       const gatewaySettings: Settings = { ...settings, tcpPort: serverPort };
