@@ -1,7 +1,6 @@
 import { MAX_PAGE_ROWS } from '../../shared/protocol/commands.ts';
 import { formatListingRow, formatListingStatus, isPaged, type ListingRow } from '../../shared/protocol/listing.ts';
-import { Reason } from '../../shared/protocol/reasons.ts';
-import { StorageError } from '../storage/storage.ts';
+import { skipVanished } from '../storage/storage.ts';
 import type { Handler } from './handler.ts';
 
 /**
@@ -46,10 +45,5 @@ function* formatted(rows: readonly ListingRow[]): Generator<string> {
   for (const row of rows) yield formatListingRow(row);
 }
 
-/** A bucket deleted while every bucket is being listed simply has no files. */
-function skipVanished(err: unknown): undefined {
-  if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
-  throw err;
-}
 
 const keyOf = (row: ListingRow): string => (row.kind === 'file' ? row.file.name : row.prefix);

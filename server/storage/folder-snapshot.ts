@@ -194,10 +194,7 @@ export class FolderSnapshot {
 
   /** The SHA-256 of a file already stat'd, if its record matches what is on disk now. */
   sha256(i: number): string | undefined {
-    if (!this.#known[i]) return undefined;
-    const r = this.#record;
-    if (r[i * 3] !== this.#ino[i] || r[i * 3 + 1] !== this.#size[i] || r[i * 3 + 2] !== this.#mtimeMs[i]) return undefined;
-    return this.#sha.toString('hex', i * 32, i * 32 + 32);
+    return this.recordedSha256(i, { ino: this.#ino[i], size: this.#size[i], mtimeMs: this.#mtimeMs[i] });
   }
 
   /** The SHA-256 recorded for a file if the record matches these stats (of the file as opened). */

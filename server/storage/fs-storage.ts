@@ -15,8 +15,9 @@ import { HashLog } from './hash-log.ts';
 import { HashQueue } from './hash-queue.ts';
 import { folderFile, listTree } from './tree-listing.ts';
 import { Quota, type Reservation } from './quota.ts';
-import { StorageError, type ByteRange, type ListingQuery, type OpenedFile, type PutOptions, type Storage, type StoredPart, type UploadSessionInfo } from './storage.ts';
+import { skipVanished, StorageError, type ByteRange, type ListingQuery, type OpenedFile, type PutOptions, type Storage, type StoredPart, type UploadSessionInfo } from './storage.ts';
 import { UploadSessions } from './upload-sessions.ts';
+import { hashFileRange, syncDir } from './durable.ts';
 import { errnoCode as code, SILENT_LOG, type StorageLog } from './storage-log.ts';
 
 /**
@@ -749,27 +750,8 @@ function emptyFile(info: FileInfo, range: ByteRange | undefined, options: { read
 
 async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
-  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const { bytesRead } = await fh.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    await fh.close();
-  }
+  await hashFileRange(path, hash);
   return hash.digest('hex');
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Whether a failed look-up means the thing is not there: ENOENT, or ENOTDIR when a path component is not a directory. */
@@ -796,9 +778,5 @@ const aFolder = (bucket: string, name: string) =>
 const underAFile = (bucket: string, name: string) =>
   new StorageError(Reason.folderConflict, `a folder of ${JSON.stringify(name)} is a file in ${bucket}; a key cannot be both a file and a folder`);
 
-function skipVanished(err: unknown): undefined {
-  if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
-  throw err;
-}
 
 

@@ -159,16 +159,9 @@ export class HashLog {
         await mkdir(this.bucketDir(bucket), { recursive: true });
         return open(path, 'a');
       });
-      if (!sync) {
-        try {
-          return await fh.writeFile(`${JSON.stringify(line)}\n`);
-        } finally {
-          await fh.close();
-        }
-      }
       try {
         await fh.writeFile(`${JSON.stringify(line)}\n`);
-        await fh.sync();
+        if (sync) await fh.sync();
       } finally {
         await fh.close();
       }

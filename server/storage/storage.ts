@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { BucketInfo, FileInfo, PailEvent } from '../../shared/protocol/types.ts';
-import type { Reason } from '../../shared/protocol/reasons.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
 import type { ListingRow } from '../../shared/protocol/listing.ts';
 import type { ListingOptions } from '../../shared/protocol/request.ts';
 
@@ -113,4 +113,10 @@ export class StorageError extends Error {
     super(message, options);
     this.name = 'StorageError';
   }
+}
+
+/** For listings over every bucket: a bucket deleted meanwhile simply has nothing to list. */
+export function skipVanished(err: unknown): undefined {
+  if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
+  throw err;
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { hashFileRange, syncDir, writeSynced } from './durable.ts';
 import { mkdir, open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Reason } from '../../shared/protocol/reasons.ts';
@@ -60,8 +61,6 @@ interface Session {
   running: { hash: Hash; end: number };
   updated: number;
   reservation?: Reservation;
-  /** Bytes the reservation holds so far (for sessions of unknown size, it grows with the parts). */
-  reserved: number;
   gone: boolean;
 }
 
@@ -127,7 +126,7 @@ export class UploadSessions {
       await rm(dir, { recursive: true, force: true }).catch(() => {});
       throw err;
     }
-    const session = this.#remember(id, meta, [], Date.now(), reservation, options.size ?? 0);
+    const session = this.#remember(id, meta, [], Date.now(), reservation);
     return info(session);
   }
 
@@ -181,14 +180,13 @@ export class UploadSessions {
       const newBytes = size - overlap(session.held, offset, offset + size);
       if (session.meta.size === undefined && newBytes > 0) {
         session.reservation?.grow(newBytes);
-        session.reserved += newBytes;
       }
       await data.datasync();
       await data.close();
       fh = undefined;
       if (session.gone) throw noSuchUpload(id);
       // The part counts from here: its bytes are durable, and so is the line that says they are held.
-      await appendSynced(join(session.dir, 'parts.log'), `${JSON.stringify({ o: offset, n: size, h: sha256 })}\n`);
+      await writeSynced(join(session.dir, 'parts.log'), `${JSON.stringify({ o: offset, n: size, h: sha256 })}\n`, 'a');
       if (size > 0) session.held = merge(session.held, { start: offset, end: offset + size });
       if (running && running.end > session.running.end) session.running = running;
       session.updated = Date.now();
@@ -218,7 +216,7 @@ export class UploadSessions {
     // A part refused mid-body may have left bytes past the end; the file is exactly what is held.
     await truncate(path, size);
     const hash = session.running.hash.copy();
-    if (session.running.end < size) await hashRange(path, hash, session.running.end, size);
+    if (session.running.end < size) await hashFileRange(path, hash, session.running.end, size);
     const sha256 = hash.digest('hex');
     for (const wanted of [options.sha256, session.meta.sha256]) {
       if (wanted !== undefined && wanted !== sha256) throw new StorageError(Reason.checksumMismatch, `the upload's SHA-256 is ${sha256}, not ${wanted}`);
@@ -359,11 +357,11 @@ export class UploadSessions {
     const holding = meta.size ?? (held.length ? held[held.length - 1].end : 0);
     // Quota is held again as it was before the restart; a full quota now still keeps what was acknowledged.
     const reservation = this.options.quota?.restore(holding);
-    this.#remember(id, meta, held, updated, reservation, holding);
+    this.#remember(id, meta, held, updated, reservation);
   }
 
-  #remember(id: string, meta: SessionMeta, held: Range[], updated: number, reservation: Reservation | undefined, reserved: number): Session {
-    const session: Session = { id, dir: join(this.root, id), meta, held, writing: [], running: { hash: createHash('sha256'), end: 0 }, updated, reservation, reserved, gone: false };
+  #remember(id: string, meta: SessionMeta, held: Range[], updated: number, reservation: Reservation | undefined): Session {
+    const session: Session = { id, dir: join(this.root, id), meta, held, writing: [], running: { hash: createHash('sha256'), end: 0 }, updated, reservation, gone: false };
     this.#sessions.set(id, session);
     return session;
   }
@@ -417,50 +415,6 @@ async function writeAll(fh: FileHandle, chunk: Buffer, position: number): Promis
   while (written < chunk.length) {
     const { bytesWritten } = await fh.write(chunk, written, chunk.length - written, position + written);
     written += bytesWritten;
-  }
-}
-
-async function hashRange(path: string, hash: Hash, from: number, to: number): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    for (let position = from; position < to; ) {
-      const { bytesRead } = await fh.read(buffer, 0, Math.min(buffer.length, to - position), position);
-      if (bytesRead === 0) throw new StorageError(Reason.internal, 'the upload data file is shorter than the bytes it holds');
-      hash.update(buffer.subarray(0, bytesRead));
-      position += bytesRead;
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-async function writeSynced(path: string, text: string): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function appendSynced(path: string, text: string): Promise<void> {
-  const fh = await open(path, 'a');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

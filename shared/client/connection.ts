@@ -68,21 +68,6 @@ export class PailConnection {
     return rows.map(parseFileRow);
   }
 
-  /**
-   * A bucket's files if it holds at most `max`, read whole; undefined (and the
-   * connection closed, since the rows are already on the wire) if it holds more.
-   */
-  async listFilesUpTo(bucket: string, max: number): Promise<ListedFile[] | undefined> {
-    const listing = await this.streamListing(bucket);
-    if (listing.count > max) {
-      listing.cancel();
-      return undefined;
-    }
-    const files: ListedFile[] = [];
-    for await (const row of listing.rows) if (row.kind === 'file') files.push(row.file);
-    return files;
-  }
-
   /** A page of a bucket's listing, read whole (a page holds at most MAX_PAGE_ROWS rows). */
   async listPage(bucket: string, options: ListingOptions): Promise<FilePage> {
     const listing = await this.streamListing(bucket, options);
