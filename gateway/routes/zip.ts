@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZipSelection } from '../../shared/api/types.ts';
+import { ZIP_MAX_KEYS, ZIP_MAX_PREFIXES } from '../../shared/api/zip-limits.ts';
 import { PailError } from '../../shared/client/errors.ts';
 import { isFolderKey } from '../../shared/protocol/names.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
@@ -15,14 +16,12 @@ import { zipArchive, type ZipEntry } from '../zip/writer.ts';
 
 /** Keys of a selected folder are listed this many at a time: pages this small are read whole on the commands lane. */
 const PAGE = 1_000;
-const MAX_KEYS = 10_000;
-const MAX_PREFIXES = 1_000;
 
 const selectionSchema = {
   type: 'object',
   properties: {
-    keys: { type: 'array', items: { type: 'string' }, maxItems: MAX_KEYS, description: 'Keys to put in the archive' },
-    prefixes: { type: 'array', items: { type: 'string' }, maxItems: MAX_PREFIXES, description: "Folders (ending in /, or '' for the whole bucket) whose every key goes in" },
+    keys: { type: 'array', items: { type: 'string' }, maxItems: ZIP_MAX_KEYS, description: 'Keys to put in the archive' },
+    prefixes: { type: 'array', items: { type: 'string' }, maxItems: ZIP_MAX_PREFIXES, description: "Folders (ending in /, or '' for the whole bucket) whose every key goes in" },
   },
 } as const;
 

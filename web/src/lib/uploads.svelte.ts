@@ -1,5 +1,5 @@
 import type { FileInfo } from '../../../shared/protocol/types.ts';
-import { keyProblem } from '../../../shared/protocol/names.ts';
+import { isFolderKey, keyProblem } from '../../../shared/protocol/names.ts';
 import { createFolder } from '../api/buckets.ts';
 import { ApiError } from '../api/http.ts';
 import { isTransient, ResumableUpload } from '../api/tus-upload.ts';
@@ -108,7 +108,7 @@ class UploadQueue {
     if (this.items.length === 0 || this.busy) return '';
     const c = this.counts;
     // An empty folder of a dropped tree travels as an explicit folder: counted as what it is.
-    const folders = this.items.filter((u) => u.state === 'done' && u.key.endsWith('/')).length;
+    const folders = this.items.filter((u) => u.state === 'done' && isFolderKey(u.key)).length;
     const parts = [`${plural(c.done - folders, 'file')} uploaded`];
     if (folders) parts.push(`${plural(folders, 'empty folder')} created`);
     if (c.failed) parts.push(`${c.failed} failed`);
@@ -244,7 +244,7 @@ class UploadQueue {
   #start(upload: Upload): void {
     upload.started(performance.now());
     // An empty folder of a dropped tree has no bytes to resume: it is made with a plain PUT.
-    if (upload.key.endsWith('/')) {
+    if (isFolderKey(upload.key)) {
       createFolder(upload.bucket, upload.key).then(
         (stored) => this.#stored(upload, stored, false),
         (err: unknown) => this.#failed(upload, err instanceof ApiError ? err : ApiError.unreachable(String(err))),
