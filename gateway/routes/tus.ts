@@ -11,6 +11,7 @@ import {
   declaredSize,
   DIGEST_HEADER,
   fileDigest,
+  header,
   isOffsetOctetStream,
   OFFSET_OCTET_STREAM,
   partChecksum,
@@ -195,9 +196,4 @@ function uploadId(request: FastifyRequest<{ Params: UploadParams }>): string {
   const { id } = request.params;
   if (!UPLOAD_ID.test(id)) throw refusal(request.routeOptions.config.command, Reason.noSuchUpload, `${JSON.stringify(id)} is no upload of this gateway`);
   return id;
-}
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
 }

@@ -15,7 +15,7 @@ const DECIMAL = /^\d{1,16}$/;
 
 /** A header of non-negative decimal bytes (Upload-Offset, Upload-Length), or undefined when absent. */
 export function byteCount(request: FastifyRequest, name: string, command: CommandName): number | undefined {
-  const value = single(request, name);
+  const value = header(request, name);
   if (value === undefined) return undefined;
   if (!DECIMAL.test(value) || !Number.isSafeInteger(Number(value))) throw refusal(command, Reason.badArgs, `${name} is ${JSON.stringify(value)}, not a byte count`);
   return Number(value);
@@ -23,7 +23,7 @@ export function byteCount(request: FastifyRequest, name: string, command: Comman
 
 /** `Upload-Checksum: sha256 BASE64` as hex; other algorithms are refused (400), as the checksum extension says. */
 export function partChecksum(request: FastifyRequest, command: CommandName): string | undefined {
-  const value = single(request, 'upload-checksum');
+  const value = header(request, 'upload-checksum');
   if (value === undefined) return undefined;
   const [algorithm, digest, ...rest] = value.trim().split(/ +/);
   if (algorithm !== 'sha256' || rest.length > 0) throw refusal(command, Reason.badArgs, `Upload-Checksum: only "sha256 BASE64" is supported, not ${JSON.stringify(value)}`);
@@ -34,7 +34,7 @@ export function partChecksum(request: FastifyRequest, command: CommandName): str
 
 /** Pail-Upload-Sha256: the whole file's digest, 64 hex digits. */
 export function fileDigest(request: FastifyRequest, command: CommandName): string | undefined {
-  const value = single(request, DIGEST_HEADER)?.trim().toLowerCase();
+  const value = header(request, DIGEST_HEADER)?.trim().toLowerCase();
   if (value === undefined) return undefined;
   if (!SHA256_HEX.test(value)) throw refusal(command, Reason.badArgs, 'Pail-Upload-Sha256 is not 64 hex digits');
   return value;
@@ -57,7 +57,8 @@ export function isOffsetOctetStream(request: FastifyRequest): boolean {
   return request.headers['content-type']?.split(';')[0].trim().toLowerCase() === OFFSET_OCTET_STREAM;
 }
 
-function single(request: FastifyRequest, name: string): string | undefined {
+/** A request header as one string (repeats joined with commas, as HTTP allows), or undefined when absent. */
+export function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }
