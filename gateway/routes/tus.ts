@@ -4,11 +4,10 @@ import type { UploadSessionStatus } from '../../shared/client/types.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { UPLOAD_ID } from '../../shared/protocol/request.ts';
 import { refusal, sendError } from '../errors.ts';
+import { carriesBody, declaredSize } from '../http/body.ts';
 import type { Transfer } from '../lanes.ts';
 import {
   byteCount,
-  carriesBody,
-  declaredSize,
   DIGEST_HEADER,
   fileDigest,
   header,

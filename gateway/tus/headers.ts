@@ -40,18 +40,6 @@ export function fileDigest(request: FastifyRequest, command: CommandName): strin
   return value;
 }
 
-/** The body's size as declared, or undefined for a chunked body. */
-export function declaredSize(request: FastifyRequest): number | undefined {
-  const length = request.headers['content-length'];
-  return length === undefined ? undefined : Number(length);
-}
-
-/** Whether the request carries body bytes (or may: a chunked body). */
-export function carriesBody(request: FastifyRequest): boolean {
-  const size = declaredSize(request);
-  return size === undefined ? request.headers['transfer-encoding'] !== undefined : size > 0;
-}
-
 /** Whether the body is tus's octet stream (parameters such as a charset are ignored). */
 export function isOffsetOctetStream(request: FastifyRequest): boolean {
   return request.headers['content-type']?.split(';')[0].trim().toLowerCase() === OFFSET_OCTET_STREAM;
