@@ -14,6 +14,7 @@ import {
   isOffsetOctetStream,
   OFFSET_OCTET_STREAM,
   partChecksum,
+  TUS_EXTENSIONS,
   TUS_VERSION,
 } from '../tus/headers.ts';
 import { uploadTarget } from '../tus/metadata.ts';
@@ -26,7 +27,6 @@ export interface TusLimits {
   readonly maxFileSize: number;
 }
 
-const EXTENSIONS = 'creation,creation-with-upload,termination,checksum';
 const ENDPOINT = '/api/uploads';
 
 type UploadParams = { id: string };
@@ -70,7 +70,7 @@ export async function tusRoutes(app: FastifyInstance, limits: TusLimits): Promis
     reply
       .code(204)
       .header('tus-version', TUS_VERSION)
-      .header('tus-extension', EXTENSIONS)
+      .header('tus-extension', TUS_EXTENSIONS)
       .header('tus-checksum-algorithm', 'sha256')
       .header('tus-max-size', String(limits.maxFileSize))
       .send(),

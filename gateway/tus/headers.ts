@@ -6,6 +6,8 @@ import { refusal } from '../errors.ts';
 
 /** The one tus version spoken. */
 export const TUS_VERSION = '1.0.0';
+/** The tus extensions served (Tus-Extension). */
+export const TUS_EXTENSIONS = 'creation,creation-with-upload,termination,checksum';
 /** The body type of a PATCH, and of a POST that carries the first bytes. */
 export const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
 /** The header a completion may carry (the client's digest of the whole file) and its reply always does (the server's). */
