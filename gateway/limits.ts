@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BODY_GRACE_MS, DEFAULTS } from '../shared/config/settings.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { refusal } from './errors.ts';
+import { carriesBody } from './http/body.ts';
 
 export interface LimitOptions {
   /** API requests one client address may make per rate window; more are answered 429. */
@@ -105,11 +106,6 @@ function decodedPath(url: string): string {
 function windowName(limits: LimitOptions): string {
   const ms = limits.rateWindowMs ?? MINUTE_MS;
   return ms === MINUTE_MS ? 'minute' : `${ms} ms`;
-}
-
-function carriesBody(request: FastifyRequest): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /**

@@ -1,3 +1,5 @@
+import { TUS_EXTENSIONS, TUS_VERSION } from './tus/headers.ts';
+
 /** JSON schemas shared by the routes: they validate requests and build the OpenAPI document at /docs. */
 export const errorSchema = {
   $id: 'PailError',
@@ -105,7 +107,7 @@ export const fileParams = {
 
 /** Request headers of the tus routes, documented but not validated: a missing Tus-Resumable is tus's 412, not a schema's 400. */
 const tusHeaders = {
-  'tus-resumable': { type: 'string', enum: ['1.0.0'], description: 'Required on every tus request but OPTIONS (412 otherwise)' },
+  'tus-resumable': { type: 'string', enum: [TUS_VERSION], description: 'Required on every tus request but OPTIONS (412 otherwise)' },
 } as const;
 
 const uploadParams = {
@@ -135,8 +137,8 @@ export function tusSchemas(maxFileSize: number) {
       summary: 'tus discovery: the version, extensions, checksum algorithm and largest upload',
       response: {
         204: tusReply('What this tus server supports', {
-          'Tus-Version': '1.0.0',
-          'Tus-Extension': 'creation,creation-with-upload,termination,checksum',
+          'Tus-Version': TUS_VERSION,
+          'Tus-Extension': TUS_EXTENSIONS,
           'Tus-Checksum-Algorithm': 'sha256',
           'Tus-Max-Size': `The largest file, in bytes (${maxFileSize} here)`,
         }),

@@ -5,7 +5,6 @@
  * controls or non-ASCII, so no name can break out of the header.
  */
 export function attachment(name: string): string {
-   
   const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeRfc8187(name)}`;
 }

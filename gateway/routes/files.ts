@@ -48,10 +48,9 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
       const options = listingOptions(request.query);
       const prefix = options.prefix ?? '';
       // A small listing is read whole on the commands lane, so it never waits behind its client's transfers.
-      const small =
-        options.limit !== undefined && options.limit <= SMALL_LISTING
-          ? await app.lanes.command(reply, (c) => c.listPage(bucket, options))
-          : await app.lanes.command(reply, (c) => pageUpTo(c, bucket, options, SMALL_LISTING));
+      const small = await app.lanes.command(reply, (c) =>
+        options.limit !== undefined && options.limit <= SMALL_LISTING ? c.listPage(bucket, options) : pageUpTo(c, bucket, options, SMALL_LISTING),
+      );
       if (small) return reply.send(fileList(bucket, prefix, small));
       // A large one is streamed as the rows arrive (the schema above documents the shape; a stream skips the
       // serializer). Paced by its HTTP reader, it is a transfer.

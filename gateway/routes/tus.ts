@@ -4,16 +4,17 @@ import type { UploadSessionStatus } from '../../shared/client/types.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { UPLOAD_ID } from '../../shared/protocol/request.ts';
 import { refusal, sendError } from '../errors.ts';
+import { carriesBody, declaredSize } from '../http/body.ts';
 import type { Transfer } from '../lanes.ts';
 import {
   byteCount,
-  carriesBody,
-  declaredSize,
   DIGEST_HEADER,
   fileDigest,
+  header,
   isOffsetOctetStream,
   OFFSET_OCTET_STREAM,
   partChecksum,
+  TUS_EXTENSIONS,
   TUS_VERSION,
 } from '../tus/headers.ts';
 import { uploadTarget } from '../tus/metadata.ts';
@@ -26,7 +27,6 @@ export interface TusLimits {
   readonly maxFileSize: number;
 }
 
-const EXTENSIONS = 'creation,creation-with-upload,termination,checksum';
 const ENDPOINT = '/api/uploads';
 
 type UploadParams = { id: string };
@@ -70,7 +70,7 @@ export async function tusRoutes(app: FastifyInstance, limits: TusLimits): Promis
     reply
       .code(204)
       .header('tus-version', TUS_VERSION)
-      .header('tus-extension', EXTENSIONS)
+      .header('tus-extension', TUS_EXTENSIONS)
       .header('tus-checksum-algorithm', 'sha256')
       .header('tus-max-size', String(limits.maxFileSize))
       .send(),
@@ -195,9 +195,4 @@ function uploadId(request: FastifyRequest<{ Params: UploadParams }>): string {
   const { id } = request.params;
   if (!UPLOAD_ID.test(id)) throw refusal(request.routeOptions.config.command, Reason.noSuchUpload, `${JSON.stringify(id)} is no upload of this gateway`);
   return id;
-}
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
 }

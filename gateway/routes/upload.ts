@@ -6,6 +6,7 @@ import { PailError } from '../../shared/client/errors.ts';
 import type { Transfer } from '../lanes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { connectionClosed, refusal } from '../errors.ts';
+import { declaredSize } from '../http/body.ts';
 import { checkedFolder, keyOf, type KeyParams } from '../http/key.ts';
 import { bucketParams, errorResponses, fileParams } from '../schemas.ts';
 
@@ -110,9 +111,8 @@ export async function uploadRoutes(app: FastifyInstance, limits: UploadLimits): 
       async (request, reply) => {
         const { bucket } = request.params;
         const body = request.body as Readable | undefined;
-        const declared = request.headers['content-length'];
         // With Content-Length the upload is sized, so the bucket server refuses a too large file (or a folder with bytes) before any byte.
-        const size = declared === undefined ? undefined : Number(declared);
+        const size = declaredSize(request);
         try {
           const name = keyOf(request);
           const transfer = await app.lanes.transfer(request, reply);

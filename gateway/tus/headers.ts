@@ -6,6 +6,8 @@ import { refusal } from '../errors.ts';
 
 /** The one tus version spoken. */
 export const TUS_VERSION = '1.0.0';
+/** The tus extensions served (Tus-Extension). */
+export const TUS_EXTENSIONS = 'creation,creation-with-upload,termination,checksum';
 /** The body type of a PATCH, and of a POST that carries the first bytes. */
 export const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
 /** The header a completion may carry (the client's digest of the whole file) and its reply always does (the server's). */
@@ -15,7 +17,7 @@ const DECIMAL = /^\d{1,16}$/;
 
 /** A header of non-negative decimal bytes (Upload-Offset, Upload-Length), or undefined when absent. */
 export function byteCount(request: FastifyRequest, name: string, command: CommandName): number | undefined {
-  const value = single(request, name);
+  const value = header(request, name);
   if (value === undefined) return undefined;
   if (!DECIMAL.test(value) || !Number.isSafeInteger(Number(value))) throw refusal(command, Reason.badArgs, `${name} is ${JSON.stringify(value)}, not a byte count`);
   return Number(value);
@@ -23,7 +25,7 @@ export function byteCount(request: FastifyRequest, name: string, command: Comman
 
 /** `Upload-Checksum: sha256 BASE64` as hex; other algorithms are refused (400), as the checksum extension says. */
 export function partChecksum(request: FastifyRequest, command: CommandName): string | undefined {
-  const value = single(request, 'upload-checksum');
+  const value = header(request, 'upload-checksum');
   if (value === undefined) return undefined;
   const [algorithm, digest, ...rest] = value.trim().split(/ +/);
   if (algorithm !== 'sha256' || rest.length > 0) throw refusal(command, Reason.badArgs, `Upload-Checksum: only "sha256 BASE64" is supported, not ${JSON.stringify(value)}`);
@@ -34,22 +36,10 @@ export function partChecksum(request: FastifyRequest, command: CommandName): str
 
 /** Pail-Upload-Sha256: the whole file's digest, 64 hex digits. */
 export function fileDigest(request: FastifyRequest, command: CommandName): string | undefined {
-  const value = single(request, DIGEST_HEADER)?.trim().toLowerCase();
+  const value = header(request, DIGEST_HEADER)?.trim().toLowerCase();
   if (value === undefined) return undefined;
   if (!SHA256_HEX.test(value)) throw refusal(command, Reason.badArgs, 'Pail-Upload-Sha256 is not 64 hex digits');
   return value;
-}
-
-/** The body's size as declared, or undefined for a chunked body. */
-export function declaredSize(request: FastifyRequest): number | undefined {
-  const length = request.headers['content-length'];
-  return length === undefined ? undefined : Number(length);
-}
-
-/** Whether the request carries body bytes (or may: a chunked body). */
-export function carriesBody(request: FastifyRequest): boolean {
-  const size = declaredSize(request);
-  return size === undefined ? request.headers['transfer-encoding'] !== undefined : size > 0;
 }
 
 /** Whether the body is tus's octet stream (parameters such as a charset are ignored). */
@@ -57,7 +47,8 @@ export function isOffsetOctetStream(request: FastifyRequest): boolean {
   return request.headers['content-type']?.split(';')[0].trim().toLowerCase() === OFFSET_OCTET_STREAM;
 }
 
-function single(request: FastifyRequest, name: string): string | undefined {
+/** A request header as one string (repeats joined with commas, as HTTP allows), or undefined when absent. */
+export function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }

@@ -5,7 +5,6 @@ import { Reason } from '../../shared/protocol/reasons.ts';
 import { refusal } from '../errors.ts';
 import { checkedFolder, checkedKey } from '../http/key.ts';
 
-
 /** One thing to put in the archive: a key, or every key under a prefix ('' for the whole bucket). */
 export type SelectedItem = { readonly kind: 'key'; readonly key: string } | { readonly kind: 'prefix'; readonly prefix: string };
 
