@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Uploaded } from '../../shared/client/connection.ts';
@@ -6,6 +6,7 @@ import { PailError, UnreachableError } from '../../shared/client/errors.ts';
 import { failureLine, InterruptedError, LocalFileError, UsageError, type FailureReport } from '../errors.ts';
 import { Exit, type ExitStatus } from '../exit.ts';
 import { formatBytes } from '../format.ts';
+import { openForReading } from '../local-file.ts';
 import { PART_SIZE, uploadInSession, type SessionUploaded } from '../resume/session-upload.ts';
 import { parseBucketTree } from '../tree/targets.ts';
 import { putTree } from '../tree/tree-jobs.ts';
@@ -93,7 +94,7 @@ async function putOne(
   if (size !== undefined && size > PART_SIZE && mtimeMs !== undefined) return putInSession(context, bucket, { path, name, size, mtimeMs }, options, failed);
   let body: Readable;
   try {
-    body = path === STDIN ? context.stdin! : await openFile(path);
+    body = path === STDIN ? context.stdin! : await openForReading(path);
   } catch (err) {
     if (err instanceof LocalFileError) return failed({ message: err.message });
     throw err;
@@ -146,14 +147,6 @@ async function putInSession(
   } finally {
     progress.finish();
   }
-}
-
-/** Opens the file before anything is sent, so a file that cannot be read is refused here rather than cut off mid-upload. */
-async function openFile(path: string): Promise<Readable> {
-  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new LocalFileError(`cannot read ${path}: ${err.code ?? err.message}`, { cause: err });
-  });
-  return handle.createReadStream();
 }
 
 /** The key of each FILE: `undefined` when only a file name would give it (standard input has none). */
