@@ -2,8 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Uploaded } from '../../shared/client/connection.ts';
-import { PailError, UnreachableError } from '../../shared/client/errors.ts';
-import { failureLine, InterruptedError, LocalFileError, UsageError, type FailureReport } from '../errors.ts';
+import { failureLine, fileFailure, InterruptedError, LocalFileError, UsageError, type FailureReport } from '../errors.ts';
 import { Exit, type ExitStatus } from '../exit.ts';
 import { formatBytes } from '../format.ts';
 import { openForReading } from '../local-file.ts';
@@ -108,8 +107,9 @@ async function putOne(
     const result = await connection.upload(bucket, name, body, { size, overwrite: options.overwrite, sha256: options.sha256, onProgress: (sent) => progress.update(sent) });
     return { source: path, bucket, name, ...result };
   } catch (err) {
-    if (context.signal.aborted || err instanceof UnreachableError || !(err instanceof PailError || err instanceof LocalFileError)) throw err;
-    return failed(err instanceof PailError ? err.toJSON() : { message: err.message });
+    const report = context.signal.aborted ? undefined : fileFailure(err);
+    if (!report) throw err;
+    return failed(report);
   } finally {
     context.signal.removeEventListener('abort', stop);
     progress.finish();
@@ -142,8 +142,9 @@ async function putInSession(
     );
     return { source: path, bucket, name, ...result };
   } catch (err) {
-    if (context.signal.aborted || err instanceof UnreachableError || !(err instanceof PailError || err instanceof LocalFileError)) throw err;
-    return failed(err instanceof PailError ? err.toJSON() : { message: err.message });
+    const report = context.signal.aborted ? undefined : fileFailure(err);
+    if (!report) throw err;
+    return failed(report);
   } finally {
     progress.finish();
   }

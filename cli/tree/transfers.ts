@@ -2,9 +2,8 @@ import { rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { PailPool } from '../../shared/client/pool.ts';
 import type { PailConnection, Uploaded } from '../../shared/client/connection.ts';
-import { PailError, UnreachableError } from '../../shared/client/errors.ts';
 import { keyProblem } from '../../shared/protocol/names.ts';
-import { InterruptedError, LocalFileError, type FailureReport } from '../errors.ts';
+import { fileFailure, InterruptedError, LocalFileError, type FailureReport } from '../errors.ts';
 import { cannotRead, openForReading } from '../local-file.ts';
 import { receiveFile } from '../receive.ts';
 import { PART_SIZE, uploadInSession } from '../resume/session-upload.ts';
@@ -30,8 +29,9 @@ async function outcome<T>(signal: AbortSignal, step: () => Promise<T>): Promise<
     return { ok: true, result: await step() };
   } catch (err) {
     if (signal.aborted) throw new InterruptedError();
-    if (err instanceof UnreachableError || !(err instanceof PailError || err instanceof LocalFileError)) throw err;
-    return { ok: false, error: err instanceof PailError ? err.toJSON() : { message: err.message } };
+    const error = fileFailure(err);
+    if (!error) throw err;
+    return { ok: false, error };
   }
 }
 
