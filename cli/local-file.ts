@@ -1,3 +1,5 @@
+import type { Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { LocalFileError } from './errors.ts';
@@ -13,4 +15,11 @@ export async function openForReading(path: string): Promise<Readable> {
     throw cannotRead(path, err);
   });
   return handle.createReadStream();
+}
+
+/** Feeds a local file's bytes [start, end) (all of them by default) to `hash`, streamed: memory stays one chunk whatever the size. */
+export async function hashFileBytes(hash: Hash, path: string, range: { readonly start?: number; readonly end?: number; readonly signal?: AbortSignal } = {}): Promise<void> {
+  const { start, end, signal } = range;
+  const stream = createReadStream(path, { signal, ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end: end - 1 } : {}) });
+  for await (const chunk of stream) hash.update(chunk as Buffer);
 }
