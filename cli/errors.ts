@@ -44,6 +44,18 @@ export interface FailureReport {
   readonly message: string;
 }
 
+/**
+ * A failure that is one file's outcome (a refusal, a local file that cannot be
+ * used), as reported; undefined for one that stops the whole command (the
+ * server unreachable, anything unforeseen).
+ */
+export function fileFailure(err: unknown): FailureReport | undefined {
+  if (err instanceof UnreachableError) return undefined;
+  if (err instanceof PailError) return err.toJSON();
+  if (err instanceof LocalFileError) return { message: err.message };
+  return undefined;
+}
+
 export function describeFailure(err: unknown): { exit: ExitStatus; report: FailureReport } {
   if (err instanceof UnreachableError) return { exit: Exit.unreachable, report: err.toJSON() };
   if (err instanceof UsageError) return { exit: Exit.usage, report: err.toJSON() };

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform, type Writable } from 'node:stream';
@@ -10,6 +10,7 @@ import { PeerGone } from '../shared/net/socket-reader.ts';
 import { Code } from '../shared/protocol/codes.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { InterruptedError, LocalFileError } from './errors.ts';
+import { hashFileBytes } from './local-file.ts';
 import { isConnectionLost } from './resume/connection-lost.ts';
 
 export interface ReceiveOptions {
@@ -145,7 +146,7 @@ export async function receiveResumable(
   const partial = partialPath(target, info.sha256);
   try {
     const hash = createHash('sha256');
-    if (resumedFrom > 0) for await (const chunk of createReadStream(partial, { end: resumedFrom - 1 })) hash.update(chunk as Buffer);
+    if (resumedFrom > 0) await hashFileBytes(hash, partial, { end: resumedFrom });
     const sink = resumedFrom > 0 ? createWriteStream(partial, { flags: 'r+', start: resumedFrom }) : createWriteStream(partial, { flags: 'w' });
     await receive(download, sink, { ...options, end: true, resuming: { hash, before: resumedFrom } });
     await rename(partial, target);

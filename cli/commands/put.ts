@@ -1,11 +1,11 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Uploaded } from '../../shared/client/connection.ts';
-import { PailError, UnreachableError } from '../../shared/client/errors.ts';
-import { failureLine, InterruptedError, LocalFileError, UsageError, type FailureReport } from '../errors.ts';
+import { failureLine, fileFailure, InterruptedError, LocalFileError, UsageError, type FailureReport } from '../errors.ts';
 import { Exit, type ExitStatus } from '../exit.ts';
 import { formatBytes } from '../format.ts';
+import { openForReading } from '../local-file.ts';
 import { PART_SIZE, uploadInSession, type SessionUploaded } from '../resume/session-upload.ts';
 import { parseBucketTree } from '../tree/targets.ts';
 import { putTree } from '../tree/tree-jobs.ts';
@@ -93,7 +93,7 @@ async function putOne(
   if (size !== undefined && size > PART_SIZE && mtimeMs !== undefined) return putInSession(context, bucket, { path, name, size, mtimeMs }, options, failed);
   let body: Readable;
   try {
-    body = path === STDIN ? context.stdin! : await openFile(path);
+    body = path === STDIN ? context.stdin! : await openForReading(path);
   } catch (err) {
     if (err instanceof LocalFileError) return failed({ message: err.message });
     throw err;
@@ -107,8 +107,9 @@ async function putOne(
     const result = await connection.upload(bucket, name, body, { size, overwrite: options.overwrite, sha256: options.sha256, onProgress: (sent) => progress.update(sent) });
     return { source: path, bucket, name, ...result };
   } catch (err) {
-    if (context.signal.aborted || err instanceof UnreachableError || !(err instanceof PailError || err instanceof LocalFileError)) throw err;
-    return failed(err instanceof PailError ? err.toJSON() : { message: err.message });
+    const report = context.signal.aborted ? undefined : fileFailure(err);
+    if (!report) throw err;
+    return failed(report);
   } finally {
     context.signal.removeEventListener('abort', stop);
     progress.finish();
@@ -141,19 +142,12 @@ async function putInSession(
     );
     return { source: path, bucket, name, ...result };
   } catch (err) {
-    if (context.signal.aborted || err instanceof UnreachableError || !(err instanceof PailError || err instanceof LocalFileError)) throw err;
-    return failed(err instanceof PailError ? err.toJSON() : { message: err.message });
+    const report = context.signal.aborted ? undefined : fileFailure(err);
+    if (!report) throw err;
+    return failed(report);
   } finally {
     progress.finish();
   }
-}
-
-/** Opens the file before anything is sent, so a file that cannot be read is refused here rather than cut off mid-upload. */
-async function openFile(path: string): Promise<Readable> {
-  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new LocalFileError(`cannot read ${path}: ${err.code ?? err.message}`, { cause: err });
-  });
-  return handle.createReadStream();
 }
 
 /** The key of each FILE: `undefined` when only a file name would give it (standard input has none). */

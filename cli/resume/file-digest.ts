@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { hashFileBytes } from '../local-file.ts';
 
 /**
  * The SHA-256 of a local file sent in parts, in order: each part's bytes are
@@ -27,7 +28,7 @@ export class FileDigest {
       this.#at = 0;
     }
     if (to === this.#at) return;
-    for await (const chunk of createReadStream(this.path, { start: this.#at, end: to - 1 })) this.#hash.update(chunk as Buffer);
+    await hashFileBytes(this.#hash, this.path, { start: this.#at, end: to });
     this.#at = to;
   }
 

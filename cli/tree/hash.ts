@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { LocalFileError } from '../errors.ts';
+import { cannotRead, hashFileBytes } from '../local-file.ts';
 
 /** A local file's SHA-256 (hex), read as a stream: memory stays one chunk whatever the file's size. */
 export async function sha256OfFile(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
   try {
-    for await (const chunk of createReadStream(path, { signal })) hash.update(chunk as Buffer);
+    await hashFileBytes(hash, path, { signal });
   } catch (err) {
     if (signal?.aborted) throw err;
-    throw new LocalFileError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw cannotRead(path, err);
   }
   return hash.digest('hex');
 }

@@ -1,11 +1,10 @@
-import { open, rm, rmdir, stat } from 'node:fs/promises';
+import { rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { PailPool } from '../../shared/client/pool.ts';
 import type { PailConnection, Uploaded } from '../../shared/client/connection.ts';
-import { PailError, UnreachableError } from '../../shared/client/errors.ts';
 import { keyProblem } from '../../shared/protocol/names.ts';
-import { InterruptedError, LocalFileError, type FailureReport } from '../errors.ts';
+import { fileFailure, InterruptedError, LocalFileError, type FailureReport } from '../errors.ts';
+import { cannotRead, openForReading } from '../local-file.ts';
 import { receiveFile } from '../receive.ts';
 import { PART_SIZE, uploadInSession } from '../resume/session-upload.ts';
 import type { BucketTree, LocalEntry, RemoteEntry } from './entries.ts';
@@ -30,8 +29,9 @@ async function outcome<T>(signal: AbortSignal, step: () => Promise<T>): Promise<
     return { ok: true, result: await step() };
   } catch (err) {
     if (signal.aborted) throw new InterruptedError();
-    if (err instanceof UnreachableError || !(err instanceof PailError || err instanceof LocalFileError)) throw err;
-    return { ok: false, error: err instanceof PailError ? err.toJSON() : { message: err.message } };
+    const error = fileFailure(err);
+    if (!error) throw err;
+    return { ok: false, error };
   }
 }
 
@@ -80,8 +80,8 @@ export function uploadEntry(
     if (entry.kind === 'folder') return onConnection(pool, options.signal, (c) => c.upload(bucket, key, Buffer.alloc(0), { size: 0, overwrite: options.overwrite }));
     const { session } = options;
     if (session && entry.size > PART_SIZE) {
-      const info = await stat(entry.path).catch((err: NodeJS.ErrnoException) => {
-        throw new LocalFileError(`cannot read ${entry.path}: ${err.code ?? err.message}`, { cause: err });
+      const info = await stat(entry.path).catch((err: unknown) => {
+        throw cannotRead(entry.path, err);
       });
       const file = { server: session.server, bucket, key, path: resolve(entry.path), size: info.size, mtimeMs: info.mtimeMs };
       const sent = await uploadInSession((work) => onConnection(pool, options.signal, work), file, {
@@ -94,7 +94,7 @@ export function uploadEntry(
       });
       return { size: sent.size, sha256: sent.sha256, modified: sent.modified };
     }
-    const body = await openFile(entry.path);
+    const body = await openForReading(entry.path);
     const stop = () => body.destroy(new InterruptedError());
     options.signal.addEventListener('abort', stop, { once: true });
     try {
@@ -106,13 +106,6 @@ export function uploadEntry(
       body.destroy();
     }
   });
-}
-
-async function openFile(path: string): Promise<Readable> {
-  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new LocalFileError(`cannot read ${path}: ${err.code ?? err.message}`, { cause: err });
-  });
-  return handle.createReadStream();
 }
 
 export interface Downloaded {
