@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.ts';
+import { cannotRead } from '../local-file.ts';
 import { formatBytes, formatTable } from '../format.ts';
 import { forgetUploadById, listUploadStates } from '../resume/upload-state.ts';
 import { arg, type ClientCommand, type ParsedArgs } from './command.ts';
@@ -54,7 +55,9 @@ export const part: ClientCommand = {
     const offset = Number(args.one('offset'));
     if (!Number.isSafeInteger(offset) || offset < 0) throw new UsageError('OFFSET is a byte count');
     const path = args.one('file')!;
-    const { size } = await stat(path);
+    const { size } = await stat(path).catch((err: unknown) => {
+      throw cannotRead(path, err);
+    });
     const stored = await (await connect()).writePart(upload, offset, createReadStream(path), { size, sha256: sha256Of(args) });
     output.report({ ...stored }, [`stored ${formatBytes(stored.size)} at ${stored.offset}  sha256 ${stored.sha256}`]);
   },

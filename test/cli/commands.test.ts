@@ -136,6 +136,15 @@ describe.concurrent('files', () => {
     expect(await t.client.listFiles('checked-first')).toEqual([]);
   });
 
+  it('part of a local file that cannot be read says so, and sends nothing', async () => {
+    await t.client.createBucket('parts');
+    const upload = await t.client.beginUpload('parts', 'a.txt');
+    const missing = await pail(['part', upload, '0', 'missing.txt']);
+    expect(missing.status).toBe(Exit.refused);
+    expect(missing.stderr).toMatch(/^pail: cannot read missing\.txt: /);
+    expect((await t.client.uploadStatus(upload)).ranges).toEqual([]);
+  });
+
   it('put --sha256 makes the server refuse a body that does not match', async () => {
     await t.client.createBucket('digests');
     const run = await pail(['put', 'one.txt', 'digests', '--sha256', sha256('something else')]);
