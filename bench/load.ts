@@ -18,6 +18,8 @@ export interface OpsResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly failures: number;
+  /** The first failure's message, so a failed check says what went wrong. */
+  readonly firstFailure?: string;
   /** Latencies measured in whole milliseconds (autocannon's histogram), so below 1 ms reads as 0. */
   readonly wholeMs?: boolean;
 }
@@ -35,6 +37,7 @@ async function measureLoop<W>(
   const latencies: number[] = [];
   let issued = 0;
   let failures = 0;
+  let firstFailure: string | undefined;
   const started = process.hrtime.bigint();
   const deadline = Date.now() + limits.maxMs;
   await Promise.all(
@@ -42,7 +45,10 @@ async function measureLoop<W>(
       while (issued < limits.maxOps && Date.now() < deadline) {
         const i = issued++;
         const t = process.hrtime.bigint();
-        await op(worker, i).catch(() => failures++);
+        await op(worker, i).catch((err: unknown) => {
+          failures++;
+          firstFailure ??= `op ${i}: ${err instanceof Error ? err.message : String(err)}`;
+        });
         latencies.push(ms(t));
       }
     }),
@@ -57,6 +63,7 @@ async function measureLoop<W>(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     failures,
+    firstFailure,
   };
 }
 

@@ -43,10 +43,10 @@ const lockoutPlan: LockoutPlan = quick
 
 const here = import.meta.dirname;
 const rows: { section: string; measure: string; value: string; ratio?: string }[] = [];
-const checks: { what: string; ok: boolean }[] = [];
+const checks: { what: string; ok: boolean; why?: string }[] = [];
 const results: Record<string, unknown> = {};
 const row = (section: string, measure: string, value: string, ratio?: string) => rows.push({ section, measure, value, ratio });
-const check = (what: string, ok: boolean) => checks.push({ what, ok });
+const check = (what: string, ok: boolean, why?: string) => checks.push({ what, ok, why });
 const mbps = (t: Transfer) => t.bytes / MB / t.seconds;
 type Measured = Transfer & { readonly cpuSeconds: number };
 const cpuPerGiB = (t: Measured) => (t.cpuSeconds / (t.bytes / (1024 * MiB))).toFixed(2);
@@ -269,7 +269,11 @@ try {
     }
   }
   for (const r of ops) {
-    check(`${r.op} at ${r.clients} clients without failures`, r.failures === 0 && r.ops > 0);
+    check(
+      `${r.op} at ${r.clients} clients without failures`,
+      r.failures === 0 && r.ops > 0,
+      r.failures > 0 ? `${r.failures} of ${r.ops} failed; first: ${r.firstFailure}` : 'no operation completed',
+    );
     const latency = (v: number) => (r.wholeMs ? (v < 1 ? '<1' : v.toFixed(0)) : v.toFixed(2));
     row('ops', `${r.op} × ${r.clients} clients`, `${r.opsPerSecond.toFixed(0)} ops/s`, `p50 ${latency(r.p50Ms)} ms · p99 ${latency(r.p99Ms)} ms`);
   }
@@ -386,7 +390,7 @@ for (const r of rows) console.log(line(r.section, r.measure, r.value, r.ratio));
 const failed = checks.filter((c) => !c.ok);
 if (!pagesDropped) console.log('\nnote: clean pages could not be dropped before uploads (not root); upload ratios may lean on the page cache');
 console.log(`\nchecks: ${checks.length - failed.length} of ${checks.length} passed`);
-for (const c of failed) console.log(`  FAILED: ${c.what}`);
+for (const c of failed) console.log(`  FAILED: ${c.what}${c.why ? ` (${c.why})` : ''}`);
 
 const dir = join(here, 'results');
 const previous = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.json')).sort().at(-1);
