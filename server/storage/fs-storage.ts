@@ -12,6 +12,7 @@ import { BodyWriter } from './body-writer.ts';
 import { BucketNames } from './bucket-names.ts';
 import { FolderCache } from './folder-cache.ts';
 import { HashLog, type HashRecord } from './hash-log.ts';
+import { FolderSyncs } from './folder-syncs.ts';
 import { HashQueue } from './hash-queue.ts';
 import { folderFile, listTree } from './tree-listing.ts';
 import { Quota, type Reservation } from './quota.ts';
@@ -68,6 +69,8 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   readonly #bucketNames: BucketNames;
   readonly #unhashed: HashQueue;
   #uploads!: UploadSessions;
+  /** Uploads and deletes finishing together into one folder share its fsync (group commit). */
+  readonly #folderSyncs = new FolderSyncs();
   /** Each bucket's files and bytes, added up from its folders' totals until one of them changes. */
   readonly #totals = new Map<string, { files: number; bytes: number }>();
   /** Counts folder changes, so a sum made across one is not kept. */
@@ -425,7 +428,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     });
     const { folder } = splitKey(name);
     this.#folders.invalidate(bucket, folder);
-    await syncDir(join(this.root, bucket, folder));
+    await this.#folderSyncs.sync(join(this.root, bucket, folder));
     this.#discard(retired);
     this.#quota?.freed(st.size);
     await this.#pruneFolders(bucket, folder);
@@ -729,7 +732,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       }
     }
     this.#folders.invalidate(bucket, folder);
-    await syncDir(dir);
+    await this.#folderSyncs.sync(dir);
     return replaced;
   }
 }
