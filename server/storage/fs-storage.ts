@@ -13,6 +13,7 @@ import { BucketNames } from './bucket-names.ts';
 import { FolderCache } from './folder-cache.ts';
 import { HashLog, type HashRecord } from './hash-log.ts';
 import { FolderSyncs } from './folder-syncs.ts';
+import { KeyOrder } from './key-order.ts';
 import { HashQueue } from './hash-queue.ts';
 import { folderFile, listTree } from './tree-listing.ts';
 import { Quota, type Reservation } from './quota.ts';
@@ -71,6 +72,8 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   #uploads!: UploadSessions;
   /** Uploads and deletes finishing together into one folder share its fsync (group commit). */
   readonly #folderSyncs = new FolderSyncs();
+  /** Uploads of one key record and commit in turn, so its last record is always its file's. */
+  readonly #keyOrder = new KeyOrder();
   /** Each bucket's files and bytes, added up from its folders' totals until one of them changes. */
   readonly #totals = new Map<string, { files: number; bytes: number }>();
   /** Counts folder changes, so a sum made across one is not kept. */
@@ -331,10 +334,12 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       fh = undefined;
       const { folder, base } = splitKey(name);
       const writerData = { ...(md5 === undefined ? {} : { etag: md5 }), ...(options.attrs === undefined ? {} : { attrs: options.attrs }) };
-      // Recorded before the commit: a record for a file that never appears is harmless (its inode matches nothing),
-      // and an etag or attributes are durable before the file they belong to can be seen.
-      await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256, ...writerData });
-      const replaced = await this.#commit(tmp, bucket, name, options.overwrite === true);
+      const replaced = await this.#keyOrder.run(`${bucket}/${name}`, async () => {
+        // Recorded before the commit: a record for a file that never appears is harmless (its inode matches nothing),
+        // and an etag or attributes are durable before the file they belong to can be seen.
+        await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256, ...writerData });
+        return this.#commit(tmp, bucket, name, options.overwrite === true);
+      });
       reservation?.commit(size, replaced);
       const info: FileInfo = { bucket, name, size, modified: st.mtime.toISOString(), sha256, ...writerData };
       this.emit('change', { kind: 'file-uploaded', bucket, file: info });
@@ -477,8 +482,10 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     const st = await lstat(assembled.path);
     const { folder, base } = splitKey(key);
     const writerData = attrs === undefined ? {} : { attrs };
-    await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256: assembled.sha256, ...writerData });
-    const replaced = await this.#commit(assembled.path, bucket, key, overwrite);
+    const replaced = await this.#keyOrder.run(`${bucket}/${key}`, async () => {
+      await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256: assembled.sha256, ...writerData });
+      return this.#commit(assembled.path, bucket, key, overwrite);
+    });
     assembled.stored(replaced);
     await assembled.finish().catch((err) => this.#log.warn({ err, upload }, 'cannot remove a completed upload session; the next start will'));
     const info: FileInfo = { bucket, name: key, size: assembled.size, modified: st.mtime.toISOString(), sha256: assembled.sha256, ...writerData };

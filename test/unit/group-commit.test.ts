@@ -69,3 +69,26 @@ describe('HashLog records', () => {
     expect((await readFile(log.path('bucket', ''), 'utf8')).trim().split('\n')).toHaveLength(100);
   });
 });
+
+describe('uploads of one key finishing together', () => {
+  it("keep the key's last SHA-256 record its file's, so a listing gives the hash at once", async () => {
+    const { FsStorage } = await import('../../server/storage/fs-storage.ts');
+    const { createHash } = await import('node:crypto');
+    const storage = await FsStorage.open(join(dir, 'data'), { maxFileSize: 1 << 20 });
+    try {
+      await storage.createBucket('same');
+      for (let round = 0; round < 5; round++) {
+        // 40 overwrites of one name at once: their records are appended together, their commits race.
+        await Promise.all(
+          Array.from({ length: 40 }, (_, i) => storage.put('same', 'one.bin', [Buffer.alloc(1024, round * 40 + i)], { overwrite: true })),
+        );
+        const stored = await readFile(join(dir, 'data', 'same', 'one.bin'));
+        const rows = [];
+        for await (const row of storage.list('same')) rows.push(row);
+        expect(rows).toEqual([{ kind: 'file', file: expect.objectContaining({ name: 'one.bin', sha256: createHash('sha256').update(stored).digest('hex') }) }]);
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+});
