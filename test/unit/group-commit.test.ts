@@ -70,6 +70,11 @@ describe('HashLog records', () => {
   });
 });
 
+/** A body as the storage takes it: chunks as they arrive. */
+async function* body(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
+}
+
 describe('uploads of one key finishing together', () => {
   it("keep the key's last SHA-256 record its file's, so a listing gives the hash at once", async () => {
     const { FsStorage } = await import('../../server/storage/fs-storage.ts');
@@ -80,7 +85,7 @@ describe('uploads of one key finishing together', () => {
       for (let round = 0; round < 5; round++) {
         // 40 overwrites of one name at once: their records are appended together, their commits race.
         await Promise.all(
-          Array.from({ length: 40 }, (_, i) => storage.put('same', 'one.bin', [Buffer.alloc(1024, round * 40 + i)], { overwrite: true })),
+          Array.from({ length: 40 }, (_, i) => storage.put('same', 'one.bin', body(Buffer.alloc(1024, round * 40 + i)), { overwrite: true })),
         );
         const stored = await readFile(join(dir, 'data', 'same', 'one.bin'));
         const rows = [];
