@@ -10,58 +10,104 @@ export interface Checksum {
   base64(): string;
 }
 
-function table32(poly: number): Uint32Array {
-  const table = new Uint32Array(256);
+// Both CRCs below are table-driven, eight bytes a step ("slicing by 8"):
+// table k gives the CRC of a byte followed by k zero bytes, so eight lookups
+// replace eight dependent steps. Leftover bytes go one at a time through table 0.
+
+/** CRC-32C (Castagnoli), reflected polynomial 0x82F63B78: eight tables of 256. */
+const CRC32C = (() => {
+  const t = new Uint32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1;
-    table[n] = c >>> 0;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[n] = c >>> 0;
   }
-  return table;
-}
-
-/** CRC-32C (Castagnoli), reflected polynomial 0x82F63B78. */
-const CRC32C_TABLE = table32(0x82f63b78);
+  for (let k = 1; k < 8; k++) {
+    for (let n = 0; n < 256; n++) {
+      const prev = t[(k - 1) * 256 + n];
+      t[k * 256 + n] = ((prev >>> 8) ^ t[prev & 0xff]) >>> 0;
+    }
+  }
+  return t;
+})();
 
 export function crc32cUpdate(crc: number, bytes: Uint8Array): number {
+  const t = CRC32C;
   let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC32C_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  let i = 0;
+  for (const end = bytes.length - 7; i < end; i += 8) {
+    c ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+    c =
+      t[7 * 256 + (c & 0xff)] ^
+      t[6 * 256 + ((c >>> 8) & 0xff)] ^
+      t[5 * 256 + ((c >>> 16) & 0xff)] ^
+      t[4 * 256 + (c >>> 24)] ^
+      t[3 * 256 + bytes[i + 4]] ^
+      t[2 * 256 + bytes[i + 5]] ^
+      t[256 + bytes[i + 6]] ^
+      t[bytes[i + 7]];
+  }
+  for (; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }
 
 // CRC-64/NVME: reflected polynomial 0x9A6C9329AC4BC9B5, all ones in and out.
-// Kept as two 32-bit halves, so a byte costs a few integer operations, not BigInt ones.
-const CRC64_POLY_HI = 0x9a6c9329;
-const CRC64_POLY_LO = 0xac4bc9b5;
+// Kept as two 32-bit halves (hi, lo), so a byte costs integer operations, not BigInt ones.
 const [CRC64_HI, CRC64_LO] = (() => {
-  const hiTable = new Uint32Array(256);
-  const loTable = new Uint32Array(256);
+  const hi = new Uint32Array(8 * 256);
+  const lo = new Uint32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
-    let hi = 0;
-    let lo = n;
+    let h = 0;
+    let l = n;
     for (let k = 0; k < 8; k++) {
-      const low = lo & 1;
-      lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
-      hi = hi >>> 1;
+      const low = l & 1;
+      l = ((l >>> 1) | ((h & 1) << 31)) >>> 0;
+      h = h >>> 1;
       if (low) {
-        hi = (hi ^ CRC64_POLY_HI) >>> 0;
-        lo = (lo ^ CRC64_POLY_LO) >>> 0;
+        h = (h ^ 0x9a6c9329) >>> 0;
+        l = (l ^ 0xac4bc9b5) >>> 0;
       }
     }
-    hiTable[n] = hi;
-    loTable[n] = lo;
+    hi[n] = h;
+    lo[n] = l;
   }
-  return [hiTable, loTable];
+  for (let k = 1; k < 8; k++) {
+    for (let n = 0; n < 256; n++) {
+      const ph = hi[(k - 1) * 256 + n];
+      const pl = lo[(k - 1) * 256 + n];
+      const index = pl & 0xff;
+      lo[k * 256 + n] = (((pl >>> 8) | (ph << 24)) ^ lo[index]) >>> 0;
+      hi[k * 256 + n] = ((ph >>> 8) ^ hi[index]) >>> 0;
+    }
+  }
+  return [hi, lo];
 })();
 
 /** CRC-64/NVME of `bytes` continuing `crc` ([hi, lo] 32-bit halves; [0, 0] to start). */
 export function crc64nvmeUpdate(crc: readonly [number, number], bytes: Uint8Array): [number, number] {
+  const th = CRC64_HI;
+  const tl = CRC64_LO;
   let hi = ~crc[0] >>> 0;
   let lo = ~crc[1] >>> 0;
-  for (let i = 0; i < bytes.length; i++) {
+  let i = 0;
+  for (const end = bytes.length - 7; i < end; i += 8) {
+    lo ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+    hi ^= bytes[i + 4] | (bytes[i + 5] << 8) | (bytes[i + 6] << 16) | (bytes[i + 7] << 24);
+    const a = 7 * 256 + (lo & 0xff);
+    const b = 6 * 256 + ((lo >>> 8) & 0xff);
+    const c = 5 * 256 + ((lo >>> 16) & 0xff);
+    const d = 4 * 256 + (lo >>> 24);
+    const e = 3 * 256 + (hi & 0xff);
+    const f = 2 * 256 + ((hi >>> 8) & 0xff);
+    const g = 256 + ((hi >>> 16) & 0xff);
+    const h = hi >>> 24;
+    lo = (tl[a] ^ tl[b] ^ tl[c] ^ tl[d] ^ tl[e] ^ tl[f] ^ tl[g] ^ tl[h]) >>> 0;
+    hi = (th[a] ^ th[b] ^ th[c] ^ th[d] ^ th[e] ^ th[f] ^ th[g] ^ th[h]) >>> 0;
+  }
+  for (; i < bytes.length; i++) {
     const index = (lo ^ bytes[i]) & 0xff;
-    lo = (((lo >>> 8) | (hi << 24)) ^ CRC64_LO[index]) >>> 0;
-    hi = ((hi >>> 8) ^ CRC64_HI[index]) >>> 0;
+    lo = (((lo >>> 8) | (hi << 24)) ^ tl[index]) >>> 0;
+    hi = ((hi >>> 8) ^ th[index]) >>> 0;
   }
   return [~hi >>> 0, ~lo >>> 0];
 }
