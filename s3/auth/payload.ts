@@ -32,6 +32,15 @@ export function payloadBytes(body: Readable, verified: Verified, headers: Incomi
   return Readable.from(checkedBytes(body, verified, headers, options.headerChecksums ?? true), { objectMode: false });
 }
 
+/**
+ * The object's size as the request declares it: x-amz-decoded-content-length
+ * for an aws-chunked body, else Content-Length; undefined when not declared.
+ * payloadBytes holds the body to it. Throws S3AuthError when malformed.
+ */
+export function objectSize(verified: Verified, headers: IncomingHttpHeaders): number | undefined {
+  return declaredLength(headers, verified.payload.kind === 'streaming' ? 'x-amz-decoded-content-length' : 'content-length');
+}
+
 interface Expected {
   readonly name: string;
   readonly value: string;
@@ -42,7 +51,7 @@ async function* checkedBytes(body: Readable, verified: Verified, headers: Incomi
   const { payload } = verified;
   const reader = new BodyReader(body);
   const streaming = payload.kind === 'streaming';
-  const length = declaredLength(headers, streaming ? 'x-amz-decoded-content-length' : 'content-length');
+  const length = objectSize(verified, headers);
 
   const fromHeaders: Expected[] = [];
   if (headerChecksums) {
