@@ -159,6 +159,25 @@ describe("the SDK's default PutObject of a stream: STREAMING-UNSIGNED-PAYLOAD-TR
   });
 });
 
+describe('a malformed aws-chunked body is refused, and nothing commits', () => {
+  const edits: [string, (body: string) => string, string][] = [
+    ['a chunk size that is not hex', (b) => b.replace(/^[0-9a-f]+\r\n/, 'zz\r\n'), 'InvalidArgument'],
+    ['no CRLF after a chunk', (b) => b.replace(/\r\n([0-9a-f]+\r\n)/, 'xx$1'), 'InvalidArgument'],
+    ['bytes after the trailer', (b) => `${b}more`, 'InvalidArgument'],
+    ['an announced checksum missing from the trailer', (b) => b.replace(/x-amz-checksum-crc32:[^\r]+\r\n/, ''), 'InvalidRequest'],
+    ['an unannounced checksum in the trailer', (b) => b.replace(/(x-amz-checksum-crc32:[^\r]+\r\n)/, '$1x-amz-checksum-sha1:AAAA\r\n'), 'InvalidRequest'],
+    ['no final chunk', (b) => b.slice(0, b.lastIndexOf('0\r\nx-amz-checksum')), 'IncompleteBody'],
+  ];
+  it.each(edits)('%s', async (_what, edit, code) => {
+    const put = await sdkPut(streamOf(DATA), { ContentLength: DATA.length });
+    const changed = { ...put, body: Buffer.from(edit(put.body.toString('latin1')), 'latin1') };
+    expect(changed.body.equals(put.body)).toBe(false);
+    const { error, sink } = await upload(changed, verifyRequest(put, KEYS, Date.now()), DATA.length);
+    expect([error?.s3Code, error?.status]).toEqual([code, 400]);
+    expect(sink.committed).toBe(false);
+  });
+});
+
 describe('the SDK PutObject of a buffer: the hex SHA-256 payload with an x-amz-checksum-crc32 header', () => {
   it('passes the body on as it is', async () => {
     const put = await sdkPut(DATA);
