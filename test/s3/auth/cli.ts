@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,14 +13,18 @@ const run = promisify(execFile);
  */
 export async function awsCli(endpoint: string, accessKey: string, secretKey: string, args: string[], signatureVersion: 's3v4' | 'default' = 's3v4') {
   const dir = await mkdtemp(join(tmpdir(), 'pail-s3auth-cli-'));
-  const config = join(dir, 'config');
-  const s3 = signatureVersion === 'default' ? '' : `s3 =\n    signature_version = ${signatureVersion}\n    addressing_style = path\n`;
-  await writeFile(config, `[default]\nregion = us-east-1\n${s3}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), AWS_MAX_ATTEMPTS: '1', AWS_RETRY_MODE: 'standard' };
-  delete env.AWS_CA_BUNDLE;
-  delete env.AWS_PROFILE;
-  const { stdout } = await run('aws', ['--endpoint-url', endpoint, ...args], { env, timeout: 60_000 });
-  return { stdout, dir };
+  try {
+    const config = join(dir, 'config');
+    const s3 = signatureVersion === 'default' ? '' : `s3 =\n    signature_version = ${signatureVersion}\n    addressing_style = path\n`;
+    await writeFile(config, `[default]\nregion = us-east-1\n${s3}`);
+    const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), AWS_MAX_ATTEMPTS: '1', AWS_RETRY_MODE: 'standard' };
+    delete env.AWS_CA_BUNDLE;
+    delete env.AWS_PROFILE;
+    const { stdout } = await run('aws', ['--endpoint-url', endpoint, ...args], { env, timeout: 60_000 });
+    return stdout;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs curl with its own SigV4 signer (`--aws-sigv4`) for s3 in `region`. */

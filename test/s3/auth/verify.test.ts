@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { S3AuthError } from '../../../s3/auth/errors.ts';
 import { parseS3Keys } from '../../../s3/auth/keys.ts';
 import { verifyRequest, type Verified } from '../../../s3/auth/verify.ts';
@@ -149,7 +150,8 @@ describe('Authorization header, signed by the AWS SDK v3', () => {
 
 describe('Authorization header, signed by the aws CLI (botocore) and curl', () => {
   it('aws s3api put-object and get-object of keys needing encoding verify', async () => {
-    const { dir } = await awsCli(rec.endpoint, 'pail', 'pailsecret', ['--version']);
+    const dir = await mkdtemp(join(tmpdir(), 'pail-s3auth-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'body.bin');
     await writeFile(file, 'the body\n');
     for (const key of ['a b+c=ü.txt', "odd!'()*~chars/x"]) {
@@ -195,7 +197,7 @@ describe('Signature Version 2 is refused with a clear error', () => {
   });
 
   it('in a presigned URL (aws s3 presign, which presigns with Version 2 unless told s3v4)', async () => {
-    const { stdout } = await awsCli(rec.endpoint, 'pail', 'pailsecret', ['s3', 'presign', 's3://bucket/a key.txt'], 'default');
+    const stdout = await awsCli(rec.endpoint, 'pail', 'pailsecret', ['s3', 'presign', 's3://bucket/a key.txt'], 'default');
     const url = new URL(stdout.trim());
     expect(url.searchParams.has('AWSAccessKeyId')).toBe(true);
     const refused = refusal(() => verify({ method: 'GET', rawUrl: url.pathname + url.search, headers: { host: url.host }, body: Buffer.alloc(0) }));
