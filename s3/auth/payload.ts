@@ -85,19 +85,8 @@ async function* checkedBytes(body: Readable, verified: Verified, headers: Incomi
   for (;;) {
     const next = await source.next();
     if (next.done) {
-      const trailers = next.value;
       if (length !== undefined && total < length) throw incomplete(`${total} of the ${length} bytes declared arrived`);
-      for (const { name, value, checksum } of fromHeaders) {
-        if (checksum.base64() !== value) throw badRequest('BadDigest', `The ${name} you specified did not match the calculated checksum`);
-      }
-      for (const [name, checksum] of announced) {
-        const value = trailers.get(name);
-        if (value === undefined) throw badRequest('InvalidRequest', `x-amz-trailer announced ${name}, but the body's trailer does not carry it`);
-        if (checksum.base64() !== value) throw badRequest('BadDigest', `The ${name} you specified did not match the calculated checksum`);
-      }
-      for (const name of trailers.keys()) {
-        if (checksumFor(name) && !announced.has(name)) throw badRequest('InvalidRequest', `The body's trailer carries ${name}, which x-amz-trailer did not announce`);
-      }
+      checkDigests(fromHeaders, announced, next.value);
       if (held) yield held;
       return;
     }
@@ -111,6 +100,21 @@ async function* checkedBytes(body: Readable, verified: Verified, headers: Incomi
     if (held) yield held;
     if (piece.length > 1) yield piece.subarray(0, piece.length - 1);
     held = piece.subarray(piece.length - 1);
+  }
+}
+
+/** Throws BadDigest unless every checksum given (in a header, or in the trailer as announced) matches the bytes. */
+function checkDigests(fromHeaders: readonly Expected[], announced: ReadonlyMap<string, Checksum>, trailers: ReadonlyMap<string, string>): void {
+  for (const { name, value, checksum } of fromHeaders) {
+    if (checksum.base64() !== value) throw badRequest('BadDigest', `The ${name} you specified did not match the calculated checksum`);
+  }
+  for (const [name, checksum] of announced) {
+    const value = trailers.get(name);
+    if (value === undefined) throw badRequest('InvalidRequest', `x-amz-trailer announced ${name}, but the body's trailer does not carry it`);
+    if (checksum.base64() !== value) throw badRequest('BadDigest', `The ${name} you specified did not match the calculated checksum`);
+  }
+  for (const name of trailers.keys()) {
+    if (checksumFor(name) && !announced.has(name)) throw badRequest('InvalidRequest', `The body's trailer carries ${name}, which x-amz-trailer did not announce`);
   }
 }
 
