@@ -196,10 +196,10 @@ describe('Signature Version 2 is refused with a clear error', () => {
     expect(refused.message).toBe('Signature Version 2 is not supported; use AWS4-HMAC-SHA256 (s3v4)');
   });
 
-  it('in a presigned URL (aws s3 presign, which presigns with Version 2 unless told s3v4)', async () => {
-    const stdout = await awsCli(rec.endpoint, 'pail', 'pailsecret', ['s3', 'presign', 's3://bucket/a key.txt'], 'default');
-    const url = new URL(stdout.trim());
-    expect(url.searchParams.has('AWSAccessKeyId')).toBe(true);
+  // The query form aws-cli 1.x's `s3 presign` writes unless told s3v4 (aws-cli 2 presigns with Version 4), written out
+  // so the test holds whichever aws-cli the machine has.
+  it('in a presigned URL (AWSAccessKeyId, Signature, Expires)', () => {
+    const url = new URL(`${rec.endpoint}/bucket/a%20key.txt?AWSAccessKeyId=pail&Signature=frJIUN8DYpKDtOLCwo%2F%2Fyllqdzg%3D&Expires=1767225600`);
     const refused = refusal(() => verify({ method: 'GET', rawUrl: url.pathname + url.search, headers: { host: url.host }, body: Buffer.alloc(0) }));
     expect([refused.s3Code, refused.status, refused.message]).toEqual(['InvalidRequest', 400, 'Signature Version 2 is not supported; use AWS4-HMAC-SHA256 (s3v4)']);
   });
