@@ -98,7 +98,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       this.#totals.delete(bucket);
     });
     this.#bucketNames = new BucketNames(root, () => this.#scanBucketNames());
-    this.#unhashed = new HashQueue((bucket, key) => this.stat(bucket, key));
+    this.#unhashed = new HashQueue((bucket, folder, pace) => this.#hashFolder(bucket, folder, pace));
   }
 
   /** Opens (creating if need be) a data folder, and sweeps what a crash left behind. */
@@ -266,7 +266,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
         this.#folders.get(bucket, folder).catch((err) => {
           throw this.#fail(err, `cannot list ${bucket}/${folder}`);
         }),
-      unhashed: (key: string) => this.#unhashed.add(bucket, key),
+      unhashed: (folder: string) => this.#unhashed.add(bucket, folder),
     };
     yield* listTree(bucket, source, query);
   }
@@ -618,6 +618,18 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       .filter((e) => e.isDirectory() && isBucketName(e.name))
       .map((e) => e.name)
       .sort();
+  }
+
+  /** Hashes the files of a folder whose SHA-256 is not known yet, one at a time at the pace the queue sets (stat records each). */
+  async #hashFolder(bucket: string, folder: string, pace: () => Promise<boolean>): Promise<void> {
+    const snapshot = await this.#folders.get(bucket, folder);
+    if (!snapshot) return;
+    for (let i = 0; i < snapshot.length; i++) {
+      if (snapshot.isDir(i) || snapshot.isGone(i) || snapshot.sha256(i) !== undefined) continue;
+      if (!(await pace())) return;
+      // A file gone meanwhile is simply skipped.
+      await this.stat(bucket, folder + snapshot.names[i]).catch(() => {});
+    }
   }
 
   /** A file's description, its SHA-256 (and etag and attributes) from its folder's log when the record matches, else computed and recorded. */

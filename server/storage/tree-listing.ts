@@ -12,8 +12,8 @@ const STAT_BATCH = 256;
 
 export interface TreeSource {
   folder(folder: string): Promise<FolderSnapshot | undefined>;
-  /** Told of a listed file whose SHA-256 is not known yet, so it can be computed in the background. */
-  unhashed(key: string): void;
+  /** Told of a folder holding a listed file whose SHA-256 is not known yet, so it can be computed in the background. */
+  unhashed(folder: string): void;
 }
 
 /**
@@ -56,6 +56,7 @@ export async function* listTree(bucket: string, source: TreeSource, query: Listi
   async function* walk(folder: string, snapshot: FolderSnapshot): AsyncGenerator<ListingRow> {
     let i = snapshot.firstNot((j) => before(folder + snapshot.sortKey(j), snapshot.isDir(j)));
     let statted = i;
+    let reported = false;
     for (; i < snapshot.length && !state.done; i++) {
       const key = folder + snapshot.sortKey(i);
       if (past(key)) {
@@ -83,7 +84,10 @@ export async function* listTree(bucket: string, source: TreeSource, query: Listi
       }
       if (snapshot.isGone(i) || !key.startsWith(prefix)) continue;
       const sha256 = snapshot.sha256(i) ?? null;
-      if (sha256 === null) source.unhashed(key);
+      if (sha256 === null && !reported) {
+        source.unhashed(folder);
+        reported = true;
+      }
       const file: ListedFile = { bucket, name: key, size: snapshot.size(i), modified: new Date(snapshot.mtimeMs(i)).toISOString(), sha256 };
       const etag = sha256 === null ? undefined : snapshot.etag(i);
       yield { kind: 'file', file: etag === undefined ? file : { ...file, etag } };

@@ -1,6 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HashQueue } from '../../server/storage/hash-queue.ts';
 
+/** A folder hasher over made-up folders of `files` files each, recording each file hashed. */
+function recorder(files: number) {
+  const hashed: string[] = [];
+  const hashFolder = async (bucket: string, folder: string, pace: () => Promise<boolean>) => {
+    for (let i = 0; i < files; i++) {
+      if (!(await pace())) return;
+      hashed.push(`${bucket}/${folder}f${i}`);
+    }
+  };
+  return { hashed, hashFolder };
+}
+
 describe('the background hash queue', () => {
   beforeEach(() => {
     vi.useFakeTimers();
@@ -9,43 +21,45 @@ describe('the background hash queue', () => {
     vi.useRealTimers();
   });
 
-  it('hashes one file per busyGapMs and worker while listings keep reporting files, and the rest once they have been quiet for quietMs', async () => {
-    const hashed: string[] = [];
-    const queue = new HashQueue(
-      (bucket, key) => {
-        hashed.push(`${bucket}/${key}`);
-        return Promise.resolve();
-      },
-      { max: 1_000, concurrency: 2, quietMs: 100, busyGapMs: 400 },
-    );
-    // A listing reports a file every 50 ms for a second: never 100 ms of quiet, so each worker hashes one file per 400 ms.
+  it('hashes one file per busyGapMs while listings keep reporting, and the rest once they have been quiet for quietMs', async () => {
+    const { hashed, hashFolder } = recorder(20);
+    const queue = new HashQueue(hashFolder, { max: 1_000, concurrency: 1, quietMs: 100, busyGapMs: 400 });
+    // A listing reports the folder every 50 ms for a second: never 100 ms of quiet, so one file per 400 ms.
     for (let i = 0; i < 20; i++) {
-      queue.add('b', `f${i}`);
+      queue.add('b', 'dir/');
       await vi.advanceTimersByTimeAsync(50);
     }
     expect(hashed.length).toBeGreaterThan(0);
-    expect(hashed.length).toBeLessThanOrEqual(2 * Math.ceil(1_000 / 400));
+    expect(hashed.length).toBeLessThanOrEqual(Math.ceil(1_000 / 400));
     await vi.advanceTimersByTimeAsync(100);
-    expect(hashed.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `b/f${i}`).sort());
+    expect(hashed).toEqual(Array.from({ length: 20 }, (_, i) => `b/dir/f${i}`));
     queue.close();
   });
 
-  it('takes each file once however often it is reported, and no more than max waiting', async () => {
-    const hashed: string[] = [];
+  it('takes each folder once however often it is reported, no more than max waiting, and stops when closed', async () => {
     let release = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
+    const folders: string[] = [];
     const queue = new HashQueue(
-      async (bucket, key) => {
-        hashed.push(`${bucket}/${key}`);
+      async (bucket, folder, pace) => {
+        folders.push(`${bucket}/${folder}`);
         await gate;
+        await pace();
       },
       { max: 3, concurrency: 1, quietMs: 10, busyGapMs: 10 },
     );
-    // a is taken at once and held at the gate; b, c and d wait; e is one too many; repeats count once.
-    for (const key of ['a', 'a', 'b', 'c', 'b', 'd', 'e', 'c']) queue.add('x', key);
+    // a/ is taken at once and held at the gate; b/, c/ and d/ wait; e/ is one too many; repeats count once.
+    for (const folder of ['a/', 'a/', 'b/', 'c/', 'b/', 'd/', 'e/', 'c/']) queue.add('x', folder);
     release();
     await vi.advanceTimersByTimeAsync(100);
-    expect(hashed).toEqual(['x/a', 'x/b', 'x/c', 'x/d']);
-    queue.close();
+    expect(folders).toEqual(['x/a/', 'x/b/', 'x/c/', 'x/d/']);
+
+    const { hashed, hashFolder } = recorder(5);
+    const closing = new HashQueue(hashFolder, { max: 10, concurrency: 1, quietMs: 1_000, busyGapMs: 100 });
+    closing.add('y', '');
+    await vi.advanceTimersByTimeAsync(150);
+    closing.close();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(hashed.length).toBeLessThan(5);
   });
 });
