@@ -142,7 +142,7 @@ export class FolderSnapshot {
       done++;
       let st: Stats | undefined;
       try {
-        st = lstatSync(join(this.path, this.names[i]));
+        st = lstatSync(`${this.path}/${this.names[i]}`);
       } catch (err) {
         this.#lookFailed(err);
       }

@@ -34,7 +34,7 @@ export class HashQueue {
       max: 100_000,
       concurrency: 2,
       quietMs: 100,
-      busyGapMs: 25,
+      busyGapMs: 50,
     },
   ) {}
 
@@ -55,7 +55,8 @@ export class HashQueue {
 
   async #work(): Promise<void> {
     this.#running++;
-    let last = 0;
+    // A worker starts when a listing reports a folder: its first file waits a gap too, not beside the page.
+    let last = Date.now();
     // Listings first: while they run, one file per gap.
     const pace = async (): Promise<boolean> => {
       for (let now = Date.now(); now < this.#quietFrom && now < last + this.options.busyGapMs && !this.#closed; now = Date.now()) {
