@@ -20,9 +20,9 @@ export interface BenchProcess {
 /** Linux's USER_HZ, the unit of /proc's CPU times; 100 on every common build. */
 const CLOCK_TICKS = 100;
 
-/** A TypeScript server of the benchmark, run through tsx. */
-export function spawnServer(name: string, script: string, args: string[]): Promise<BenchProcess> {
-  return spawnProgram(name, process.execPath, ['--import', 'tsx', script, ...args]);
+/** A TypeScript server of the benchmark, run through tsx (`nodeArgs`, say `--cpu-prof`, go to node before it). */
+export function spawnServer(name: string, script: string, args: string[], nodeArgs: string[] = []): Promise<BenchProcess> {
+  return spawnProgram(name, process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args]);
 }
 
 /** Any program that prints `listening PORT` once it listens on loopback (the C ceiling baseline, say). */
