@@ -28,7 +28,7 @@ export interface OpsResult {
  * `workers` loops run `op` until `maxOps` operations in all or `maxMs` of wall
  * time, whichever comes first; each operation's latency is recorded.
  */
-async function measureLoop<W>(
+export async function measureLoop<W>(
   name: string,
   workers: readonly W[],
   op: (worker: W, i: number) => Promise<unknown>,
