@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,8 +14,10 @@ import { hugeBucket, hugeBucketChecks, type HugeBucketResult } from './huge-buck
 import { hugeBucketRows, memoryGrowthRow } from './huge-bucket-report.ts';
 import { lockout, type LockoutPlan } from './lockout.ts';
 import { concurrentUploads, holdIdle, httpLoad, opsLoad, seedBucket, timeHttp, timeListing, type OpsResult } from './load.ts';
+import { baselineSmallFiles, pailSmallFiles } from './small-files.ts';
 import { spawnProgram, spawnServer, type BenchProcess } from './spawn.ts';
 import { tusChunkSize, tusCutUpload, tusTransfer } from './tus.ts';
+import { buildCeiling, cliStartup, cliUpload, writePayloadFile } from './upload-paths.ts';
 import { MB, MiB, seconds } from './stats.ts';
 import { httpDownload, httpUpload, pailDownload, pailUpload, payload, rawTcpDownload, rawTcpUpload, type Payload, type Transfer } from './transfer.ts';
 
@@ -32,8 +34,8 @@ const quick = flags.quick;
 const size = Number(flags.size ?? (quick ? 16 * MiB : 1024 * MiB));
 const memorySize = Number(flags['memory-size'] ?? (quick ? 64 * MiB : 4096 * MiB));
 const plan = quick
-  ? { rounds: 1, clients: [1, 16], maxOps: 500, maxMs: 500, listingFiles: 500, idle: 200, concurrent: 10, concurrentSize: MiB }
-  : { rounds: 5, clients: [1, 16, 64, 256], maxOps: 50_000, maxMs: 3_000, listingFiles: 10_000, idle: 10_000, concurrent: 100, concurrentSize: 10 * MB };
+  ? { rounds: 1, clients: [1, 16], maxOps: 500, maxMs: 500, listingFiles: 500, idle: 200, concurrent: 10, concurrentSize: MiB, smallClients: [1, 16], smallRounds: 1 }
+  : { rounds: 5, clients: [1, 16, 64, 256], maxOps: 50_000, maxMs: 3_000, listingFiles: 10_000, idle: 10_000, concurrent: 100, concurrentSize: 10 * MB, smallClients: [1, 64], smallRounds: 3 };
 /** Issue 14's huge buckets: files made straight in a data folder, in folders of 1,000. */
 const hugeSizes = flags.huge ? flags.huge.split(',').map(Number) : quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 /** Issue 12's lockout: stalled downloads and trickling uploads held open while others list and upload. */
@@ -84,11 +86,9 @@ const step = (what: string) => process.stderr.write(`bench: ${what}\n`);
  * the run goes on without it and says so.
  */
 const startCeiling = async (): Promise<BenchProcess | undefined> => {
-  const binary = join(data, 'ceiling');
-  try {
-    execFileSync('cc', ['-O2', '-o', binary, join(here, 'servers', 'ceiling.c')], { stdio: 'pipe' });
-  } catch (err) {
-    step(`no ceiling baseline: cannot build servers/ceiling.c (${(err as Error).message.split('\n')[0]})`);
+  const binary = buildCeiling(join(here, 'servers', 'ceiling.c'), join(data, 'ceiling'));
+  if (!binary) {
+    step('no ceiling baseline: cannot build servers/ceiling.c');
     return undefined;
   }
   step('starting ceiling');
@@ -170,11 +170,23 @@ try {
         { name: 'ceiling download', servers: [ceiling], kind: 'download', run: () => rawTcpDownload(ceiling.port) },
       ]
     : [];
-  const [rawUp, rawDown, tcpUp, tcpDown, ceilUp, ceilDown] = await transfers([
+  // The CLI uploads a local file: written once here, and read back into the page cache (untimed) before each run,
+  // so it sends from memory as every other path does.
+  const cliSource = await writePayloadFile(join(data, 'cli-source.bin'), body);
+  const [rawUp, rawDown, tcpUp, tcpDown, cliUp, ceilUp, ceilDown] = await transfers([
     { name: 'raw TCP upload', servers: [rawTcp], kind: 'upload', run: () => rawTcpUpload(rawTcp.port, body), reportsSha256: false },
     { name: 'raw TCP download', servers: [rawTcp], kind: 'download', run: () => rawTcpDownload(rawTcp.port) },
     { name: 'Pail TCP upload', servers: [pail], kind: 'upload', run: () => pailUpload(pail.port, body) },
     { name: 'Pail TCP download', servers: [pail], kind: 'download', run: () => pailDownload(pail.port) },
+    {
+      name: 'CLI put',
+      servers: [pail],
+      kind: 'upload',
+      run: () => {
+        execFileSync('cat', [cliSource], { stdio: ['ignore', 'ignore', 'inherit'] });
+        return cliUpload(pail.port, cliSource, 'bench', 'cli.bin');
+      },
+    },
     ...ceilingPaths,
   ]);
   if (ceilUp && ceilDown) {
@@ -188,7 +200,11 @@ try {
   baseline(`raw TCP download ${label}`, rawDown);
   compared('TCP', `upload ${label}`, tcpUp, rawUp, 'raw', 'upload');
   compared('TCP', `download ${label}`, tcpDown, rawDown, 'raw', 'download');
-  results.transfer = { size, rounds: plan.rounds, statistic: 'median', sha256MBps: hashRate, rawUp, rawDown, tcpUp, tcpDown, ceilUp, ceilDown };
+  // The CLI's figure is the whole `pail put` process, start-up included; its start-up alone is shown beside it.
+  const startup = await cliStartup();
+  compared('CLI', `pail put ${label} (whole process)`, cliUp, rawUp, 'raw', 'upload');
+  row('CLI', 'start-up alone (pail --help), included above', `${(startup * 1000).toFixed(0)} ms`);
+  results.transfer = { size, rounds: plan.rounds, statistic: 'median', sha256MBps: hashRate, rawUp, rawDown, tcpUp, tcpDown, cliUp, cliStartupSeconds: startup, ceilUp, ceilDown };
 
   // The gateway's figures count both processes a transfer passes through: the gateway and the bucket server.
   const gwUrl = gateway && `http://127.0.0.1:${gateway.port}/api/buckets/bench/files`;
@@ -278,6 +294,39 @@ try {
     row('ops', `${r.op} × ${r.clients} clients`, `${r.opsPerSecond.toFixed(0)} ops/s`, `p50 ${latency(r.p50Ms)} ms · p99 ${latency(r.p99Ms)} ms`);
   }
   results.ops = ops;
+
+  // 4b. Small durable uploads beside the thread-per-connection C baseline (servers/small-files.c), interleaved round
+  // by round; the rounds' operations and times are added up, the latencies are the median round's.
+  const smallBinary = buildCeiling(join(here, 'servers', 'small-files.c'), join(data, 'small-files'), ['-pthread']);
+  if (smallBinary) {
+    step('small files beside the C baseline');
+    await mkdir(join(data, 'small-baseline'));
+    const smallBaseline = await spawnProgram('small-files', smallBinary, [join(data, 'small-baseline')]);
+    processes.push(smallBaseline);
+    const smallSetup = await PailConnection.connect({ host: '127.0.0.1', port: pail.port });
+    await smallSetup.createBucket('small-files');
+    await smallSetup.quit();
+    const smallFiles: { clients: number; baseline: OpsResult[]; pail: OpsResult[] }[] = [];
+    for (const clients of plan.smallClients) {
+      const runs = { clients, baseline: [] as OpsResult[], pail: [] as OpsResult[] };
+      for (let round = 0; round < plan.smallRounds; round++) {
+        const limits = { maxOps: plan.maxOps, maxMs: plan.maxMs };
+        runs.baseline.push(await baselineSmallFiles(smallBaseline.port, clients, limits, `r${round}-c${clients}`));
+        runs.pail.push(await pailSmallFiles(pail.port, clients, limits, 'small-files', `r${round}-c${clients}`));
+      }
+      smallFiles.push(runs);
+      const rate = (rs: OpsResult[]) => rs.reduce((a, r) => a + r.ops, 0) / rs.reduce((a, r) => a + r.ops / r.opsPerSecond, 0);
+      const middle = (rs: OpsResult[]) => [...rs].sort((a, b) => a.opsPerSecond - b.opsPerSecond)[rs.length >> 1];
+      for (const [who, rs] of [['C thread per connection, one fsync per file', runs.baseline], ['Pail', runs.pail]] as const) {
+        check(`small files: ${who} at ${clients} clients without failures`, rs.every((r) => r.failures === 0 && r.ops > 0));
+        const against = who === 'Pail' ? ` · ${(rate(rs) / rate(runs.baseline)).toFixed(2)}× C` : '';
+        row('small files', `${who}: put 1 KiB × ${clients} clients`, `${rate(rs).toFixed(0)} uploads/s`, `p50 ${middle(rs).p50Ms.toFixed(1)} ms · p99 ${middle(rs).p99Ms.toFixed(1)} ms${against}`);
+      }
+    }
+    results.smallFiles = smallFiles;
+  } else {
+    row('small files', 'C baseline', 'not measured', 'no C compiler on this machine');
+  }
 
   // 5. A big listing: time to the first row and to the last.
   step(`listing ${plan.listingFiles} files`);
