@@ -117,7 +117,7 @@ export class NumberedParts {
   }
 
   list(): NumberedPartInfo[] {
-    return [...this.#parts.values()].sort((a, b) => a.number - b.number).map(({ number, size, md5, sha256, modified }) => ({ number, size, md5, sha256, modified }));
+    return [...this.#parts.values()].sort((a, b) => a.number - b.number).map(publicPart);
   }
 
   /** The size of the part now held under a number (0 for none). */
@@ -164,8 +164,7 @@ export class NumberedParts {
       await syncDir(this.#partsDir);
       await this.#inTurn(() => this.#record(part, options));
       recorded = true;
-      const { file: _file, ...info } = part;
-      return info;
+      return publicPart(part);
     } finally {
       this.writing--;
       await fh?.close().catch(() => {});
@@ -264,6 +263,11 @@ async function copyParts(parts: readonly { path: string; size: number }[], dataP
   return hash.digest('hex');
 }
 
+/** A part as the session's users see it, without its file. */
+function publicPart({ number, size, md5, sha256, modified }: HeldPart): NumberedPartInfo {
+  return { number, size, md5, sha256, modified };
+}
+
 /** A log line read back, or undefined for a line cut by a crash (never acknowledged) or not of this log's shape. */
 function readLine(line: string): HeldPart | undefined {
   if (line === '') return undefined;
@@ -277,7 +281,7 @@ function readLine(line: string): HeldPart | undefined {
       typeof p.m === 'string' &&
       typeof p.h === 'string' &&
       Number.isFinite(p.t);
-    return valid ? { number: p.p!, file: p.f!, size: p.n!, md5: p.m!, sha256: p.h!, modified: new Date(p.t!).toISOString() } : undefined;
+    return valid ? { number: p.p!, file: p.f, size: p.n!, md5: p.m, sha256: p.h, modified: new Date(p.t!).toISOString() } : undefined;
   } catch {
     return undefined;
   }
