@@ -178,6 +178,40 @@ describe('upload sessions of numbered parts', () => {
     expect((await pail.completeUpload(offsets)).size).toBe(3);
   });
 
+  it('give the session back after a completion refused at its commit: parts are taken again, and it completes later', async () => {
+    const { pail } = await withBucket();
+    const upload = await pail.beginUpload('media', 'taken.bin', { parts: true });
+    await pail.writeNumberedPart(upload, 1, Buffer.from('one;'));
+    await pail.writeNumberedPart(upload, 2, Buffer.from('two;'));
+    // The key is taken meanwhile, and the session was begun without overwrite: refused after its parts were copied.
+    await pail.upload('media', 'taken.bin', Buffer.from('someone else'));
+    expect(await refusal(pail.completeUpload(upload, { parts: [1, 2] }))).toBe(Reason.exists);
+    expect(await pail.writeNumberedPart(upload, 3, Buffer.from('three'))).toMatchObject({ number: 3, size: 5 });
+    // A SHA-256 that differs is refused the same way, and the parts stay.
+    expect(await refusal(pail.completeUpload(upload, { parts: [1, 2, 3], sha256: sha256('no') }))).toBe(Reason.checksumMismatch);
+    await pail.writeNumberedPart(upload, 2, Buffer.from('TWO;'));
+    await pail.deleteFile('media', 'taken.bin');
+    const done = await pail.completeUpload(upload, { parts: [1, 2, 3] });
+    expect(done.sha256).toBe(sha256('one;TWO;three'));
+    expect((await downloaded(pail, 'media', 'taken.bin')).toString()).toBe('one;TWO;three');
+  });
+
+  it('hold their parts against the quota again after a restart, and expire as other sessions do', async () => {
+    const { server, pail } = await withBucket({ quota: 1_000, uploadTtlMs: 3600_000 });
+    const upload = await pail.beginUpload('media', 'idle.bin', { parts: true });
+    await pail.writeNumberedPart(upload, 1, Buffer.alloc(700));
+    await server.server.close();
+    const again = await serve({ data: server.data, quota: 1_000, uploadTtlMs: 3600_000 });
+    const pail2 = await connect(again.port);
+    expect(await refusal(pail2.upload('media', 'other.bin', Buffer.alloc(400)))).toBe(Reason.noSpace);
+    await again.server.close();
+    const third = await serve({ data: server.data, quota: 1_000, uploadTtlMs: 1 });
+    const pail3 = await connect(third.port);
+    expect(await refusal(pail3.listParts(upload))).toBe(Reason.noSuchUpload);
+    expect(await readdir(join(third.data, '.pail', 'uploads'))).toEqual([]);
+    await pail3.upload('media', 'other.bin', Buffer.alloc(400));
+  });
+
   it('refuse a part whose digests differ, and keep the part held under its number', async () => {
     const { pail } = await withBucket();
     const upload = await pail.beginUpload('media', 'digests.bin', { parts: true });
