@@ -13,9 +13,10 @@ import { rm } from './rm.ts';
 import { stat } from './stat.ts';
 import { watch } from './watch.ts';
 import { abort, begin, complete, part, statusU, uploads } from './upload-sessions.ts';
+import { lsP, partN } from './numbered-parts.ts';
 
 /** The client commands that talk to a bucket server, in the order help lists them. */
-export const OPERATIONS: readonly ClientCommand[] = [mb, rb, ls, list, put, get, mirror, stat, rm, uploads, begin, part, statusU, complete, abort, codes, watch, auth, quit];
+export const OPERATIONS: readonly ClientCommand[] = [mb, rb, ls, list, put, get, mirror, stat, rm, uploads, begin, part, partN, lsP, statusU, complete, abort, codes, watch, auth, quit];
 
 /**
  * The command among `commands` that a word names: a protocol command's name

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.ts';
 import { cannotRead } from '../local-file.ts';
 import { formatBytes, formatTable } from '../format.ts';
+import { parsePartList } from '../../shared/protocol/part-list.ts';
 import { forgetUploadById, listUploadStates } from '../resume/upload-state.ts';
 import { arg, type ClientCommand, type ParsedArgs } from './command.ts';
 
@@ -36,11 +37,17 @@ export const begin: ClientCommand = {
     { flag: '--size', value: 'BYTES', summary: "the whole file's size, when known" },
     { flag: '--overwrite', summary: 'replace a file of the same key on completion' },
     SHA256_FLAG,
+    { flag: '--parts', summary: 'a session of numbered parts (part_n), not of offsets' },
   ],
   async run({ connect, output }, args) {
     const bucket = args.one('bucket')!;
     const name = args.one('name')!;
-    const upload = await (await connect()).beginUpload(bucket, name, { size: byteCount(args, '--size'), overwrite: args.flag('--overwrite') === true, sha256: sha256Of(args) });
+    const upload = await (await connect()).beginUpload(bucket, name, {
+      size: byteCount(args, '--size'),
+      overwrite: args.flag('--overwrite') === true,
+      sha256: sha256Of(args),
+      parts: args.flag('--parts') === true,
+    });
     output.report({ upload, bucket, name }, [upload]);
   },
 };
@@ -79,9 +86,12 @@ export const complete: ClientCommand = {
   protocol: 'complete_u',
   word: 'complete',
   args: [arg('upload', 'upload', 'upload id')],
-  flags: [SHA256_FLAG],
+  flags: [SHA256_FLAG, { flag: '--parts', value: 'LIST', summary: 'the numbered parts the file is made of, ascending (1-12,14)' }],
   async run({ connect, output }, args) {
-    const stored = await (await connect()).completeUpload(args.one('upload')!, { sha256: sha256Of(args) });
+    const list = args.flag('--parts');
+    const parts = typeof list === 'string' ? parsePartList(list) : undefined;
+    if (parts !== undefined && !Array.isArray(parts)) throw new UsageError(`--parts: ${parts.problem}`);
+    const stored = await (await connect()).completeUpload(args.one('upload')!, { sha256: sha256Of(args), parts });
     output.report({ ...stored }, [`stored ${formatBytes(stored.size)}  sha256 ${stored.sha256}`]);
   },
 };

@@ -15,7 +15,8 @@ import { quit } from './quit.ts';
 import { stat } from './stat.ts';
 import { uploadF } from './upload-f.ts';
 import { partU } from './part-u.ts';
-import { abortU, beginU, completeU, lsU, statusU } from './upload-sessions.ts';
+import { partN } from './part-n.ts';
+import { abortU, beginU, completeU, lsP, lsU, statusU } from './upload-sessions.ts';
 import { watch } from './watch.ts';
 
 /** The handler of each command in the table; the type makes a missing one a compile error. */
@@ -35,6 +36,8 @@ export const HANDLERS: { readonly [N in CommandName]: Handler<N> } = {
   ls_f: lsF,
   begin_u: beginU,
   part_u: partU,
+  part_n: partN,
+  ls_p: lsP,
   status_u: statusU,
   complete_u: completeU,
   abort_u: abortU,

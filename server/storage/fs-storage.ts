@@ -17,7 +17,18 @@ import { KeyOrder } from './key-order.ts';
 import { HashQueue } from './hash-queue.ts';
 import { folderFile, listTree } from './tree-listing.ts';
 import { Quota, type Reservation } from './quota.ts';
-import { skipVanished, StorageError, type ByteRange, type ListingQuery, type OpenedFile, type PutOptions, type Storage, type StoredPart, type UploadSessionInfo } from './storage.ts';
+import {
+  skipVanished,
+  StorageError,
+  type ByteRange,
+  type ListingQuery,
+  type NumberedPartInfo,
+  type OpenedFile,
+  type PutOptions,
+  type Storage,
+  type StoredPart,
+  type UploadSessionInfo,
+} from './storage.ts';
 import { UploadSessions } from './upload-sessions.ts';
 import { hashFileRange, syncDir } from './durable.ts';
 import { errnoCode as code, SILENT_LOG, type StorageLog } from './storage-log.ts';
@@ -440,7 +451,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     this.emit('change', { kind: 'file-deleted', bucket, name });
   }
 
-  async beginUpload(bucket: string, name: string, options: PutOptions): Promise<UploadSessionInfo> {
+  async beginUpload(bucket: string, name: string, options: PutOptions & { readonly numbered?: boolean }): Promise<UploadSessionInfo> {
     if (isFolderKey(name)) throw new StorageError(Reason.badName, `${JSON.stringify(name)} is a folder: make it with a plain upload of size 0`);
     // A size not known yet is checked as parts come; the rest as a plain upload is before its body.
     await this.checkPut(bucket, name, { ...options, size: options.size ?? 0 });
@@ -453,6 +464,18 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
 
   writePart(upload: string, offset: number, body: AsyncIterable<Buffer>, options: { size?: number; sha256?: string }): Promise<StoredPart> {
     return this.#uploads.writePart(upload, offset, body, options);
+  }
+
+  checkNumberedPart(upload: string, number: number, size: number | undefined): Promise<void> {
+    return this.#uploads.checkNumberedPart(upload, number, size);
+  }
+
+  writeNumberedPart(upload: string, number: number, body: AsyncIterable<Buffer>, options: { size?: number; md5?: string; sha256?: string }): Promise<NumberedPartInfo> {
+    return this.#uploads.writeNumberedPart(upload, number, body, options);
+  }
+
+  listParts(upload: string): Promise<NumberedPartInfo[]> {
+    return this.#uploads.listParts(upload);
   }
 
   uploadStatus(upload: string): Promise<UploadSessionInfo> {
@@ -473,18 +496,27 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
    * its key as a plain upload's temporary is (a link or a rename, then the
    * folder synced), so the file appears whole and at once. A key taken
    * meanwhile without overwrite, or a SHA-256 that differs, refuses and keeps
-   * the session.
+   * the session. A file made of numbered parts keeps S3's multipart etag, its
+   * record durable before the file appears, as the md5 option's etag is.
    */
-  async completeUpload(upload: string, options: { sha256?: string }): Promise<FileInfo> {
+  async completeUpload(upload: string, options: { sha256?: string; parts?: readonly number[] }): Promise<FileInfo> {
     const assembled = await this.#uploads.assemble(upload, options);
     const { bucket, key, overwrite, attrs } = assembled.meta;
-    await this.checkPut(bucket, key, { overwrite, size: 0 });
-    const st = await lstat(assembled.path);
-    const { folder, base } = splitKey(key);
-    const writerData = attrs === undefined ? {} : { attrs };
-    const replaced = await this.#keyOrder.run(`${bucket}/${key}`, async () => {
-      await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256: assembled.sha256, ...writerData });
-      return this.#commit(assembled.path, bucket, key, overwrite);
+    const writerData = { ...(assembled.etag === undefined ? {} : { etag: assembled.etag }), ...(attrs === undefined ? {} : { attrs }) };
+    const commit = async () => {
+      await this.checkPut(bucket, key, { overwrite, size: 0 });
+      const st = await lstat(assembled.path);
+      const { folder, base } = splitKey(key);
+      const replaced = await this.#keyOrder.run(`${bucket}/${key}`, async () => {
+        await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256: assembled.sha256, ...writerData });
+        return this.#commit(assembled.path, bucket, key, overwrite);
+      });
+      return { st, replaced };
+    };
+    // A failed commit gives the session back as it was: its parts may be sent and completed again.
+    const { st, replaced } = await commit().catch((err: unknown) => {
+      assembled.release();
+      throw err;
     });
     assembled.stored(replaced);
     await assembled.finish().catch((err) => this.#log.warn({ err, upload }, 'cannot remove a completed upload session; the next start will'));

@@ -50,6 +50,12 @@ export class Quota {
         this.#reserved += more;
         held += more;
       },
+      shrink: (less: number) => {
+        if (!open) return;
+        const given = Math.min(less, held);
+        this.#reserved -= given;
+        held -= given;
+      },
       commit: (size: number, replaced: number) => {
         if (!open) return;
         open = false;
@@ -72,6 +78,8 @@ export class Quota {
 export interface Reservation {
   /** Holds `more` bytes as a chunked body grows; throws no-space when they do not fit. */
   grow(more: number): void;
+  /** Gives back `less` bytes held (a part replaced by a smaller one). */
+  shrink(less: number): void;
   /** The file of `size` bytes is stored, replacing one of `replaced` bytes (0 for a new name). */
   commit(size: number, replaced: number): void;
   release(): void;

@@ -35,15 +35,24 @@ export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
   get(bucket: string, name: string, range?: ByteRange, options?: { readonly sha256?: string }): Promise<OpenedFile>;
   deleteFile(bucket: string, name: string): Promise<void>;
 
-  /** Begins an upload session for a key, after the checks a plain upload gets before its body. */
-  beginUpload(bucket: string, name: string, options: PutOptions): Promise<UploadSessionInfo>;
+  /** Begins an upload session for a key, after the checks a plain upload gets before its body; with `numbered`, a session of numbered parts. */
+  beginUpload(bucket: string, name: string, options: PutOptions & { readonly numbered?: boolean }): Promise<UploadSessionInfo>;
   /** Refuses a part before its body is sent, when it can already tell. */
   checkPart(upload: string, offset: number, size: number | undefined): Promise<void>;
   /** Writes a part at an offset; resolves once its bytes and the record that they are held are durable. */
   writePart(upload: string, offset: number, body: AsyncIterable<Buffer>, options: { size?: number; sha256?: string }): Promise<StoredPart>;
+  /** Refuses a numbered part before its body is sent, when it can already tell. */
+  checkNumberedPart(upload: string, number: number, size: number | undefined): Promise<void>;
+  /** Writes (or replaces) a numbered part; resolves once its bytes and its record are durable. */
+  writeNumberedPart(upload: string, number: number, body: AsyncIterable<Buffer>, options: { size?: number; md5?: string; sha256?: string }): Promise<NumberedPartInfo>;
+  /** The numbered parts a session holds, in number order. */
+  listParts(upload: string): Promise<NumberedPartInfo[]>;
   uploadStatus(upload: string): Promise<UploadSessionInfo>;
-  /** Completes a session holding every byte: the file appears at its key, atomically, as a plain upload's would. */
-  completeUpload(upload: string, options: { sha256?: string }): Promise<FileInfo>;
+  /**
+   * Completes a session holding every byte, or (numbered) made of the parts
+   * listed: the file appears at its key, atomically, as a plain upload's would.
+   */
+  completeUpload(upload: string, options: { sha256?: string; parts?: readonly number[] }): Promise<FileInfo>;
   abortUpload(upload: string): Promise<void>;
   listUploads(bucket: string): Promise<UploadSessionInfo[]>;
   close(): Promise<void>;
@@ -63,7 +72,9 @@ export interface UploadSessionInfo {
   readonly created: string;
   /** When a part was last stored (or the session begun). */
   readonly updated: string;
-  /** The bytes held from 0 without a gap: where a client sending in order goes on. */
+  /** A session of numbered parts (part_n), not of offsets. */
+  readonly numbered: boolean;
+  /** The bytes held from 0 without a gap: where a client sending in order goes on; for numbered parts, the bytes of every part held. */
   readonly held: number;
   /** Every range held, in order. */
   readonly ranges: readonly { readonly offset: number; readonly length: number }[];
@@ -74,6 +85,15 @@ export interface StoredPart {
   readonly offset: number;
   readonly size: number;
   readonly sha256: string;
+}
+
+/** A numbered part held: its own size and digests, and when it was stored. */
+export interface NumberedPartInfo {
+  readonly number: number;
+  readonly size: number;
+  readonly md5: string;
+  readonly sha256: string;
+  readonly modified: string;
 }
 
 /** What to list: a page's options but its limit, which the caller applies by taking no more. */

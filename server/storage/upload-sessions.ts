@@ -3,8 +3,9 @@ import { hashFileRange, syncDir, writeSynced } from './durable.ts';
 import { mkdir, open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Reason } from '../../shared/protocol/reasons.ts';
+import { NumberedParts } from './numbered-parts.ts';
 import type { Quota, Reservation } from './quota.ts';
-import { StorageError, type PutOptions, type StoredPart, type UploadSessionInfo } from './storage.ts';
+import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, type UploadSessionInfo } from './storage.ts';
 import { errnoCode, SILENT_LOG, type StorageLog } from './storage-log.ts';
 
 /**
@@ -26,6 +27,11 @@ import { errnoCode, SILENT_LOG, type StorageLog } from './storage-log.ts';
  * part, so a failed part costs nothing); what it has not covered at
  * completion (parts that came out of order, or bytes held before a restart)
  * is read once from the data file then.
+ *
+ * A session begun with `numbered` holds numbered parts instead (S3's
+ * multipart upload), each in a file of its own under `parts/` with its own
+ * log (numbered-parts.ts); its completion copies the parts it lists into
+ * `data`, hashing them as they go, since their offsets are known only then.
  */
 export interface UploadSessionsOptions {
   readonly maxFileSize: number;
@@ -43,6 +49,8 @@ interface SessionMeta {
   readonly sha256?: string;
   /** The writer's attributes, given to the file the session completes. */
   readonly attrs?: string;
+  /** A session of numbered parts. */
+  readonly parts?: true;
   readonly created: string;
 }
 
@@ -64,6 +72,8 @@ interface Session {
   updated: number;
   reservation?: Reservation;
   gone: boolean;
+  /** The parts of a session of numbered parts; absent for a session of offsets. */
+  readonly numbered?: NumberedParts;
 }
 
 /** A completed session's assembled file, ready to be committed to its key. */
@@ -72,10 +82,14 @@ export interface Assembled {
   readonly path: string;
   readonly size: number;
   readonly sha256: string;
+  /** S3's multipart etag of a file made of numbered parts. */
+  readonly etag?: string;
   /** Commits the quota held for the session as the stored file's; call once the file is in place. */
   readonly stored: (replaced: number) => void;
   /** Removes the session, after its file was committed (or its commit failed for good). */
   readonly finish: () => Promise<void>;
+  /** Gives the session back as it was, after a commit that failed (parts may be recorded again). */
+  readonly release: () => void;
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -107,19 +121,30 @@ export class UploadSessions {
     clearInterval(this.#sweeper);
   }
 
-  async begin(bucket: string, key: string, options: PutOptions): Promise<UploadSessionInfo> {
+  async begin(bucket: string, key: string, options: PutOptions & { readonly numbered?: boolean }): Promise<UploadSessionInfo> {
     if (options.size !== undefined && options.size > this.options.maxFileSize) {
       throw new StorageError(Reason.tooLarge, `files are limited to ${this.options.maxFileSize} bytes`);
     }
     const reservation = this.options.quota?.reserve(options.size ?? 0);
     const id = randomBytes(16).toString('hex');
     const dir = join(this.root, id);
-    const meta: SessionMeta = { bucket, key, size: options.size, overwrite: options.overwrite === true, sha256: options.sha256, attrs: options.attrs, created: new Date().toISOString() };
+    const meta: SessionMeta = {
+      bucket,
+      key,
+      size: options.size,
+      overwrite: options.overwrite === true,
+      sha256: options.sha256,
+      attrs: options.attrs,
+      ...(options.numbered ? { parts: true } : {}),
+      created: new Date().toISOString(),
+    };
+    let numbered: NumberedParts | undefined;
     try {
       await mkdir(dir);
       // The description last: a session folder without one is a begin that never answered.
       await writeSynced(join(dir, 'data'), '');
       await writeSynced(join(dir, 'parts.log'), '');
+      if (options.numbered) numbered = await NumberedParts.create(dir, this.#log);
       await writeSynced(join(dir, 'session.json'), JSON.stringify(meta));
       await syncDir(dir);
       await syncDir(this.root);
@@ -128,7 +153,7 @@ export class UploadSessions {
       await rm(dir, { recursive: true, force: true }).catch(() => {});
       throw err;
     }
-    const session = this.#remember(id, meta, [], Date.now(), reservation);
+    const session = this.#remember(id, meta, [], Date.now(), reservation, numbered);
     return info(session);
   }
 
@@ -144,6 +169,40 @@ export class UploadSessions {
   async checkPart(id: string, offset: number, size: number | undefined): Promise<void> {
     const session = await this.#live(id);
     this.#judge(session, offset, size);
+  }
+
+  /** Refuses a numbered part before its bytes are sent, when it can already tell: a session of offsets, a size too large or past the quota. */
+  async checkNumberedPart(id: string, number: number, size: number | undefined): Promise<void> {
+    const parts = this.#numbered(await this.#live(id));
+    if (size !== undefined && size > this.options.maxFileSize) throw new StorageError(Reason.tooLarge, `a part is limited to ${this.options.maxFileSize} bytes`);
+    if (size !== undefined) this.options.quota?.check(size - parts.sizeOf(number));
+  }
+
+  async writeNumberedPart(id: string, number: number, body: AsyncIterable<Buffer>, options: { size?: number; md5?: string; sha256?: string }): Promise<NumberedPartInfo> {
+    const session = await this.#live(id);
+    const parts = this.#numbered(session);
+    try {
+      const part = await parts.write(number, body, {
+        ...options,
+        maxSize: this.options.maxFileSize,
+        account: (delta) => {
+          if (delta > 0) session.reservation?.grow(delta);
+          else session.reservation?.shrink(-delta);
+        },
+        stillLive: () => {
+          if (session.gone) throw noSuchUpload(id);
+        },
+      });
+      session.updated = Date.now();
+      return part;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw noSuchUpload(id);
+      throw err;
+    }
+  }
+
+  async listParts(id: string): Promise<NumberedPartInfo[]> {
+    return this.#numbered(await this.#get(id)).list();
   }
 
   async writePart(id: string, offset: number, body: AsyncIterable<Buffer>, options: { size?: number; sha256?: string }): Promise<StoredPart> {
@@ -208,8 +267,10 @@ export class UploadSessions {
    * not see). The session stays until `finish`, so a failed commit can be
    * retried and a refused SHA-256 leaves it as it was.
    */
-  async assemble(id: string, options: { sha256?: string }): Promise<Assembled> {
+  async assemble(id: string, options: { sha256?: string; parts?: readonly number[] }): Promise<Assembled> {
     const session = await this.#live(id);
+    if (session.numbered) return this.#assembleNumbered(session, options);
+    if (options.parts) throw new StorageError(Reason.badArgs, `upload ${id} is a session of offsets: complete it without parts=`);
     if (session.writing.length) throw new StorageError(Reason.partConflict, `upload ${id} still has parts being written`);
     const size = session.meta.size ?? (session.held.length ? session.held[session.held.length - 1].end : 0);
     const complete = size === 0 ? session.held.length === 0 : session.held.length === 1 && session.held[0].start === 0 && session.held[0].end === size;
@@ -233,6 +294,36 @@ export class UploadSessions {
         session.reservation = undefined;
       },
       finish: () => this.#remove(session),
+      release: () => {},
+    };
+  }
+
+  /** Assembles a session of numbered parts from the parts listed, in their order; the others are discarded with the session. */
+  async #assembleNumbered(session: Session, options: { sha256?: string; parts?: readonly number[] }): Promise<Assembled> {
+    const parts = session.numbered!;
+    if (!options.parts) throw new StorageError(Reason.badArgs, `upload ${session.id} is a session of numbered parts: complete it with parts=LIST`);
+    const path = join(session.dir, 'data');
+    const { size, sha256, etag } = await parts.assemble(options.parts, path, this.options.maxFileSize);
+    for (const wanted of [options.sha256, session.meta.sha256]) {
+      if (wanted !== undefined && wanted !== sha256) {
+        parts.completing = false;
+        throw new StorageError(Reason.checksumMismatch, `the upload's SHA-256 is ${sha256}, not ${wanted}`);
+      }
+    }
+    return {
+      meta: session.meta,
+      path,
+      size,
+      sha256,
+      etag,
+      stored: (replaced) => {
+        session.reservation?.commit(size, replaced);
+        session.reservation = undefined;
+      },
+      finish: () => this.#remove(session),
+      release: () => {
+        parts.completing = false;
+      },
     };
   }
 
@@ -245,7 +336,7 @@ export class UploadSessions {
   async sweep(now = Date.now()): Promise<number> {
     let removed = 0;
     for (const session of [...this.#sessions.values()]) {
-      if (session.writing.length || now - session.updated < this.options.ttlMs) continue;
+      if (session.writing.length || session.numbered?.writing || now - session.updated < this.options.ttlMs) continue;
       await this.#remove(session).catch((err) => this.#log.warn({ err, upload: session.id }, 'cannot remove an expired upload session'));
       removed++;
     }
@@ -285,8 +376,15 @@ export class UploadSessions {
     return session;
   }
 
+  /** The parts of a session of numbered parts; a session of offsets refuses numbered parts. */
+  #numbered(session: Session): NumberedParts {
+    if (!session.numbered) throw new StorageError(Reason.notNow, `upload ${session.id} is a session of offsets: send its parts with part_u`);
+    return session.numbered;
+  }
+
   /** Where a part may go: inside the size, clear of the parts being written. */
   #judge(session: Session, offset: number, size: number | undefined): Range {
+    if (session.numbered) throw new StorageError(Reason.notNow, `upload ${session.id} is a session of numbered parts: send its parts with part_n`);
     const end = size === undefined ? Infinity : offset + size;
     const limit = session.meta.size ?? this.options.maxFileSize;
     if (end !== Infinity && end > limit) {
@@ -345,6 +443,12 @@ export class UploadSessions {
       await rm(dir, { recursive: true, force: true });
       return;
     }
+    if (meta.parts) {
+      const numbered = await NumberedParts.load(dir, this.#log);
+      const updated = Math.max(...(await Promise.all(['session.json', 'parts.log'].map((f) => stat(join(dir, f)).then((s) => s.mtimeMs, () => 0)))));
+      this.#remember(id, meta, [], updated, this.options.quota?.restore(numbered.held), numbered);
+      return;
+    }
     const log = await readFile(join(dir, 'parts.log'), 'utf8').catch(() => '');
     let held: Range[] = [];
     for (const line of log.split('\n')) {
@@ -362,8 +466,8 @@ export class UploadSessions {
     this.#remember(id, meta, held, updated, reservation);
   }
 
-  #remember(id: string, meta: SessionMeta, held: Range[], updated: number, reservation: Reservation | undefined): Session {
-    const session: Session = { id, dir: join(this.root, id), meta, held, writing: [], running: { hash: createHash('sha256'), end: 0 }, updated, reservation, gone: false };
+  #remember(id: string, meta: SessionMeta, held: Range[], updated: number, reservation: Reservation | undefined, numbered?: NumberedParts): Session {
+    const session: Session = { id, dir: join(this.root, id), meta, held, writing: [], running: { hash: createHash('sha256'), end: 0 }, updated, reservation, gone: false, numbered };
     this.#sessions.set(id, session);
     return session;
   }
@@ -380,7 +484,8 @@ function info(s: Session): UploadSessionInfo {
     attrs: s.meta.attrs,
     created: s.meta.created,
     updated: new Date(s.updated).toISOString(),
-    held: s.held.length && s.held[0].start === 0 ? s.held[0].end : 0,
+    numbered: s.numbered !== undefined,
+    held: s.numbered ? s.numbered.held : s.held.length && s.held[0].start === 0 ? s.held[0].end : 0,
     ranges: s.held.map((r) => ({ offset: r.start, length: r.end - r.start })),
   };
 }

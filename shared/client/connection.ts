@@ -9,12 +9,12 @@ import { streamListing } from './listing.ts';
 import { raw } from './raw.ts';
 import type { ListingRow } from '../protocol/listing.ts';
 import type { ListingOptions } from '../protocol/request.ts';
-import type { ConnectOptions, Download, DownloadOptions, FilePage, ListingStream, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
+import type { ConnectOptions, Download, DownloadOptions, FilePage, ListingStream, NumberedPart, StoredNumberedPart, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
 import { upload } from './upload.ts';
 import { writerData } from './writer-data.ts';
 import * as sessions from './upload-session.ts';
 
-export type { ConnectOptions, Download, DownloadInfo, DownloadOptions, FilePage, ListingStream, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
+export type { ConnectOptions, Download, DownloadInfo, DownloadOptions, FilePage, ListingStream, NumberedPart, StoredNumberedPart, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
 
 /**
  * One TCP connection to a bucket server, speaking the protocol through the
@@ -134,8 +134,8 @@ export class PailConnection {
     return upload(this.#channel, bucket, name, body, options);
   }
 
-  /** Begins an upload session (see upload-session.ts); resolves to its id. */
-  beginUpload(bucket: string, name: string, options: { size?: number; overwrite?: boolean; sha256?: string; attrs?: string } = {}): Promise<string> {
+  /** Begins an upload session (see upload-session.ts), of numbered parts with `parts`; resolves to its id. */
+  beginUpload(bucket: string, name: string, options: { size?: number; overwrite?: boolean; sha256?: string; attrs?: string; parts?: boolean } = {}): Promise<string> {
     return sessions.beginUpload(this.#channel, bucket, name, options);
   }
 
@@ -149,11 +149,27 @@ export class PailConnection {
     return sessions.writePart(this.#channel, upload, offset, body, options);
   }
 
+  /** Sends numbered part `number` of a session begun with `parts`, replacing one sent before under it. */
+  writeNumberedPart(
+    upload: string,
+    number: number,
+    body: Buffer | AsyncIterable<Buffer> | Iterable<Buffer>,
+    options: { size?: number; md5?: string; sha256?: string; onProgress?: (sent: number) => void } = {},
+  ): Promise<StoredNumberedPart> {
+    return sessions.writeNumberedPart(this.#channel, upload, number, body, options);
+  }
+
+  /** The numbered parts a session holds, in number order. */
+  listParts(upload: string): Promise<NumberedPart[]> {
+    return sessions.listParts(this.#channel, upload);
+  }
+
   uploadStatus(upload: string): Promise<UploadSessionStatus> {
     return sessions.uploadStatus(this.#channel, upload);
   }
 
-  completeUpload(upload: string, options: { sha256?: string } = {}): Promise<Uploaded> {
+  /** Completes a session; one of numbered parts with `parts`, the numbers its file is made of, ascending. */
+  completeUpload(upload: string, options: { sha256?: string; parts?: readonly number[] } = {}): Promise<Uploaded> {
     return sessions.completeUpload(this.#channel, upload, options);
   }
 

@@ -105,3 +105,20 @@ export interface UploadSessionRow {
   readonly created: string;
   readonly updated: string;
 }
+
+/** A numbered part a session holds, as `ls_p` lists it. */
+export interface NumberedPart {
+  readonly number: number;
+  readonly size: number;
+  /** The part's own MD5 (hex), what S3 calls the part's ETag. */
+  readonly md5: string;
+  readonly modified: string;
+}
+
+/** A numbered part stored, as `part_n` answers: its size and its own digests. */
+export interface StoredNumberedPart {
+  readonly number: number;
+  readonly size: number;
+  readonly md5: string;
+  readonly sha256: string;
+}

@@ -82,6 +82,10 @@ export const CODE_TABLE = [
   code(1550, 'UAF', 'Upload session abort fails', FAILURE),
   code(1600, 'ULS', 'Upload sessions listed successfully', ['rows'], 'rows'),
   code(1650, 'ULF', 'Upload session listing fails', FAILURE),
+  code(1700, 'NPS', "Numbered part stored: its bytes and its record are durable; the part's own MD5 and SHA-256", ['number', 'size', 'md5', 'sha256']),
+  code(1750, 'NPF', 'Numbered part refused: the part held before under its number, if any, stays', FAILURE),
+  code(1800, 'PLS', "An upload session's numbered parts listed: NUMBER SIZE MD5 MODIFIED rows follow", ['rows'], 'rows'),
+  code(1850, 'PLF', 'Numbered part listing fails', FAILURE),
 ] as const satisfies readonly CodeSpec[];
 
 type Table = typeof CODE_TABLE;

@@ -5,7 +5,7 @@ import { Code, type ReplyCode } from './codes.ts';
  * and the replies it can give. The server's parser and `help`, the CLI and
  * PROTOCOL.md's checks all read this table.
  */
-export type ArgKind = 'bucket' | 'key' | 'size' | 'offset' | 'length' | 'command' | 'token' | 'upload';
+export type ArgKind = 'bucket' | 'key' | 'size' | 'offset' | 'length' | 'command' | 'token' | 'upload' | 'part';
 
 export interface ArgSpec {
   readonly name: string;
@@ -22,6 +22,7 @@ export const OPTION_VALUES = {
   delimiter: '/',
   rows: 'N',
   bytes: 'BYTES',
+  parts: 'LIST',
 } as const;
 
 export type OptionValue = keyof typeof OPTION_VALUES;
@@ -44,6 +45,9 @@ export function optionUsage(option: OptionSpec): string {
 /** The options a write of a file takes beyond overwrite and sha256: what is kept with the file. */
 const MD5_OPTION: OptionSpec = { name: 'md5', value: 'md5', bare: true, summary: "keep the body's MD5 as the file's etag; with a digest, refuse a body whose MD5 differs" };
 const ATTRS_OPTION: OptionSpec = { name: 'attrs', value: 'attrs', summary: 'text kept with the file and given back by stat, download and listings (content type, metadata)' };
+
+/** Part numbers of a session of numbered parts run from 1 to this (S3's limit). */
+export const MAX_PART_NUMBER = 10_000;
 
 /** The most rows one page of `ls_f` may ask for. */
 export const MAX_PAGE_ROWS = 10_000;
@@ -261,6 +265,7 @@ const TABLE = [
       { name: 'overwrite', summary: 'replace a file of the same key on completion' },
       { name: 'sha256', value: 'sha256', summary: 'refuse the completion unless the whole file has this SHA-256' },
       { ...ATTRS_OPTION, summary: 'text kept with the session (status_u gives it back) and with the file it completes' },
+      { name: 'parts', summary: `a session of numbered parts (part_n, 1 to ${MAX_PART_NUMBER}) in place of offsets; not with size=` },
     ],
     summary: 'Begins an upload session for a key: send its parts (in any order, on any connection), then complete it',
     success: Code.UBS,
@@ -282,6 +287,33 @@ const TABLE = [
     open: false,
   },
   {
+    name: 'part_n',
+    aliases: ['PART_N'],
+    args: [arg('upload', 'upload'), arg('number', 'part'), arg('size', 'size')],
+    options: [
+      { name: 'sha256', value: 'sha256', summary: 'refuse the part unless its own bytes have this SHA-256' },
+      { name: 'md5', value: 'md5', summary: 'refuse the part unless its own bytes have this MD5' },
+    ],
+    summary: `Writes part NUMBER of a session begun with parts, replacing one of that number: wait for 100 SEND, then send SIZE bytes (or chunks, with SIZE ${CHUNKED})`,
+    success: Code.NPS,
+    failure: Code.NPF,
+    writes: true,
+    carriesBody: true,
+    open: false,
+  },
+  {
+    name: 'ls_p',
+    aliases: ['LIST_P'],
+    args: [arg('upload', 'upload')],
+    options: [],
+    summary: "Lists the numbered parts an upload session holds, in number order: number, size, MD5, modified",
+    success: Code.PLS,
+    failure: Code.PLF,
+    writes: false,
+    carriesBody: false,
+    open: false,
+  },
+  {
     name: 'status_u',
     aliases: ['STATUS_U'],
     args: [arg('upload', 'upload')],
@@ -297,8 +329,11 @@ const TABLE = [
     name: 'complete_u',
     aliases: ['COMPLETE_U', 'complete'],
     args: [arg('upload', 'upload')],
-    options: [{ name: 'sha256', value: 'sha256', summary: 'refuse unless the whole file has this SHA-256' }],
-    summary: 'Completes an upload holding every byte: the file appears, whole and at once, as a plain upload would',
+    options: [
+      { name: 'sha256', value: 'sha256', summary: 'refuse unless the whole file has this SHA-256' },
+      { name: 'parts', value: 'parts', summary: 'the numbered parts the file is made of, ascending, ranges allowed (1-12,14); required for, and only for, a session of numbered parts' },
+    ],
+    summary: 'Completes an upload holding every byte (or made of the numbered parts listed): the file appears, whole and at once, as a plain upload would',
     success: Code.FUTB,
     failure: Code.FUTF,
     writes: true,

@@ -28,6 +28,7 @@ export const REASON_TABLE = [
   reason('checksum-mismatch', 422, 'The body does not match the SHA-256 the client announced'),
   reason('no-such-upload', 404, 'There is no upload session of that id (never begun, completed, aborted or expired)'),
   reason('part-conflict', 409, 'The part overlaps bytes already held with different bytes, or a part still being written'),
+  reason('no-such-part', 400, 'A completion lists a part number the upload session does not hold'),
   reason('incomplete', 409, 'The upload session does not hold every byte from 0 to its size yet'),
   reason('no-space', 507, 'The disk or the storage quota is full'),
   reason('unknown-command', 400, 'No command has that name'),

@@ -1,6 +1,7 @@
 import { Code, mnemonicOf, type ReplyCode } from './codes.ts';
-import { CHUNKED, COMMANDS, findCommand, MAX_PAGE_ROWS, optionUsage, usage, type ArgSpec, type CommandName, type CommandSpec, type OptionSpec } from './commands.ts';
+import { CHUNKED, COMMANDS, findCommand, MAX_PAGE_ROWS, MAX_PART_NUMBER, optionUsage, usage, type ArgSpec, type CommandName, type CommandSpec, type OptionSpec } from './commands.ts';
 import { bucketNameProblem, keyProblem } from './names.ts';
+import { parsePartList } from './part-list.ts';
 import { Reason } from './reasons.ts';
 import { formatFailure } from './reply.ts';
 import { joinTokens, QuotingError, tokenize } from './tokens.ts';
@@ -37,10 +38,22 @@ export interface RequestFields {
   stat: { readonly bucket: string; readonly name: string };
   delete_f: { readonly bucket: string; readonly name: string };
   ls_f: { readonly bucket?: string } & ListingOptions;
-  begin_u: { readonly bucket: string; readonly name: string; readonly size?: number; readonly overwrite: boolean; readonly sha256?: string; readonly attrs?: string };
+  begin_u: {
+    readonly bucket: string;
+    readonly name: string;
+    readonly size?: number;
+    readonly overwrite: boolean;
+    readonly sha256?: string;
+    readonly attrs?: string;
+    /** A session of numbered parts (part_n) in place of offsets. */
+    readonly parts: boolean;
+  };
   part_u: { readonly upload: string; readonly offset: number; readonly size: number | typeof CHUNKED; readonly sha256?: string };
+  part_n: { readonly upload: string; readonly number: number; readonly size: number | typeof CHUNKED; readonly sha256?: string; readonly md5?: string };
+  ls_p: { readonly upload: string };
   status_u: { readonly upload: string };
-  complete_u: { readonly upload: string; readonly sha256?: string };
+  /** `parts`: the numbers of the parts the file is made of, ascending, for a session of numbered parts. */
+  complete_u: { readonly upload: string; readonly sha256?: string; readonly parts?: readonly number[] };
   abort_u: { readonly upload: string };
   ls_u: { readonly bucket: string };
 }
@@ -90,9 +103,10 @@ interface Parsed {
   topic?: string;
   token?: string;
   upload?: string;
+  part?: number;
   readonly flags: Set<string>;
   /** The `key=value` options, by name, their values checked. */
-  readonly values: Map<string, string | number>;
+  readonly values: Map<string, OptionResult>;
 }
 
 export interface RequestProblem {
@@ -138,7 +152,7 @@ export function parseRequest(line: string): ParseResult {
 
   const positional: string[] = [];
   const flags = new Set<string>();
-  const values = new Map<string, string | number>();
+  const values = new Map<string, OptionResult>();
   for (const token of rest) {
     const eq = token.indexOf('=');
     const key = (eq >= 0 ? token.slice(0, eq) : token).toLowerCase();
@@ -147,7 +161,7 @@ export function parseRequest(line: string): ParseResult {
       if (option.value && option.bare && eq < 0) flags.add(option.name);
       else if (option.value) {
         const value = optionValue(option, eq >= 0 ? token.slice(eq + 1) : undefined);
-        if (typeof value === 'object') {
+        if (typeof value === 'object' && 'problem' in value) {
           return fail(value.reason === Reason.badArgs ? Code.BCMD : command.failure, value.reason, value.problem, command);
         }
         values.set(option.name, value);
@@ -161,6 +175,7 @@ export function parseRequest(line: string): ParseResult {
   if (positional.length < required(command.args)) return bad('missing arguments');
   if (positional.length > command.args.length) return bad('too many arguments');
   if (command.name === 'ls_f' && values.size > 0 && positional.length === 0) return bad('a page of a listing names its bucket');
+  if (command.name === 'begin_u' && flags.has('parts') && values.has('size')) return bad('a session of numbered parts has no size= (its size is known at completion)');
 
   const request: Parsed = { flags, values };
   for (let i = 0; i < positional.length; i++) {
@@ -200,6 +215,12 @@ export function parseRequest(line: string): ParseResult {
       case 'token':
         request.token = token;
         break;
+      case 'part': {
+        const n = decimal(token);
+        if (n === undefined || n < 1 || n > MAX_PART_NUMBER) return fail(command.failure, Reason.badArgs, `a part number is from 1 to ${MAX_PART_NUMBER}, not ${quoteForText(token)}`, command);
+        request.part = n;
+        break;
+      }
       case 'upload':
         if (!UPLOAD_ID.test(token)) return fail(command.failure, Reason.noSuchUpload, `${quoteForText(token)} is not an upload id`, command);
         request.upload = token;
@@ -264,21 +285,36 @@ function typed(spec: CommandSpec, p: Parsed): Request {
         overwrite: flags.has('overwrite'),
         sha256,
         attrs: values.get('attrs') as string | undefined,
+        parts: flags.has('parts'),
       };
     case 'part_u':
       return { command: spec.name, spec, upload: present(p.upload, spec), offset: present(p.offset, spec), size: present(p.size, spec), sha256 };
+    case 'part_n':
+      return {
+        command: spec.name,
+        spec,
+        upload: present(p.upload, spec),
+        number: present(p.part, spec),
+        size: present(p.size, spec),
+        sha256,
+        md5: values.get('md5') as string | undefined,
+      };
     case 'status_u':
     case 'abort_u':
+    case 'ls_p':
       return { command: spec.name, spec, upload: present(p.upload, spec) };
     case 'complete_u':
-      return { command: spec.name, spec, upload: present(p.upload, spec), sha256 };
+      return { command: spec.name, spec, upload: present(p.upload, spec), sha256, parts: values.get('parts') as readonly number[] | undefined };
     case 'ls_u':
       return { command: spec.name, spec, bucket: present(p.bucket, spec) };
   }
 }
 
+/** An option's value as checked: text, a count, or a list of part numbers. */
+type OptionResult = string | number | readonly number[];
+
 /** An option's value checked against its kind, or why it is refused. */
-function optionValue(option: OptionSpec, raw: string | undefined): string | number | { reason: Reason; problem: string } {
+function optionValue(option: OptionSpec, raw: string | undefined): OptionResult | { reason: Reason; problem: string } {
   const refuse = (problem: string) => ({ reason: Reason.badArgs, problem: `${optionUsage(option)}: ${problem}` });
   if (raw === undefined) return refuse('give a value');
   switch (option.value) {
@@ -303,6 +339,10 @@ function optionValue(option: OptionSpec, raw: string | undefined): string | numb
     case 'bytes': {
       const n = decimal(raw);
       return n !== undefined ? n : { reason: Reason.badSize, problem: `${optionUsage(option)}: takes a decimal byte count` };
+    }
+    case 'parts': {
+      const numbers = parsePartList(raw);
+      return Array.isArray(numbers) ? numbers : refuse(numbers.problem);
     }
     default:
       return refuse('has no known kind of value');

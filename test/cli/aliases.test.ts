@@ -81,6 +81,18 @@ const CHECKS: Record<CommandName, (word: string) => Promise<void>> = {
     expect(run.status, run.stderr).toBe(0);
     expect((await t.client.uploadStatus(upload)).held).toBe('local\n'.length);
   },
+  async part_n(word) {
+    const upload = await t.client.beginUpload(SEEDED, `part-n-${word}.txt`, { parts: true });
+    const run = await pail([word, upload, '3', 'local.txt']);
+    expect(run.status, run.stderr).toBe(0);
+    expect((await t.client.listParts(upload)).map((p) => [p.number, p.size])).toEqual([[3, 'local\n'.length]]);
+  },
+  async ls_p(word) {
+    const upload = await t.client.beginUpload(SEEDED, `ls-p-${word}.txt`, { parts: true });
+    await t.client.writeNumberedPart(upload, 2, Buffer.from('abc'));
+    const result = json(await pail([word, upload, '--json']));
+    expect((result.parts as { number: number; size: number }[]).map((p) => [p.number, p.size])).toEqual([[2, 3]]);
+  },
   async status_u(word) {
     const upload = await t.client.beginUpload(SEEDED, `status-${word}.txt`);
     await t.client.writePart(upload, 0, Buffer.from('abc'));

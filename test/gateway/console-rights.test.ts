@@ -18,7 +18,7 @@ const READ_TOKEN = 'read-token-for-tests';
 
 /** A line for each command, its arguments filled in. */
 function lineFor(word: string, args: readonly { kind: string; optional?: boolean }[]): string {
-  const values: Record<string, string> = { bucket: 'target', key: 'a.txt', size: '5', offset: '0', length: '1', command: 'ls', token: 'x', upload: '0'.repeat(32) };
+  const values: Record<string, string> = { bucket: 'target', key: 'a.txt', size: '5', offset: '0', length: '1', command: 'ls', token: 'x', upload: '0'.repeat(32), part: '1' };
   return [word, ...args.filter((a) => !a.optional).map((a) => values[a.kind])].join(' ');
 }
 
@@ -49,7 +49,7 @@ describe('the console of a read-only login, in front of a bucket server that req
   it('refuses every writing command and alias with forbidden, and nothing changes', async () => {
     const cookie = await loginCookie(h, READ_TOKEN);
     const writing = COMMANDS.filter((c) => c.writes);
-    expect(writing.map((c) => c.name).sort()).toEqual(['abort_u', 'begin_u', 'complete_u', 'create_b', 'delete_b', 'delete_f', 'part_u', 'upload_f']);
+    expect(writing.map((c) => c.name).sort()).toEqual(['abort_u', 'begin_u', 'complete_u', 'create_b', 'delete_b', 'delete_f', 'part_n', 'part_u', 'upload_f']);
     for (const command of writing) {
       // A console of its own for each command: all the words at once would pass the console's 20 lines a second.
       const console = await JsonSocket.open(`${h.wsBase}/api/console`, { headers: { cookie } });

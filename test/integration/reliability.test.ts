@@ -452,7 +452,7 @@ describe('access tokens', () => {
     expect(COMMANDS.filter((c) => c.open).map((c) => c.name)).toEqual(['help', 'code_r', 'quit', 'auth']);
     const server = await serve({ token: 'full-secret' });
     const client = await greeted(server);
-    const sample: Record<ArgKind, string> = { bucket: 'photos', key: 'a.txt', size: '0', offset: '0', length: '0', command: 'help', token: 'full-secret', upload: '0'.repeat(32) };
+    const sample: Record<ArgKind, string> = { bucket: 'photos', key: 'a.txt', size: '0', offset: '0', length: '0', command: 'help', token: 'full-secret', upload: '0'.repeat(32), part: '1' };
     const line = (c: (typeof COMMANDS)[number]) => [c.name, ...c.args.filter((a) => !a.optional).map((a) => sample[a.kind])].join(' ');
     for (const command of COMMANDS.filter((c) => !c.open)) {
       expect(parseStatus(await client.command(line(command))).code, command.name).toBe(Code.NOAUTH);
