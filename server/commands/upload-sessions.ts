@@ -1,4 +1,5 @@
 import { joinTokens } from '../../shared/protocol/tokens.ts';
+import { NUMBERED_MARK } from '../../shared/protocol/rows.ts';
 import { formatStatus } from '../../shared/protocol/reply.ts';
 import { fileExtras } from './file-extras.ts';
 import type { Handler } from './handler.ts';
@@ -30,12 +31,12 @@ export const abortU: Handler<'abort_u'> = async (session, { upload }) => {
   session.send(formatStatus('UAS', [upload], 'upload aborted'));
 };
 
-/** `ls_u BUCKET`: a row per open session, `ID KEY HELD SIZE CREATED UPDATED` (SIZE `-` when not given). */
+/** `ls_u BUCKET`: a row per open session (a session of numbered parts ends its row with `parts`), `ID KEY HELD SIZE CREATED UPDATED` (SIZE `-` when not given). */
 export const lsU: Handler<'ls_u'> = async (session, { bucket }) => {
   const uploads = await session.context.storage.listUploads(bucket);
   await session.sendRows(
     formatStatus('ULS', [uploads.length], 'id key held size created updated'),
-    uploads.map((u) => joinTokens([u.id, u.key, String(u.held), u.size === undefined ? '-' : String(u.size), u.created, u.updated])),
+    uploads.map((u) => joinTokens([u.id, u.key, String(u.held), u.size === undefined ? '-' : String(u.size), u.created, u.updated, ...(u.numbered ? [NUMBERED_MARK] : [])])),
   );
 };
 

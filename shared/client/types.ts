@@ -104,6 +104,8 @@ export interface UploadSessionRow {
   readonly size?: number;
   readonly created: string;
   readonly updated: string;
+  /** A session of numbered parts (S3 multipart), listed by ls_p. */
+  readonly numbered: boolean;
 }
 
 /** A numbered part a session holds, as `ls_p` lists it. */

@@ -3,6 +3,7 @@ import { CHUNKED } from '../protocol/commands.ts';
 import { formatPartList } from '../protocol/part-list.ts';
 import { formatRequest } from '../protocol/request.ts';
 import { tokenize } from '../protocol/tokens.ts';
+import { NUMBERED_MARK } from '../protocol/rows.ts';
 import type { Status } from '../protocol/reply.ts';
 import type { Channel } from './channel.ts';
 import { ReplyFormatError } from '../protocol/reply.ts';
@@ -107,8 +108,9 @@ export async function listUploads(channel: Channel, bucket: string): Promise<Upl
   const rows = await channel.exclusive(() => channel.withRows('ls_u', [bucket]));
   return rows.map((row) => {
     const tokens = tokenize(row);
-    if (tokens.length !== 6) throw new ReplyFormatError(`an upload row has 6 tokens, got ${tokens.length}`);
+    const numbered = tokens.length === 7 && tokens[6] === NUMBERED_MARK;
+    if (tokens.length !== 6 && !numbered) throw new ReplyFormatError(`an upload row has 6 tokens (and ${NUMBERED_MARK}), got ${tokens.length}`);
     const [id, key, held, size, created, updated] = tokens;
-    return { id, key, held: Number(held), size: size === '-' ? undefined : Number(size), created, updated };
+    return { id, key, held: Number(held), size: size === '-' ? undefined : Number(size), created, updated, numbered };
   });
 }

@@ -18,6 +18,9 @@ export function parseBucketRow(line: string): BucketInfo {
   return { name, files: count(files), bytes: count(bytes), created };
 }
 
+/** The seventh token of an `ls_u` row of a session of numbered parts (begun with `parts`). */
+export const NUMBERED_MARK = 'parts';
+
 /** The SHA-256 token of a file whose hash is still being computed. */
 export const SHA256_PENDING = '-';
 

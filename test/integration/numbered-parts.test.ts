@@ -70,9 +70,9 @@ describe('upload sessions of numbered parts', () => {
     const listed = await pail.listParts(upload);
     expect(listed.map(({ number, size, md5: m }) => [number, size, m])).toEqual(parts.map((p, i) => [i + 1, p.length, md5(p)]));
     for (const row of listed) expect(row.modified).toMatch(/^\d{4}-\d\d-\d\dT/);
-    // A numbered session says the bytes of its parts, no size and no ranges; ls_u lists it as any other.
+    // A numbered session says the bytes of its parts, no size and no ranges; ls_u lists it marked as numbered.
     expect(await pail.uploadStatus(upload)).toEqual({ held: parts.reduce((n, p) => n + p.length, 0), size: undefined, attrs, ranges: [] });
-    expect((await pail.listUploads('media')).map((u) => [u.id, u.held])).toEqual([[upload, parts.reduce((n, p) => n + p.length, 0)]]);
+    expect((await pail.listUploads('media')).map((u) => [u.id, u.held, u.numbered])).toEqual([[upload, parts.reduce((n, p) => n + p.length, 0), true]]);
     expect((await pail.listPage('media', {})).files).toEqual([]);
 
     const whole = Buffer.concat(parts);
