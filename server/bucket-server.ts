@@ -77,7 +77,7 @@ export class BucketServer {
     const log = this.#context.log;
     socket.on('error', (err) => log.debug({ err }, 'socket error'));
     if (this.#closing) {
-      socket.end(`${formatFailure('BUSY', Reason.shuttingDown, 'the server is shutting down')}\n`);
+      socket.end(`${formatFailure('BUSY', Reason.shuttingDown, 'the bucket server is shutting down')}\n`);
       return;
     }
     if (this.#sessions.size >= this.options.limits.maxConnections) {
@@ -114,7 +114,7 @@ export class BucketServer {
 
   async #shutdown(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    const bye = formatFailure('BUSY', Reason.shuttingDown, 'the server is shutting down');
+    const bye = formatFailure('BUSY', Reason.shuttingDown, 'the bucket server is shutting down');
     for (const session of this.#sessions) if (session.idle) session.closeWith(bye);
     const deadline = Date.now() + (this.options.shutdownGraceMs ?? 10_000);
     while (this.#sessions.size > 0 && Date.now() < deadline) {

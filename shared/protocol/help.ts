@@ -5,8 +5,20 @@ import { REASON_TABLE } from './reasons.ts';
 
 /** The text rows of `help`, `help COMMAND` and `code_r`, all read off the tables. */
 export function helpRows(): string[] {
-  const width = Math.max(...COMMANDS.map((c) => usage(c).length));
-  return COMMANDS.map((c) => `${usage(c).padEnd(width)}  ${c.summary}`);
+  const brief = COMMANDS.map(briefUsage);
+  const width = Math.max(...brief.map((u) => u.length));
+  return COMMANDS.map((c, i) => `${brief[i].padEnd(width)}  ${c.summary}`);
+}
+
+/**
+ * A command's usage for the list of all: its arguments, and its options by
+ * name only (`upload_f BUCKET KEY SIZE [overwrite|sha256|md5|attrs]`), so the
+ * first column stays narrow enough for a description beside it; `help
+ * COMMAND` gives each option's form.
+ */
+function briefUsage(command: CommandSpec): string {
+  const args = usage({ ...command, options: [] });
+  return command.options.length ? `${args} [${command.options.map((o) => o.name).join('|')}]` : args;
 }
 
 export function commandHelpRows(command: CommandSpec): string[] {
