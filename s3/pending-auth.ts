@@ -15,6 +15,7 @@ export const PENDING_AUTH: S3Auth = {
 };
 
 /** The key pairs of PAIL_S3_KEYS (`ACCESS:SECRET[:ro]`, comma-separated); none until s3/auth's parser is wired in. */
-export function pendingParseKeys(_text: string): S3Key[] {
+export function pendingParseKeys(text: string): S3Key[] {
+  void text;
   return [];
 }
