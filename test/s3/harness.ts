@@ -149,7 +149,7 @@ export function curl(url: string, args: readonly string[] = [], key: S3Key | nul
   const auth = key === null ? [] : ['-H', `Authorization: ${seamAuthorization(key)}`];
   return new Promise((resolve, reject) => {
     execFile('curl', ['-sS', '-i', '--max-time', '30', ...auth, ...args, url], { encoding: 'latin1', maxBuffer: 64 << 20 }, (err, stdout) => {
-      if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+      if (err) return reject(new Error(`curl failed: ${err.message}`));
       resolve(parseCurl(stdout));
     });
   });
