@@ -94,6 +94,22 @@ describe('running Pail', () => {
     expect(await gateway.exited).toEqual({ status: 0, signal: null });
   });
 
+  it('pail s3 runs the S3 listener alone in front of the bucket server named by --server', async () => {
+    const s3 = startPail(['s3', ...SETTINGS, '--server', t.address]);
+    const [, endpoint, behind] = /S3 on (http:\S+) \(bucket server (\S+)\)/.exec(await s3.waitFor('stdout', /S3 on http:\S+ \(bucket server \S+\)/))!;
+    expect(behind).toBe(t.address);
+    const answer = await fetch(`${endpoint}/`);
+    expect(answer.headers.get('content-type')).toBe('application/xml');
+    s3.signal('SIGTERM');
+    expect(await s3.exited).toEqual({ status: 0, signal: null });
+  });
+
+  it('pail s3 refuses to serve beyond loopback without PAIL_S3_KEYS, in a sentence', async () => {
+    const run = await runPail(['s3', '--host', '0.0.0.0', '--s3-port', '0', '--server', t.address]);
+    expect(run.status).toBe(Exit.usage);
+    expect(run.stderr).toMatch(/^pail: refusing to serve the S3 listener on 0\.0\.0\.0 without key pairs set on purpose/);
+  });
+
   it('refuses to serve beyond loopback without a token, in a sentence', async () => {
     const run = await runPail(['server', '--host', '0.0.0.0', '--port', '0', '--data', data.path]);
     expect(run.status).toBe(Exit.usage);
