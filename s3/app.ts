@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ConnectOptions } from '../shared/client/connection.ts';
+import { BODY_GRACE_MS } from '../shared/config/settings.ts';
+import { mayCarryBody, watchBodyRate } from '../shared/http/body-rate.ts';
 import { bucketNameProblem } from '../shared/protocol/names.ts';
 import { addressOf, type S3Address } from './address.ts';
 import type { S3Context, S3Setup } from './context.ts';
@@ -27,6 +29,10 @@ export interface S3ListenerOptions {
   readonly idleTimeoutMs: number;
   /** A request's headers must arrive within this long. */
   readonly headersTimeoutMs: number;
+  /** A request body arriving slower than this many bytes per second is dropped… */
+  readonly minBodyRate: number;
+  /** …measured over windows this long (the first one is grace). */
+  readonly bodyWindowMs?: number;
 }
 
 /**
@@ -62,14 +68,19 @@ export function createS3Listener(options: S3ListenerOptions): S3Listener {
     keepAliveTimeout: Math.min(KEEP_ALIVE_MS, options.idleTimeoutMs),
   });
   server.timeout = options.idleTimeoutMs;
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  const answer = (request: IncomingMessage, response: ServerResponse) => {
     const started = Date.now();
     const requestId = randomBytes(8).toString('hex').toUpperCase();
     response.once('close', () => {
       options.log.info({ status: response.statusCode, ms: Date.now() - started, ip: request.socket.remoteAddress, requestId }, `S3 ${request.method} ${request.url}`);
     });
+    // As the bucket server does: a body is judged on its rate over the grace period, never on a single slow moment.
+    if (mayCarryBody(request)) watchBodyRate(request, options.minBodyRate, options.bodyWindowMs ?? BODY_GRACE_MS, options.log);
     void serve(setup, options, request, response, requestId);
-  });
+  };
+  server.on('request', answer);
+  // Expect: 100-continue is answered once the request is verified and allowed (serve), so a refused upload's body is never sent.
+  server.on('checkContinue', answer);
   return {
     server,
     async close() {
@@ -97,6 +108,7 @@ async function serve(setup: S3Setup, options: S3ListenerOptions, request: Incomi
       const problem = bucketNameProblem(address.bucket);
       if (problem) throw new S3Error('InvalidBucketName', `${address.bucket}: ${problem}`);
     }
+    if (expectsContinue(request)) response.writeContinue();
     const context: S3Context & { bucket?: string; key?: string } = {
       setup,
       request,
@@ -112,6 +124,10 @@ async function serve(setup: S3Setup, options: S3ListenerOptions, request: Incomi
   } catch (err) {
     sendError(setup.log, request, response, err, address, requestId);
   }
+}
+
+function expectsContinue(request: IncomingMessage): boolean {
+  return request.headers.expect?.toLowerCase() === '100-continue';
 }
 
 function sendError(log: Logger, request: IncomingMessage, response: ServerResponse, err: unknown, address: S3Address | undefined, requestId: string): void {

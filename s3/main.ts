@@ -40,6 +40,7 @@ export async function startS3(settings: Settings, log: Logger, wiring: S3Wiring 
     lanes: { clientTransfers: settings.clientTransfers, transfers: settings.gatewayTransfers },
     idleTimeoutMs: settings.idleTimeoutMs,
     headersTimeoutMs: settings.lineTimeoutMs,
+    minBodyRate: settings.minBodyRate,
   });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import type { ServerResponse } from 'node:http';
+import { validateHeaderValue, type ServerResponse } from 'node:http';
 import type { Download } from '../../shared/client/connection.ts';
 import { PailError } from '../../shared/client/errors.ts';
 import type { PailPool } from '../../shared/client/pool.ts';
@@ -200,7 +200,13 @@ function objectHeaders(context: ObjectContext, object: { readonly sha256: string
   response.setHeader('accept-ranges', 'bytes');
   for (const [parameter, header] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = context.address.query.get(parameter);
-    if (value !== null) response.setHeader(header, value);
+    if (value === null) continue;
+    try {
+      validateHeaderValue(header, value);
+    } catch {
+      throw new S3Error('InvalidArgument', `${parameter} holds a character no header may carry`);
+    }
+    response.setHeader(header, value);
   }
 }
 

@@ -86,6 +86,7 @@ export async function startS3Harness(options: Partial<S3ListenerOptions> = {}): 
     lanes: { clientTransfers: DEFAULTS.clientTransfers, transfers: 64 },
     idleTimeoutMs: DEFAULTS.idleTimeoutMs,
     headersTimeoutMs: DEFAULTS.lineTimeoutMs,
+    minBodyRate: DEFAULTS.minBodyRate,
     ...options,
   });
   await new Promise<void>((resolve) => listener.server.listen(0, '127.0.0.1', resolve));
