@@ -34,11 +34,18 @@ const WAIT_MS = 30_000;
 export class S3Lanes {
   readonly commands: PailPool;
   readonly transfers: PailPool;
+  /**
+   * The upload side of CopyObject, whose download side is a transfer: a pool
+   * of its own, so copies each holding a transfer can never all wait for a
+   * second one.
+   */
+  readonly copies: PailPool;
   readonly slots: ClientSlots;
 
   constructor(bucketServer: ConnectOptions, readonly options: S3LaneOptions) {
     this.commands = new PailPool({ ...bucketServer, max: options.commands ?? COMMAND_CONNECTIONS });
     this.transfers = new PailPool({ ...bucketServer, max: options.transfers });
+    this.copies = new PailPool({ ...bucketServer, max: Math.max(1, Math.ceil(options.transfers / 2)) });
     this.slots = new ClientSlots({
       perClient: options.clientTransfers,
       waitingPerClient: options.clientWaiting ?? CLIENT_WAITING,
@@ -65,7 +72,7 @@ export class S3Lanes {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.commands.close(), this.transfers.close()]);
+    await Promise.all([this.commands.close(), this.transfers.close(), this.copies.close()]);
   }
 }
 

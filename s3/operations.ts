@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { BucketContext, ObjectContext, S3Context } from './context.ts';
 import { S3Error } from './errors.ts';
 import { createBucket, deleteBucket, getAcl, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets.ts';
+import { copyObject } from './handlers/copy-object.ts';
 import { deleteObjects } from './handlers/delete-objects.ts';
 import { listObjects, listObjectsV2, listObjectVersions } from './handlers/list-objects.ts';
 import { deleteObject, getObject, headObject, putObject } from './handlers/objects.ts';
@@ -102,7 +103,7 @@ export const OPERATIONS: readonly S3Operation[] = [
 
   object('GetObjectAcl', 'GET', '?acl', false, getAcl),
   ...OBJECT_SUBRESOURCES_NOT_IMPLEMENTED.map(([selector, name]) => unsupported(name, 'object', `?${selector}`)),
-  unsupported('CopyObject (not yet)', 'object', 'header:x-amz-copy-source'),
+  object('CopyObject', 'PUT', 'header:x-amz-copy-source', true, copyObject),
   // Pail keeps one version of each key, whose id S3 writes as null: any other id names a version that cannot exist.
   unsupported('Object versions', 'object', '?versionId!=null'),
   object('GetObject', 'GET', undefined, false, getObject),
