@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import type { ConnectOptions } from '../shared/client/connection.ts';
 import { BODY_GRACE_MS } from '../shared/config/settings.ts';
 import { mayCarryBody, watchBodyRate } from '../shared/http/body-rate.ts';
-import { bucketNameProblem } from '../shared/protocol/names.ts';
 import { addressOf, type S3Address } from './address.ts';
+import { s3BucketNameProblem } from './bucket-names.ts';
 import type { S3Context, S3Setup } from './context.ts';
 import { asS3Error, S3Error } from './errors.ts';
 import { S3Lanes, clientGone, type S3LaneOptions } from './lanes.ts';
@@ -105,7 +105,7 @@ async function serve(setup: S3Setup, options: S3ListenerOptions, request: Incomi
     if (operation.writes && verified.key.readOnly) throw new S3Error('AccessDenied', `the key ${verified.key.accessKey} is read-only; ${operation.name} changes things`);
     if (!operation.handler) throw new S3Error('NotImplemented', `${operation.name} is not implemented by Pail`);
     if (address.bucket !== undefined) {
-      const problem = bucketNameProblem(address.bucket);
+      const problem = s3BucketNameProblem(address.bucket, operation.name === 'CreateBucket');
       if (problem) throw new S3Error('InvalidBucketName', `${address.bucket}: ${problem}`);
     }
     if (expectsContinue(request)) response.writeContinue();

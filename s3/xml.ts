@@ -1,11 +1,11 @@
 /** The namespace of S3's response documents. */
 export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\n': '&#10;', '\t': '&#9;' };
 
 /** Text made safe for an XML element or attribute (a carriage return kept as one, which parsers would fold). */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"'\r]/g, (c) => ESCAPES[c]);
+  return text.replace(/[&<>"'\r\n\t]/g, (c) => ESCAPES[c]);
 }
 
 /**

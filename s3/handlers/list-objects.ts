@@ -23,7 +23,8 @@ export async function listObjectsV2(context: BucketContext): Promise<void> {
   const common = commonParameters(query);
   const token = query.get('continuation-token');
   const startAfter = query.get('start-after') ?? undefined;
-  const after = token !== null ? decodeToken(token) : startAfter;
+  // An empty token or start-after is none (and is echoed as given).
+  const after = token ? decodeToken(token) : startAfter || undefined;
   const result = await page(context, common, after);
   const fetchOwner = query.get('fetch-owner') === 'true';
   const encode = encoder(common.urlEncoded);
@@ -130,6 +131,6 @@ function encodeToken(after: string): string {
 
 function decodeToken(token: string): string {
   const after = Buffer.from(token, 'base64url').toString();
-  if (token === '' || Buffer.from(after).toString('base64url') !== token) throw new S3Error('InvalidArgument', 'the continuation token is not one this server gave');
+  if (after === '' || Buffer.from(after).toString('base64url') !== token) throw new S3Error('InvalidArgument', 'the continuation token is not one this server gave');
   return after;
 }

@@ -56,7 +56,7 @@ describe('S3 buckets', () => {
     }
   });
 
-  it.each(['ab', 'UPPER', 'bad_underscore', '-leading', 'trailing-', 'two..dots', '192.168.5.4', 'a'.repeat(64)])(
+  it.each(['ab', 'UPPER', 'bad_underscore', '-leading', 'trailing-', 'two..dots', '192.168.5.4', 'a'.repeat(64), 'dot.-dash', 'dash-.dot'])(
     'CreateBucket %s is InvalidBucketName, and nothing is made',
     async (name) => {
       const answer = await curl(`${h.endpoint}/${name}`, ['-X', 'PUT']);

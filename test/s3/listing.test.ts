@@ -149,9 +149,52 @@ describe('S3 listings', () => {
     expect(rest.Versions!.map((v) => v.Key)).toEqual(want.keys.slice(10));
   });
 
+  it('an empty continuation token or start-after is none, and is echoed as given', async () => {
+    const want = expected('notes/');
+    const page = await h.client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'notes/', ContinuationToken: '' }));
+    expect(page.ContinuationToken).toBe('');
+    expect(page.Contents!.map((c) => c.Key)).toEqual(want.keys);
+    const raw = await curl(`${h.endpoint}/${BUCKET}?list-type=2&prefix=notes/&start-after=`);
+    expect(raw.status).toBe(200);
+    expect(raw.body.match(/<Key>/g)).toHaveLength(want.keys.length);
+  });
+
+  it('a prefix no key of Pail\'s can start with lists nothing; one whose last name is . lists the keys that go on from it', async () => {
+    for (const prefix of ['\n', '/', 'photos//']) {
+      const page = await h.client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, Delimiter: '/' }));
+      expect(page.KeyCount).toBe(0);
+    }
+    // Echoed as given (a newline as a character reference, which survives parsers that trim text).
+    const raw = await curl(`${h.endpoint}/${BUCKET}?list-type=2&prefix=%0A`);
+    expect(raw.body).toContain('<Prefix>&#10;</Prefix>');
+    const protocol = await h.protocol();
+    await protocol.upload(BUCKET, 'dots/.hidden', Buffer.from('h'));
+    await protocol.upload(BUCKET, 'dots/visible', Buffer.from('v'));
+    try {
+      const dotted = await h.client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'dots/.' }));
+      expect(dotted.Contents!.map((c) => c.Key)).toEqual(['dots/.hidden']);
+    } finally {
+      await protocol.deleteFile(BUCKET, 'dots/.hidden');
+      await protocol.deleteFile(BUCKET, 'dots/visible');
+    }
+  });
+
+  it('a marker no key of Pail\'s could be is passed over key by key: \\n lists from the start, a marker past every key lists nothing', async () => {
+    const want = expected('', '/');
+    const fromStart = await h.client().send(new ListObjectsCommand({ Bucket: BUCKET, Delimiter: '/', Marker: '\n' }));
+    const entries = [...(fromStart.Contents ?? []).map((c) => c.Key!), ...(fromStart.CommonPrefixes ?? []).map((p) => p.Prefix!)].sort(byBytes);
+    expect(entries).toEqual(want.entries);
+    const pastAll = await h.client().send(new ListObjectsV2Command({ Bucket: BUCKET, StartAfter: 'zzz//' }));
+    expect(pastAll.KeyCount).toBe(0);
+    const pastSome = await h.client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'notes/', StartAfter: 'notes//' }));
+    expect(pastSome.Contents!.map((c) => c.Key)).toEqual(expected('notes/').keys);
+  });
+
   it('listing a missing bucket is NoSuchBucket', async () => {
-    const answer = await curl(`${h.endpoint}/not-a-bucket?list-type=2`);
-    expect(answer.status).toBe(404);
-    expect(errorCode(answer.body)).toBe('NoSuchBucket');
+    for (const query of ['list-type=2', 'list-type=2&max-keys=0', 'list-type=2&prefix=%2F']) {
+      const answer = await curl(`${h.endpoint}/not-a-bucket?${query}`);
+      expect(answer.status).toBe(404);
+      expect(errorCode(answer.body)).toBe('NoSuchBucket');
+    }
   });
 });

@@ -118,6 +118,10 @@ describe('S3 objects', () => {
     // A key Pail's rules cannot hold cannot exist either.
     const unholdable = await curl(url('a//b'));
     expect(errorCode(unholdable.body)).toBe('NoSuchKey');
+    // A control character in the path is refused as S3 implementations refuse it.
+    const control = await curl(url('%C2%AE%C2%8A-'));
+    expect(control.status).toBe(400);
+    expect(errorCode(control.body)).toBe('InvalidURI');
   });
 
   describe('ranges', () => {
