@@ -47,7 +47,8 @@ export async function listObjects(context: BucketContext): Promise<void> {
   const result = await page(context, common, marker === '' ? undefined : marker);
   const encode = encoder(common.urlEncoded);
   const xml = new XmlWriter().open('ListBucketResult', { xmlns: S3_NAMESPACE });
-  xml.leaf('Name', context.bucket).leaf('Prefix', encode(common.prefix)).leaf('Marker', encode(marker));
+  // Version 1 answers its Prefix as given, even with encoding-type=url: clients (botocore) decode every other element but not this one.
+  xml.leaf('Name', context.bucket).leaf('Prefix', common.prefix).leaf('Marker', encode(marker));
   if (result.truncated && common.delimiter !== undefined && result.next !== undefined) xml.leaf('NextMarker', encode(result.next));
   xml.leaf('MaxKeys', common.maxKeys).optional('Delimiter', common.delimiter === undefined ? undefined : encode(common.delimiter));
   xml.optional('EncodingType', common.urlEncoded ? 'url' : undefined).leaf('IsTruncated', result.truncated);
