@@ -2,13 +2,14 @@
 # The one test command (npm test): type checks and the linter, then unit and integration tests
 # (codec, bucket server, faults, gateway, CLI), then the web app in a real
 # Chromium. Installs Debian's chromium with apt-get when no browser is found, and
-# Debian's unzip (the zip tests' reader) when it is missing.
+# Debian's unzip (the zip tests' reader) and the S3 tests' aws CLI and curl when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc --noEmit -p tsconfig.json
 npx eslint . --max-warnings 0
 npx svelte-check --workspace web --tsconfig ./tsconfig.json --fail-on-warnings
 bash scripts/ensure-unzip.sh
+bash scripts/ensure-s3-clients.sh
 npx vitest run
 bash test/e2e/ensure-browser.sh
 npx playwright test

@@ -18,6 +18,7 @@ import {
   TUS_VERSION,
 } from '../tus/headers.ts';
 import { uploadTarget } from '../tus/metadata.ts';
+import { decodeAttrs, TUS_METADATA_ATTR } from '../../shared/api/file-attrs.ts';
 import { abortQuietly, completeSession } from '../tus/session.ts';
 import { tusRefusal, tusStatus } from '../tus/status.ts';
 import { tusSchemas } from '../schemas.ts';
@@ -84,7 +85,7 @@ export async function tusRoutes(app: FastifyInstance, limits: TusLimits): Promis
     const checksum = partChecksum(request, 'part_u');
     const digest = fileDigest(request, 'complete_u');
     const upload = await app.lanes.command(reply, (c) =>
-      c.beginUpload(target.bucket, target.key, { size: length, overwrite: target.overwrite, sha256: target.sha256 }),
+      c.beginUpload(target.bucket, target.key, { size: length, overwrite: target.overwrite, sha256: target.sha256, attrs: target.attrs }),
     );
     let offset = 0;
     if (withBody) {
@@ -107,6 +108,8 @@ export async function tusRoutes(app: FastifyInstance, limits: TusLimits): Promis
     const upload = uploadId(request);
     const status = await app.lanes.command(reply, (c) => c.uploadStatus(upload));
     reply.header('cache-control', 'no-store');
+    const metadata = decodeAttrs(status.attrs).get(TUS_METADATA_ATTR);
+    if (metadata !== undefined) reply.header('upload-metadata', metadata);
     if (status.size === undefined) reply.header('upload-defer-length', '1');
     else reply.header('upload-length', String(status.size));
     reply.header('upload-offset', String(status.held));

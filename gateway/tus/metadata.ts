@@ -2,6 +2,7 @@ import { Reason } from '../../shared/protocol/reasons.ts';
 import { SHA256_HEX } from '../../shared/protocol/request.ts';
 import { checkedKey } from '../http/key.ts';
 import { refusal } from '../errors.ts';
+import { CONTENT_TYPE_ATTR, encodeAttrs, TUS_METADATA_ATTR } from '../../shared/api/file-attrs.ts';
 
 /** What a tus upload's Upload-Metadata asks for: where the file goes, and how. */
 export interface UploadTarget {
@@ -10,6 +11,8 @@ export interface UploadTarget {
   readonly overwrite: boolean;
   /** The whole file's SHA-256 (lower-case hex), when the client knows it before sending. */
   readonly sha256?: string;
+  /** Kept with the session and its file: the Upload-Metadata as sent (HEAD gives it back), and `filetype` as the content type. */
+  readonly attrs?: string;
 }
 
 /** A metadata key: tus allows any ASCII but space and comma. */
@@ -33,7 +36,7 @@ export function parseMetadata(header: string | undefined): Map<string, string> {
   return pairs;
 }
 
-/** The bucket, key and options a creation names in its metadata (`bucket`, `name`, `overwrite`, `sha256`). */
+/** The bucket, key and options a creation names in its metadata (`bucket`, `name`, `overwrite`, `sha256`; `filetype`, as tus-js-client and Uppy send it). */
 export function uploadTarget(header: string | undefined): UploadTarget {
   const metadata = parseMetadata(header);
   const bucket = metadata.get('bucket');
@@ -42,7 +45,9 @@ export function uploadTarget(header: string | undefined): UploadTarget {
   if (!name) throw badMetadata('it names no key (the key "name")');
   const sha256 = metadata.get('sha256')?.toLowerCase();
   if (sha256 !== undefined && !SHA256_HEX.test(sha256)) throw badMetadata('"sha256" is not 64 hex digits');
-  return { bucket, key: checkedKey(name, 'begin_u'), overwrite: flag(metadata.get('overwrite')), sha256 };
+  const filetype = metadata.get('filetype');
+  const attrs = encodeAttrs([...(filetype ? [[CONTENT_TYPE_ATTR, filetype] as const] : []), [TUS_METADATA_ATTR, header!.trim()]]);
+  return { bucket, key: checkedKey(name, 'begin_u'), overwrite: flag(metadata.get('overwrite')), sha256, attrs };
 }
 
 /** `overwrite`: present without a value, "true" or "1" means yes; absent, "false" or "0" no. */

@@ -2,6 +2,7 @@ import { formatStatus } from '../../shared/protocol/reply.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import type { Session } from '../session/session.ts';
 import { StorageError, type OpenedFile } from '../storage/storage.ts';
+import { fileExtras } from './file-extras.ts';
 import type { Handler } from './handler.ts';
 
 export const download: Handler<'download'> = async (session, { bucket, name, offset, length, sha256 }) => {
@@ -10,7 +11,7 @@ export const download: Handler<'download'> = async (session, { bucket, name, off
   const file = await session.context.storage.get(bucket, name, range, { sha256 });
   try {
     const { info } = file;
-    session.send(formatStatus('FDFBS', [file.length, info.sha256, file.offset, info.size, info.modified]));
+    session.send(formatStatus('FDFBS', [file.length, info.sha256, file.offset, info.size, info.modified], '', fileExtras(info)));
     await sendBytes(session, file);
   } catch (err) {
     // The status line promised bytes that can no longer come: only a cut connection says so honestly.

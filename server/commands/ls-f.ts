@@ -27,7 +27,7 @@ export const lsF: Handler<'ls_f'> = async (session, request) => {
   const more = rows.length > limit;
   if (more) rows.length = limit;
   const next = more ? keyOf(rows[rows.length - 1]) : null;
-  await session.sendRows(formatListingStatus(rows.length, { next }), formatted(rows));
+  await session.sendRows(formatListingStatus(rows.length, { next }), formatted(rows, true));
 };
 
 /** Takes up to `max` rows into `into`; stopping early ends the storage's reading. */
@@ -41,9 +41,8 @@ async function gather(source: AsyncIterable<ListingRow>, into: ListingRow[], max
   return into;
 }
 
-function* formatted(rows: readonly ListingRow[]): Generator<string> {
-  for (const row of rows) yield formatListingRow(row);
+function* formatted(rows: readonly ListingRow[], paged = false): Generator<string> {
+  for (const row of rows) yield formatListingRow(row, paged);
 }
-
 
 const keyOf = (row: ListingRow): string => (row.kind === 'file' ? row.file.name : row.prefix);

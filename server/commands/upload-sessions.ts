@@ -1,11 +1,12 @@
 import { joinTokens } from '../../shared/protocol/tokens.ts';
 import { formatStatus } from '../../shared/protocol/reply.ts';
+import { fileExtras } from './file-extras.ts';
 import type { Handler } from './handler.ts';
 
-/** `begin_u BUCKET KEY [size=N] [overwrite] [sha256=HEX]` */
+/** `begin_u BUCKET KEY [size=N] [overwrite] [sha256=HEX] [attrs=TEXT]` */
 export const beginU: Handler<'begin_u'> = async (session, request) => {
-  const { bucket, name, size, overwrite, sha256 } = request;
-  const begun = await session.context.storage.beginUpload(bucket, name, { size, overwrite, sha256 });
+  const { bucket, name, size, overwrite, sha256, attrs } = request;
+  const begun = await session.context.storage.beginUpload(bucket, name, { size, overwrite, sha256, attrs });
   session.send(formatStatus('UBS', [begun.id], `upload of ${bucket}/${name} begun`));
 };
 
@@ -13,7 +14,7 @@ export const beginU: Handler<'begin_u'> = async (session, request) => {
 export const statusU: Handler<'status_u'> = async (session, { upload }) => {
   const status = await session.context.storage.uploadStatus(upload);
   await session.sendRows(
-    formatStatus('UQS', [status.held, status.size ?? '-', status.ranges.length], `${status.bucket}/${status.key}`),
+    formatStatus('UQS', [status.held, status.size ?? '-', status.ranges.length], `${status.bucket}/${status.key}`, { attrs: status.attrs }),
     status.ranges.map((r) => `${r.offset} ${r.length}`),
   );
 };
@@ -21,7 +22,7 @@ export const statusU: Handler<'status_u'> = async (session, { upload }) => {
 /** `complete_u ID [sha256=HEX]`: answered as a plain upload is, `700 FUTB`. */
 export const completeU: Handler<'complete_u'> = async (session, { upload, sha256 }) => {
   const info = await session.context.storage.completeUpload(upload, { sha256 });
-  session.send(formatStatus('FUTB', [info.size, info.sha256, info.modified], `stored ${info.bucket}/${info.name}`));
+  session.send(formatStatus('FUTB', [info.size, info.sha256, info.modified], `stored ${info.bucket}/${info.name}`, fileExtras(info)));
 };
 
 export const abortU: Handler<'abort_u'> = async (session, { upload }) => {

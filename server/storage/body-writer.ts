@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 
 /** Writes are gathered into batches of this size, one write call each. */
@@ -23,6 +23,8 @@ const SYNC_EVERY = 64 << 20;
  */
 export class BodyWriter {
   readonly #hash = createHash('sha256');
+  /** The MD5 as well, for a writer that keeps it as the file's etag (S3's). */
+  readonly #md5: Hash | undefined;
   #batch: Buffer[] = [];
   #batchBytes = 0;
   #written = 0;
@@ -34,7 +36,10 @@ export class BodyWriter {
   constructor(
     readonly fh: FileHandle,
     readonly syncEvery = SYNC_EVERY,
-  ) {}
+    options: { readonly md5?: boolean } = {},
+  ) {
+    this.#md5 = options.md5 ? createHash('md5') : undefined;
+  }
 
   /** Bytes taken so far. */
   get size(): number {
@@ -43,17 +48,18 @@ export class BodyWriter {
 
   async add(chunk: Buffer): Promise<void> {
     this.#hash.update(chunk);
+    this.#md5?.update(chunk);
     this.#batch.push(chunk);
     this.#batchBytes += chunk.length;
     if (this.#batchBytes >= BATCH) await this.#flush();
   }
 
-  /** Writes what is left; resolves to the body's size and SHA-256 (hex) once every byte is written. */
-  async finish(): Promise<{ size: number; sha256: string }> {
+  /** Writes what is left; resolves to the body's size, SHA-256 and MD5 if asked (hex) once every byte is written. */
+  async finish(): Promise<{ size: number; sha256: string; md5?: string }> {
     if (this.#batchBytes > 0) await this.#flush();
     await this.#inFlight;
     await this.#syncing; // a failed background sync fails the body
-    return { size: this.#written, sha256: this.#hash.digest('hex') };
+    return { size: this.#written, sha256: this.#hash.digest('hex'), md5: this.#md5?.digest('hex') };
   }
 
   /** For a body abandoned part way: waits for the write in flight, so the file can be closed and removed. */

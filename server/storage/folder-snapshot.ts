@@ -33,6 +33,8 @@ export class FolderSnapshot {
   readonly #record: Float64Array;
   readonly #sha: Buffer;
   readonly #known: Uint8Array;
+  /** Etags and attributes, for the few entries that have them: most files have neither, and pay nothing. */
+  readonly #writerData = new Map<number, { readonly etag?: string; readonly attrs?: string }>();
 
   private constructor(
     readonly path: string,
@@ -194,14 +196,27 @@ export class FolderSnapshot {
 
   /** The SHA-256 of a file already stat'd, if its record matches what is on disk now. */
   sha256(i: number): string | undefined {
-    return this.recordedSha256(i, { ino: this.#ino[i], size: this.#size[i], mtimeMs: this.#mtimeMs[i] });
+    return this.#matches(i, { ino: this.#ino[i], size: this.#size[i], mtimeMs: this.#mtimeMs[i] }) ? this.#shaHex(i) : undefined;
   }
 
-  /** The SHA-256 recorded for a file if the record matches these stats (of the file as opened). */
-  recordedSha256(i: number, st: { readonly ino: number; readonly size: number; readonly mtimeMs: number }): string | undefined {
-    if (!this.#known[i]) return undefined;
+  /** The etag of a file already stat'd, if its record matches what is on disk now and has one. */
+  etag(i: number): string | undefined {
+    if (!this.#writerData.has(i)) return undefined;
+    return this.#matches(i, { ino: this.#ino[i], size: this.#size[i], mtimeMs: this.#mtimeMs[i] }) ? this.#writerData.get(i)?.etag : undefined;
+  }
+
+  /** The record of a file if it matches these stats (of the file as opened). */
+  recorded(i: number, st: { readonly ino: number; readonly size: number; readonly mtimeMs: number }): HashRecord | undefined {
+    if (!this.#matches(i, st)) return undefined;
+    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256: this.#shaHex(i), ...this.#writerData.get(i) };
+  }
+
+  #matches(i: number, st: { readonly ino: number; readonly size: number; readonly mtimeMs: number }): boolean {
     const r = this.#record;
-    if (r[i * 3] !== st.ino || r[i * 3 + 1] !== st.size || r[i * 3 + 2] !== st.mtimeMs) return undefined;
+    return this.#known[i] === 1 && r[i * 3] === st.ino && r[i * 3 + 1] === st.size && r[i * 3 + 2] === st.mtimeMs;
+  }
+
+  #shaHex(i: number): string {
     return this.#sha.toString('hex', i * 32, i * 32 + 32);
   }
 
@@ -216,6 +231,8 @@ export class FolderSnapshot {
     this.#record[i * 3 + 2] = record.mtimeMs;
     this.#sha.write(record.sha256, i * 32, 32, 'hex');
     this.#known[i] = 1;
+    if (record.etag !== undefined || record.attrs !== undefined) this.#writerData.set(i, { etag: record.etag, attrs: record.attrs });
+    else this.#writerData.delete(i);
   }
 
   #setStat(i: number, size: number, mtimeMs: number, ino: number): void {
@@ -228,8 +245,9 @@ export class FolderSnapshot {
   records(): FolderRecords {
     const files = new Map<string, HashRecord>();
     for (let i = 0; i < this.names.length; i++) {
-      const sha256 = this.#known[i] ? this.#sha.toString('hex', i * 32, i * 32 + 32) : undefined;
-      if (sha256) files.set(this.names[i], { ino: this.#record[i * 3], size: this.#record[i * 3 + 1], mtimeMs: this.#record[i * 3 + 2], sha256 });
+      if (!this.#known[i]) continue;
+      const r = this.#record;
+      files.set(this.names[i], { ino: r[i * 3], size: r[i * 3 + 1], mtimeMs: r[i * 3 + 2], sha256: this.#shaHex(i), ...this.#writerData.get(i) });
     }
     return { files, marks: new Map(this.marks), lines: 0 };
   }

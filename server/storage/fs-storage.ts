@@ -11,7 +11,9 @@ import type { ListingRow } from '../../shared/protocol/listing.ts';
 import { BodyWriter } from './body-writer.ts';
 import { BucketNames } from './bucket-names.ts';
 import { FolderCache } from './folder-cache.ts';
-import { HashLog } from './hash-log.ts';
+import { HashLog, type HashRecord } from './hash-log.ts';
+import { FolderSyncs } from './folder-syncs.ts';
+import { KeyOrder } from './key-order.ts';
 import { HashQueue } from './hash-queue.ts';
 import { folderFile, listTree } from './tree-listing.ts';
 import { Quota, type Reservation } from './quota.ts';
@@ -68,6 +70,10 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   readonly #bucketNames: BucketNames;
   readonly #unhashed: HashQueue;
   #uploads!: UploadSessions;
+  /** Uploads and deletes finishing together into one folder share its fsync (group commit). */
+  readonly #folderSyncs = new FolderSyncs();
+  /** Uploads of one key record and commit in turn, so its last record is always its file's. */
+  readonly #keyOrder = new KeyOrder();
   /** Each bucket's files and bytes, added up from its folders' totals until one of them changes. */
   readonly #totals = new Map<string, { files: number; bytes: number }>();
   /** Counts folder changes, so a sum made across one is not kept. */
@@ -312,23 +318,30 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     let fh: FileHandle | undefined;
     try {
       fh = await open(tmp, 'wx', 0o644);
-      const { size, sha256 } = await this.#writeBody(fh, body, options, reservation);
+      const { size, sha256, md5 } = await this.#writeBody(fh, body, options, reservation);
       if (options.size !== undefined && size !== options.size) {
         throw new StorageError(Reason.badSize, `the body had ${size} bytes, not the ${options.size} announced`);
       }
       if (options.sha256 !== undefined && options.sha256 !== sha256) {
         throw new StorageError(Reason.checksumMismatch, `the body's SHA-256 is ${sha256}, not ${options.sha256}`);
       }
+      if (typeof options.md5 === 'string' && options.md5 !== md5) {
+        throw new StorageError(Reason.checksumMismatch, `the body's MD5 is ${md5}, not ${options.md5}`);
+      }
       await fh.sync();
       const st = await fh.stat();
       await fh.close();
       fh = undefined;
       const { folder, base } = splitKey(name);
-      // Recorded before the commit: a record for a file that never appears is harmless (its inode matches nothing).
-      await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256 });
-      const replaced = await this.#commit(tmp, bucket, name, options.overwrite === true);
+      const writerData = { ...(md5 === undefined ? {} : { etag: md5 }), ...(options.attrs === undefined ? {} : { attrs: options.attrs }) };
+      const replaced = await this.#keyOrder.run(`${bucket}/${name}`, async () => {
+        // Recorded before the commit: a record for a file that never appears is harmless (its inode matches nothing),
+        // and an etag or attributes are durable before the file they belong to can be seen.
+        await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256, ...writerData });
+        return this.#commit(tmp, bucket, name, options.overwrite === true);
+      });
       reservation?.commit(size, replaced);
-      const info: FileInfo = { bucket, name, size, modified: st.mtime.toISOString(), sha256 };
+      const info: FileInfo = { bucket, name, size, modified: st.mtime.toISOString(), sha256, ...writerData };
       this.emit('change', { kind: 'file-uploaded', bucket, file: info });
       return info;
     } catch (err) {
@@ -420,7 +433,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     });
     const { folder } = splitKey(name);
     this.#folders.invalidate(bucket, folder);
-    await syncDir(join(this.root, bucket, folder));
+    await this.#folderSyncs.sync(join(this.root, bucket, folder));
     this.#discard(retired);
     this.#quota?.freed(st.size);
     await this.#pruneFolders(bucket, folder);
@@ -464,15 +477,18 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
    */
   async completeUpload(upload: string, options: { sha256?: string }): Promise<FileInfo> {
     const assembled = await this.#uploads.assemble(upload, options);
-    const { bucket, key, overwrite } = assembled.meta;
+    const { bucket, key, overwrite, attrs } = assembled.meta;
     await this.checkPut(bucket, key, { overwrite, size: 0 });
     const st = await lstat(assembled.path);
     const { folder, base } = splitKey(key);
-    await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256: assembled.sha256 });
-    const replaced = await this.#commit(assembled.path, bucket, key, overwrite);
+    const writerData = attrs === undefined ? {} : { attrs };
+    const replaced = await this.#keyOrder.run(`${bucket}/${key}`, async () => {
+      await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256: assembled.sha256, ...writerData });
+      return this.#commit(assembled.path, bucket, key, overwrite);
+    });
     assembled.stored(replaced);
     await assembled.finish().catch((err) => this.#log.warn({ err, upload }, 'cannot remove a completed upload session; the next start will'));
-    const info: FileInfo = { bucket, name: key, size: assembled.size, modified: st.mtime.toISOString(), sha256: assembled.sha256 };
+    const info: FileInfo = { bucket, name: key, size: assembled.size, modified: st.mtime.toISOString(), sha256: assembled.sha256, ...writerData };
     this.emit('change', { kind: 'file-uploaded', bucket, file: info });
     return info;
   }
@@ -604,28 +620,34 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       .sort();
   }
 
-  /** A file's description, its SHA-256 from its folder's log when the record matches, else computed and recorded. */
+  /** A file's description, its SHA-256 (and etag and attributes) from its folder's log when the record matches, else computed and recorded. */
   async #fileInfo(bucket: string, name: string, path: string, st: Stats): Promise<FileInfo> {
+    const describe = (r: HashRecord): FileInfo => ({
+      bucket,
+      name,
+      size: st.size,
+      modified: st.mtime.toISOString(),
+      sha256: r.sha256,
+      ...(r.etag === undefined ? {} : { etag: r.etag }),
+      ...(r.attrs === undefined ? {} : { attrs: r.attrs }),
+    });
     const recent = this.#hashes.recent(bucket, name);
-    if (recent && recent.ino === st.ino && recent.size === st.size && recent.mtimeMs === st.mtimeMs) {
-      return { bucket, name, size: st.size, modified: st.mtime.toISOString(), sha256: recent.sha256 };
-    }
+    if (recent && recent.ino === st.ino && recent.size === st.size && recent.mtimeMs === st.mtimeMs) return describe(recent);
     const { folder, base } = splitKey(name);
     const snapshot = await this.#folders.get(bucket, folder).catch(() => undefined);
     const index = snapshot?.fileIndex(base) ?? -1;
-    let sha256 = index >= 0 ? snapshot?.recordedSha256(index, st) : undefined;
-    if (sha256 === undefined) {
-      sha256 = await hashFile(path);
-      const record = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256 };
+    let record = index >= 0 ? snapshot?.recorded(index, st) : undefined;
+    if (record === undefined) {
+      record = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256: await hashFile(path) };
       await this.#hashes.record(bucket, folder, base, record);
       if (snapshot && index >= 0) snapshot.learn(index, record);
     }
-    return { bucket, name, size: st.size, modified: st.mtime.toISOString(), sha256 };
+    return describe(record);
   }
 
   async #writeBody(fh: FileHandle, body: AsyncIterable<Buffer>, options: PutOptions, reservation: Reservation | undefined) {
     const limit = Math.min(options.size ?? Infinity, this.options.maxFileSize);
-    const writer = new BodyWriter(fh);
+    const writer = new BodyWriter(fh, undefined, { md5: options.md5 !== undefined });
     try {
       for await (const chunk of body) {
         const size = writer.size + chunk.length;
@@ -717,7 +739,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       }
     }
     this.#folders.invalidate(bucket, folder);
-    await syncDir(dir);
+    await this.#folderSyncs.sync(dir);
     return replaced;
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { errnoCode, SILENT_LOG, type StorageLog } from './storage-log.ts';
@@ -16,16 +16,28 @@ import { errnoCode, SILENT_LOG, type StorageLog } from './storage-log.ts';
  * and is hashed again. That is why records need no fsync, and why a record
  * that cannot be written (a full disk) or read fails nothing.
  *
- * The one record that is more than a cache is an explicit folder's mark
- * (`{"n":"b/","i":INODE}` in its parent's log, withdrawn by `{"n":"b/","x":1}`):
- * it is what keeps an emptied folder that was created on purpose. Marks are
- * synced.
+ * Two records are more than a cache, and are synced. An explicit folder's
+ * mark (`{"n":"b/","i":INODE}` in its parent's log, withdrawn by
+ * `{"n":"b/","x":1}`) is what keeps an emptied folder that was created on
+ * purpose. And a file's writer may have asked for an etag (`e`, the MD5 of its
+ * bytes) and attributes (`a`, its content type and metadata) to be kept with
+ * it: these cannot be computed again, so their record is synced before the
+ * file is committed. It names the inode of the file as written, so it belongs
+ * to that version only: a file replaced or changed behind Pail's back has
+ * neither.
  */
 export interface HashRecord {
   readonly ino: number;
   readonly size: number;
   readonly mtimeMs: number;
   readonly sha256: string;
+  readonly etag?: string;
+  readonly attrs?: string;
+}
+
+/** Whether a record holds what only its writer knew, so must be durable. */
+export function keepsWriterData(record: HashRecord): boolean {
+  return record.etag !== undefined || record.attrs !== undefined;
 }
 
 /** A folder's log read back: the last record of each name, and the explicit folders marked in it (by inode). */
@@ -43,6 +55,8 @@ const RECENT_RECORDS = 100_000;
 export class HashLog {
   /** Appends and compactions of one log run one at a time, so a compaction never drops an append. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** Records waiting for their log's turn: all that gather meanwhile go out in one append. */
+  readonly #gathering = new Map<string, { lines: string[]; written: Promise<void> }>();
   readonly #warned = new Set<string>();
   /**
    * The latest records, by bucket and key: a download right after its upload
@@ -50,6 +64,8 @@ export class HashLog {
    * the folder's cached listing stale).
    */
   readonly #recent = new Map<string, HashRecord>();
+  /** Record lines taken and appends made for them, so a test or the benchmark can see appends shared. */
+  readonly counts = { records: 0, appends: 0 };
 
   constructor(
     readonly root: string,
@@ -95,15 +111,20 @@ export class HashLog {
     return this.#recent.get(`${bucket}/${key}`);
   }
 
-  /** Keeps a file's SHA-256 in its folder's log. Never fails: a record that cannot be written is computed again later. */
+  /**
+   * Keeps a file's SHA-256 in its folder's log. A plain record never fails:
+   * one that cannot be written is computed again later. A record with an etag
+   * or attributes is synced, and its failure is the caller's.
+   */
   async record(bucket: string, folder: string, name: string, record: HashRecord): Promise<void> {
+    const durable = keepsWriterData(record);
+    const written = this.#append(bucket, folder, recordLine(name, record), durable);
+    if (durable) await written;
+    else await written.catch((err) => this.#warnOnce(err, 'cannot write a SHA-256 record; the hash will be computed again'));
     const id = `${bucket}/${folder}${name}`;
     this.#recent.delete(id);
     this.#recent.set(id, record);
     if (this.#recent.size > RECENT_RECORDS) this.#recent.delete(this.#recent.keys().next().value!);
-    await this.#append(bucket, folder, { n: name, i: record.ino, s: record.size, m: record.mtimeMs, h: record.sha256 }, false).catch((err) =>
-      this.#warnOnce(err, 'cannot write a SHA-256 record; the hash will be computed again'),
-    );
   }
 
   /** Marks a folder (`name` ending in `/`) as created on purpose, durably; or withdraws the mark. */
@@ -118,15 +139,20 @@ export class HashLog {
       const fresh = await this.read(bucket, folder);
       // Records appended since the caller read are kept: the fresh read has them.
       const lines: string[] = [];
-      for (const [n, r] of fresh.files) if (records.files.has(n)) lines.push(JSON.stringify({ n, i: r.ino, s: r.size, m: r.mtimeMs, h: r.sha256 }));
+      let durable = fresh.marks.size > 0;
+      for (const [n, r] of fresh.files) {
+        if (!records.files.has(n)) continue;
+        lines.push(JSON.stringify(recordLine(n, r)));
+        durable ||= keepsWriterData(r);
+      }
       for (const [n, i] of fresh.marks) lines.push(JSON.stringify({ n, i }));
       const tmp = join(this.tmpDir, `log-${randomUUID()}`);
       try {
         const fh = await open(tmp, 'w');
         try {
           await fh.writeFile(lines.length ? `${lines.join('\n')}\n` : '');
-          // Marks must survive: the rewritten log is synced before it replaces the old one.
-          if (fresh.marks.size) await fh.sync();
+          // Marks, etags and attributes must survive: the rewritten log is synced before it replaces the old one.
+          if (durable) await fh.sync();
         } finally {
           await fh.close();
         }
@@ -152,6 +178,7 @@ export class HashLog {
 
   async #append(bucket: string, folder: string, line: object, sync: boolean): Promise<void> {
     const path = this.path(bucket, folder);
+    if (!sync) return this.#appendGathered(bucket, path, JSON.stringify(line));
     await this.#serial(path, async () => {
       // The bucket's folder of logs is made when the first append finds it missing, not before every append.
       const fh = await open(path, 'a').catch(async (err: unknown) => {
@@ -166,6 +193,35 @@ export class HashLog {
         await fh.close();
       }
     });
+  }
+
+  /**
+   * Appends a record line. Appends to one log run one at a time; records
+   * that arrive while one runs gather and go out together in the next, one
+   * write for all (uploads finishing together into one folder would
+   * otherwise queue one by one, each append three file operations long).
+   */
+  #appendGathered(bucket: string, path: string, line: string): Promise<void> {
+    this.counts.records++;
+    const gathering = this.#gathering.get(path);
+    if (gathering) {
+      gathering.lines.push(line);
+      return gathering.written;
+    }
+    const lines = [line];
+    const written = this.#serial(path, async () => {
+      this.#gathering.delete(path);
+      this.counts.appends++;
+      const text = `${lines.join('\n')}\n`;
+      await appendFile(path, text).catch(async (err: unknown) => {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+        // The bucket's first record: its folder of logs is made now.
+        await mkdir(this.bucketDir(bucket), { recursive: true });
+        await appendFile(path, text);
+      });
+    });
+    this.#gathering.set(path, { lines, written });
+    return written;
   }
 
   #serial<T>(path: string, work: () => Promise<T>): Promise<T> {
@@ -197,6 +253,14 @@ function applyLine(value: unknown, files: Map<string, HashRecord>, marks: Map<st
     return;
   }
   if (typeof r.i === 'number' && typeof r.s === 'number' && typeof r.m === 'number' && typeof r.h === 'string' && SHA256_HEX.test(r.h)) {
-    files.set(r.n, { ino: r.i, size: r.s, mtimeMs: r.m, sha256: r.h });
+    const record: HashRecord = { ino: r.i, size: r.s, mtimeMs: r.m, sha256: r.h };
+    const etag = typeof r.e === 'string' ? r.e : undefined;
+    const attrs = typeof r.a === 'string' ? r.a : undefined;
+    files.set(r.n, etag === undefined && attrs === undefined ? record : { ...record, etag, attrs });
   }
+}
+
+/** A file's record as a line of its folder's log. */
+function recordLine(name: string, r: HashRecord): object {
+  return { n: name, i: r.ino, s: r.size, m: r.mtimeMs, h: r.sha256, e: r.etag, a: r.attrs };
 }

@@ -17,8 +17,10 @@ export class HashQueue {
   ) {}
 
   add(bucket: string, key: string): void {
+    // Checked before the id is made: a listing of a big tree copied in calls this for every row while the queue is full.
+    if (this.#closed || this.#waiting.size >= this.options.max) return;
     const id = `${bucket}/${key}`;
-    if (this.#closed || this.#waiting.has(id) || this.#hashing.has(id) || this.#waiting.size >= this.options.max) return;
+    if (this.#waiting.has(id) || this.#hashing.has(id)) return;
     this.#waiting.set(id, { bucket, key });
     if (this.#running < this.options.concurrency) void this.#work();
   }

@@ -58,6 +58,8 @@ export interface UploadSessionInfo {
   readonly size?: number;
   readonly overwrite: boolean;
   readonly sha256?: string;
+  /** The writer's attributes, kept with the file at completion. */
+  readonly attrs?: string;
   readonly created: string;
   /** When a part was last stored (or the session begun). */
   readonly updated: string;
@@ -83,6 +85,10 @@ export interface PutOptions {
   readonly size?: number;
   /** The SHA-256 (hex) the body must have. */
   readonly sha256?: string;
+  /** Keep the body's MD5 as the file's etag: true, or the MD5 (hex) the body must have. */
+  readonly md5?: true | string;
+  /** Text kept with the file, durably, and given back with it. */
+  readonly attrs?: string;
 }
 
 export interface ByteRange {

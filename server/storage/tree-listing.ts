@@ -85,7 +85,8 @@ export async function* listTree(bucket: string, source: TreeSource, query: Listi
       const sha256 = snapshot.sha256(i) ?? null;
       if (sha256 === null) source.unhashed(key);
       const file: ListedFile = { bucket, name: key, size: snapshot.size(i), modified: new Date(snapshot.mtimeMs(i)).toISOString(), sha256 };
-      yield { kind: 'file', file };
+      const etag = sha256 === null ? undefined : snapshot.etag(i);
+      yield { kind: 'file', file: etag === undefined ? file : { ...file, etag } };
     }
   }
 

@@ -41,6 +41,8 @@ interface SessionMeta {
   readonly size?: number;
   readonly overwrite: boolean;
   readonly sha256?: string;
+  /** The writer's attributes, given to the file the session completes. */
+  readonly attrs?: string;
   readonly created: string;
 }
 
@@ -112,7 +114,7 @@ export class UploadSessions {
     const reservation = this.options.quota?.reserve(options.size ?? 0);
     const id = randomBytes(16).toString('hex');
     const dir = join(this.root, id);
-    const meta: SessionMeta = { bucket, key, size: options.size, overwrite: options.overwrite === true, sha256: options.sha256, created: new Date().toISOString() };
+    const meta: SessionMeta = { bucket, key, size: options.size, overwrite: options.overwrite === true, sha256: options.sha256, attrs: options.attrs, created: new Date().toISOString() };
     try {
       await mkdir(dir);
       // The description last: a session folder without one is a begin that never answered.
@@ -375,6 +377,7 @@ function info(s: Session): UploadSessionInfo {
     size: s.meta.size,
     overwrite: s.meta.overwrite,
     sha256: s.meta.sha256,
+    attrs: s.meta.attrs,
     created: s.meta.created,
     updated: new Date(s.updated).toISOString(),
     held: s.held.length && s.held[0].start === 0 ? s.held[0].end : 0,

@@ -11,6 +11,7 @@ import type { ListingRow } from '../protocol/listing.ts';
 import type { ListingOptions } from '../protocol/request.ts';
 import type { ConnectOptions, Download, DownloadOptions, FilePage, ListingStream, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
 import { upload } from './upload.ts';
+import { writerData } from './writer-data.ts';
 import * as sessions from './upload-session.ts';
 
 export type { ConnectOptions, Download, DownloadInfo, DownloadOptions, FilePage, ListingStream, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
@@ -101,8 +102,9 @@ export class PailConnection {
   /** A file's size, SHA-256 and time, without its bytes. */
   async stat(bucket: string, name: string): Promise<FileInfo> {
     const channel = this.#channel;
-    const { fields } = await channel.exclusive(() => channel.simple('stat', [bucket, name]));
-    return { bucket, name, size: Number(fields.size), sha256: fields.sha256, modified: fields.modified };
+    const status = await channel.exclusive(() => channel.simple('stat', [bucket, name]));
+    const { fields } = status;
+    return { bucket, name, size: Number(fields.size), sha256: fields.sha256, modified: fields.modified, ...writerData(status) };
   }
 
   async deleteFile(bucket: string, name: string): Promise<void> {
@@ -133,7 +135,7 @@ export class PailConnection {
   }
 
   /** Begins an upload session (see upload-session.ts); resolves to its id. */
-  beginUpload(bucket: string, name: string, options: { size?: number; overwrite?: boolean; sha256?: string } = {}): Promise<string> {
+  beginUpload(bucket: string, name: string, options: { size?: number; overwrite?: boolean; sha256?: string; attrs?: string } = {}): Promise<string> {
     return sessions.beginUpload(this.#channel, bucket, name, options);
   }
 

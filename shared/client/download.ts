@@ -4,6 +4,7 @@ import { formatRequest } from '../protocol/request.ts';
 import { unexpectedReply, type Channel } from './channel.ts';
 import { asError } from './errors.ts';
 import type { Download, DownloadInfo, DownloadOptions } from './types.ts';
+import { writerData } from './writer-data.ts';
 
 /**
  * Starts a download; the connection is busy until the body has been read or
@@ -33,6 +34,7 @@ export function download(channel: Channel, bucket: string, name: string, options
         offset: Number(status.fields.offset),
         total: Number(status.fields.total),
         modified: status.fields.modified,
+        ...writerData(status),
       };
       const body = Readable.from(channel.reader.bytes(info.length), { objectMode: false, highWaterMark: 1 << 20 });
       const finished = new Promise<void>((resolve) => {

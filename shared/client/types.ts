@@ -23,17 +23,27 @@ export interface UploadOptions {
   readonly size?: number;
   readonly overwrite?: boolean;
   readonly sha256?: string;
+  /** Have the server keep the body's MD5 as the file's etag: true, or the MD5 (hex) the body must have. */
+  readonly md5?: true | string;
+  /** Text kept with the file (content type, metadata), given back by stat, download and listings. */
+  readonly attrs?: string;
   /** Called with the bytes sent so far, after each write. */
   readonly onProgress?: (sent: number) => void;
 }
 
-export interface Uploaded {
+/** What a stored file may carry beyond its bytes, when its writer asked. */
+export interface WriterData {
+  readonly etag?: string;
+  readonly attrs?: string;
+}
+
+export interface Uploaded extends WriterData {
   readonly size: number;
   readonly sha256: string;
   readonly modified: string;
 }
 
-export interface DownloadInfo {
+export interface DownloadInfo extends WriterData {
   readonly length: number;
   readonly sha256: string;
   readonly offset: number;
@@ -81,6 +91,8 @@ export interface UploadSessionStatus {
   /** Bytes held from 0 without a gap: where a client sending in order goes on. */
   readonly held: number;
   readonly size?: number;
+  /** The text given at the beginning, kept with the file on completion. */
+  readonly attrs?: string;
   readonly ranges: readonly { readonly offset: number; readonly length: number }[];
 }
 

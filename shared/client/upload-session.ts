@@ -7,6 +7,7 @@ import type { Channel } from './channel.ts';
 import { ReplyFormatError } from '../protocol/reply.ts';
 import { sendWithBody } from './upload.ts';
 import type { UploadSessionRow, UploadSessionStatus, Uploaded } from './types.ts';
+import { storedFile, writerDataOptions } from './writer-data.ts';
 
 /**
  * Upload sessions over the protocol: begin one, send parts at offsets (on
@@ -16,12 +17,13 @@ export async function beginUpload(
   channel: Channel,
   bucket: string,
   name: string,
-  options: { readonly size?: number; readonly overwrite?: boolean; readonly sha256?: string } = {},
+  options: { readonly size?: number; readonly overwrite?: boolean; readonly sha256?: string; readonly attrs?: string } = {},
 ): Promise<string> {
   const flags = [
     ...(options.size !== undefined ? [`size=${options.size}`] : []),
     ...(options.overwrite ? ['overwrite'] : []),
     ...(options.sha256 ? [`sha256=${options.sha256}`] : []),
+    ...writerDataOptions({ attrs: options.attrs }),
   ];
   const status = await channel.exclusive(() => channel.simple('begin_u', [bucket, name], flags));
   return status.fields.upload;
@@ -51,6 +53,7 @@ export async function uploadStatus(channel: Channel, upload: string): Promise<Up
   return {
     held: Number(status.fields.held),
     size: status.fields.size === '-' ? undefined : Number(status.fields.size),
+    ...(status.extras.attrs === undefined ? {} : { attrs: status.extras.attrs }),
     ranges: rows.map((row) => {
       const [offset, length] = row.split(' ').map(Number);
       return { offset, length };
@@ -60,7 +63,7 @@ export async function uploadStatus(channel: Channel, upload: string): Promise<Up
 
 export async function completeUpload(channel: Channel, upload: string, options: { readonly sha256?: string } = {}): Promise<Uploaded> {
   const status: Status = await channel.exclusive(() => channel.simple('complete_u', [upload], options.sha256 ? [`sha256=${options.sha256}`] : []));
-  return { size: Number(status.fields.size), sha256: status.fields.sha256, modified: status.fields.modified };
+  return storedFile(status);
 }
 
 export async function abortUpload(channel: Channel, upload: string): Promise<void> {

@@ -9,6 +9,7 @@ import { PeerGone } from '../net/socket-reader.ts';
 import { expectReply, unexpectedReply, type Channel } from './channel.ts';
 import { PailError } from './errors.ts';
 import type { UploadOptions, Uploaded } from './types.ts';
+import { storedFile, writerDataOptions } from './writer-data.ts';
 
 /** Uploads are sent in batches of up to this much; chunked, it is also the largest protocol chunk. */
 const SEND_CHUNK = 1 << 20;
@@ -24,10 +25,9 @@ export async function upload(
   options: UploadOptions = {},
 ): Promise<Uploaded> {
   const size = Buffer.isBuffer(body) ? body.length : options.size;
-  const flags = [...(options.overwrite ? ['overwrite'] : []), ...(options.sha256 ? [`sha256=${options.sha256}`] : [])];
+  const flags = [...(options.overwrite ? ['overwrite'] : []), ...(options.sha256 ? [`sha256=${options.sha256}`] : []), ...writerDataOptions(options)];
   const line = formatRequest('upload_f', [bucket, name, size ?? CHUNKED], flags);
-  const done = await sendWithBody(channel, line, size, body, options, Code.FUTB);
-  return { size: Number(done.fields.size), sha256: done.fields.sha256, modified: done.fields.modified };
+  return storedFile(await sendWithBody(channel, line, size, body, options, Code.FUTB));
 }
 
 /**

@@ -9,7 +9,9 @@
  * `fields` names the tokens that follow the mnemonic on the status line; what
  * is left of the line after them is free human-readable text. `follows` says
  * what comes after the status line: a number of text rows, a number of bytes,
- * or nothing.
+ * or nothing. `extras` are named fields a line carries only when it has them,
+ * written `name=value` after the fields (`etag=…`, `attrs=…`): a line
+ * without them reads as before, and an older client takes them for text.
  */
 export type Follows = 'none' | 'rows' | 'bytes';
 
@@ -19,6 +21,8 @@ export interface CodeSpec {
   readonly meaning: string;
   readonly fields: readonly string[];
   readonly follows: Follows;
+  /** Optional `name=value` fields after the fixed ones, in this order. */
+  readonly extras: readonly string[];
   /** Failure replies carry a reason word as their first field. */
   readonly failure: boolean;
 }
@@ -29,9 +33,13 @@ function code(
   meaning: string,
   fields: readonly string[] = [],
   follows: Follows = 'none',
+  extras: readonly string[] = [],
 ): CodeSpec {
-  return { code, mnemonic, meaning, fields, follows, failure: fields[0] === 'reason' };
+  return { code, mnemonic, meaning, fields, follows, extras, failure: fields[0] === 'reason' };
 }
+
+/** What a stored file may carry beyond its size, SHA-256 and time: an entity tag and the writer's attributes. */
+const FILE_EXTRAS = ['etag', 'attrs'] as const;
 
 const FAILURE = ['reason'] as const;
 
@@ -54,21 +62,21 @@ export const CODE_TABLE = [
   code(550, 'BLF', 'Bucket listing fails', FAILURE),
   code(600, 'BDS', 'Bucket deleted successfully', ['bucket']),
   code(650, 'BDF', 'Bucket deletion fails', FAILURE),
-  code(700, 'FUTB', 'File uploaded to bucket successfully', ['size', 'sha256', 'modified']),
+  code(700, 'FUTB', 'File uploaded to bucket successfully', ['size', 'sha256', 'modified'], 'none', FILE_EXTRAS),
   code(750, 'FUTF', 'File upload fails', FAILURE),
   code(800, 'FLS', 'Files listed successfully', ['rows'], 'rows'),
   code(850, 'FLF', 'File listing fails', FAILURE),
-  code(900, 'FDFBS', 'File downloaded from bucket successfully: bytes follow', ['length', 'sha256', 'offset', 'total', 'modified'], 'bytes'),
+  code(900, 'FDFBS', 'File downloaded from bucket successfully: bytes follow', ['length', 'sha256', 'offset', 'total', 'modified'], 'bytes', FILE_EXTRAS),
   code(950, 'FDFBF', 'File download from bucket fails', FAILURE),
   code(1000, 'FDS', 'File deleted successfully', ['bucket', 'name']),
   code(1050, 'FDF', 'File deletion fails', FAILURE),
-  code(1100, 'FSS', "File described successfully: its size, SHA-256 and time", ['size', 'sha256', 'modified']),
+  code(1100, 'FSS', "File described successfully: its size, SHA-256 and time", ['size', 'sha256', 'modified'], 'none', FILE_EXTRAS),
   code(1150, 'FSF', 'File description fails', FAILURE),
   code(1200, 'UBS', 'Upload session begun: send its parts, then complete it', ['upload']),
   code(1250, 'UBF', 'Upload session cannot begin', FAILURE),
   code(1300, 'UPS', 'Part stored: its bytes are durable', ['offset', 'size', 'sha256']),
   code(1350, 'UPF', 'Part refused: none of its bytes count', FAILURE),
-  code(1400, 'UQS', 'Upload session described: the byte ranges held follow', ['held', 'size', 'rows'], 'rows'),
+  code(1400, 'UQS', 'Upload session described: the byte ranges held follow', ['held', 'size', 'rows'], 'rows', ['attrs']),
   code(1450, 'UQF', 'Upload session description fails', FAILURE),
   code(1500, 'UAS', 'Upload session aborted: its bytes are gone', ['upload']),
   code(1550, 'UAF', 'Upload session abort fails', FAILURE),

@@ -16,6 +16,8 @@ export interface ArgSpec {
 /** What a `key=value` option's value is, and the placeholder usage and help show for it. */
 export const OPTION_VALUES = {
   sha256: 'HEX',
+  md5: 'HEX',
+  attrs: 'TEXT',
   key: 'KEY',
   delimiter: '/',
   rows: 'N',
@@ -28,13 +30,20 @@ export interface OptionSpec {
   /** A bare word (`force`) or a `key=value` pair (`sha256=…`). */
   readonly name: string;
   readonly value?: OptionValue;
+  /** The option may also be given bare, without its value (`md5`, or `md5=HEX`). */
+  readonly bare?: boolean;
   readonly summary: string;
 }
 
-/** How an option is written in usage and help: `force`, `sha256=HEX`. */
+/** How an option is written in usage and help: `force`, `sha256=HEX`, `md5[=HEX]`. */
 export function optionUsage(option: OptionSpec): string {
-  return option.value ? `${option.name}=${OPTION_VALUES[option.value]}` : option.name;
+  if (!option.value) return option.name;
+  return option.bare ? `${option.name}[=${OPTION_VALUES[option.value]}]` : `${option.name}=${OPTION_VALUES[option.value]}`;
 }
+
+/** The options a write of a file takes beyond overwrite and sha256: what is kept with the file. */
+const MD5_OPTION: OptionSpec = { name: 'md5', value: 'md5', bare: true, summary: "keep the body's MD5 as the file's etag; with a digest, refuse a body whose MD5 differs" };
+const ATTRS_OPTION: OptionSpec = { name: 'attrs', value: 'attrs', summary: 'text kept with the file and given back by stat, download and listings (content type, metadata)' };
 
 /** The most rows one page of `ls_f` may ask for. */
 export const MAX_PAGE_ROWS = 10_000;
@@ -180,6 +189,8 @@ const TABLE = [
     options: [
       { name: 'overwrite', summary: 'replace a file of the same name' },
       { name: 'sha256', value: 'sha256', summary: 'refuse the body unless its SHA-256 is this hex digest' },
+      MD5_OPTION,
+      ATTRS_OPTION,
     ],
     summary: `Uploads a file: wait for 100 SEND, then send SIZE bytes (or chunks, with SIZE ${CHUNKED})`,
     success: Code.FUTB,
@@ -249,6 +260,7 @@ const TABLE = [
       { name: 'size', value: 'bytes', summary: 'the whole file\'s size, when known: parts past it are refused, and room is held for it' },
       { name: 'overwrite', summary: 'replace a file of the same key on completion' },
       { name: 'sha256', value: 'sha256', summary: 'refuse the completion unless the whole file has this SHA-256' },
+      { ...ATTRS_OPTION, summary: 'text kept with the session (status_u gives it back) and with the file it completes' },
     ],
     summary: 'Begins an upload session for a key: send its parts (in any order, on any connection), then complete it',
     success: Code.UBS,

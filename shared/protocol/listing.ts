@@ -1,6 +1,6 @@
 import { LISTING_OPTIONS, type ListingOptions } from './request.ts';
 import { formatStatus, ReplyFormatError, type Status } from './reply.ts';
-import { formatFileRow, parseFileRow } from './rows.ts';
+import { formatFileRow, formatPageFileRow, parseFileRow } from './rows.ts';
 import { joinTokens, quote, tokenize } from './tokens.ts';
 import type { ListedFile } from './types.ts';
 
@@ -9,7 +9,8 @@ import type { ListedFile } from './types.ts';
  * listing goes on: `800 FLS 1000 more KEY` (ask again with `after=KEY`) or
  * `800 FLS 12 end`. A listing without options keeps its old status line.
  * Folder rows (with `delimiter=/`) are `BUCKET PREFIX`, two tokens, the
- * prefix ending in `/`; file rows keep their five tokens.
+ * prefix ending in `/`; file rows keep their five tokens, and on a page a
+ * sixth, `etag=ETAG`, for a file that has an entity tag.
  */
 
 /** A row of a listing: a file, or a folder that rolls up the keys below it. */
@@ -34,8 +35,10 @@ export function pageNext(status: Status): string | null {
   throw new ReplyFormatError('a page of a listing says more KEY or end after its row count');
 }
 
-export function formatListingRow(row: ListingRow): string {
-  return row.kind === 'file' ? formatFileRow(row.file) : joinTokens([row.bucket, row.prefix]);
+/** A row of a listing; a page's file rows also carry their entity tags. */
+export function formatListingRow(row: ListingRow, paged = false): string {
+  if (row.kind === 'folder') return joinTokens([row.bucket, row.prefix]);
+  return paged ? formatPageFileRow(row.file) : formatFileRow(row.file);
 }
 
 export function parseListingRow(line: string): ListingRow {

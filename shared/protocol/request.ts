@@ -25,7 +25,7 @@ export interface RequestFields {
     readonly size: number | typeof CHUNKED;
     readonly overwrite: boolean;
     readonly sha256?: string;
-  };
+  } & FileWriteOptions;
   download: {
     readonly bucket: string;
     readonly name: string;
@@ -37,13 +37,24 @@ export interface RequestFields {
   stat: { readonly bucket: string; readonly name: string };
   delete_f: { readonly bucket: string; readonly name: string };
   ls_f: { readonly bucket?: string } & ListingOptions;
-  begin_u: { readonly bucket: string; readonly name: string; readonly size?: number; readonly overwrite: boolean; readonly sha256?: string };
+  begin_u: { readonly bucket: string; readonly name: string; readonly size?: number; readonly overwrite: boolean; readonly sha256?: string; readonly attrs?: string };
   part_u: { readonly upload: string; readonly offset: number; readonly size: number | typeof CHUNKED; readonly sha256?: string };
   status_u: { readonly upload: string };
   complete_u: { readonly upload: string; readonly sha256?: string };
   abort_u: { readonly upload: string };
   ls_u: { readonly bucket: string };
 }
+
+/** What a writer may ask to be kept with a file beyond its bytes. */
+export interface FileWriteOptions {
+  /** Keep the MD5 of the body as the file's entity tag: true, or the hex digest the body must have. */
+  readonly md5?: true | string;
+  /** Text kept with the file and given back with it (content type, user metadata: the server does not read it). */
+  readonly attrs?: string;
+}
+
+/** The longest `attrs=` text, in bytes: S3's limit on user metadata is 2 KiB; content type and other headers come on top. */
+export const MAX_ATTRS_BYTES = 4096;
 
 /** An upload session's id: 32 lower-case hex digits, 128 random bits. */
 export const UPLOAD_ID = /^[0-9a-f]{32}$/;
@@ -96,6 +107,7 @@ export type ParseResult = { ok: true; request: Request } | { ok: false; problem:
 
 const DECIMAL = /^(0|[1-9]\d*)$/;
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
+const MD5_HEX = /^[0-9a-f]{32}$/;
 
 function fail(code: ReplyCode, reason: Reason, message: string, command?: CommandSpec): ParseResult {
   return { ok: false, problem: { code, reason, message, command } };
@@ -132,7 +144,8 @@ export function parseRequest(line: string): ParseResult {
     const key = (eq >= 0 ? token.slice(0, eq) : token).toLowerCase();
     const option = command.options.find((o) => o.name === key);
     if (option && positional.length >= required(command.args)) {
-      if (option.value) {
+      if (option.value && option.bare && eq < 0) flags.add(option.name);
+      else if (option.value) {
         const value = optionValue(option, eq >= 0 ? token.slice(eq + 1) : undefined);
         if (typeof value === 'object') {
           return fail(value.reason === Reason.badArgs ? Code.BCMD : command.failure, value.reason, value.problem, command);
@@ -233,6 +246,8 @@ function typed(spec: CommandSpec, p: Parsed): Request {
         size: present(p.size, spec),
         overwrite: flags.has('overwrite'),
         sha256,
+        md5: flags.has('md5') ? true : (values.get('md5') as string | undefined),
+        attrs: values.get('attrs') as string | undefined,
       };
     case 'download':
       return { command: spec.name, spec, bucket: present(p.bucket, spec), name: present(p.name, spec), offset: p.offset, length: p.length, sha256 };
@@ -248,6 +263,7 @@ function typed(spec: CommandSpec, p: Parsed): Request {
         size: values.get('size') as number | undefined,
         overwrite: flags.has('overwrite'),
         sha256,
+        attrs: values.get('attrs') as string | undefined,
       };
     case 'part_u':
       return { command: spec.name, spec, upload: present(p.upload, spec), offset: present(p.offset, spec), size: present(p.size, spec), sha256 };
@@ -274,6 +290,10 @@ function optionValue(option: OptionSpec, raw: string | undefined): string | numb
       const problem = keyProblem(raw);
       return problem ? { reason: Reason.badName, problem: `${JSON.stringify(raw.slice(0, 80))}: ${problem}` } : raw;
     }
+    case 'md5':
+      return MD5_HEX.test(raw.toLowerCase()) ? raw.toLowerCase() : refuse('takes 32 hex digits');
+    case 'attrs':
+      return new TextEncoder().encode(raw).length <= MAX_ATTRS_BYTES ? raw : refuse(`takes at most ${MAX_ATTRS_BYTES} bytes`);
     case 'delimiter':
       return raw === '/' ? raw : refuse('the only delimiter is /');
     case 'rows': {

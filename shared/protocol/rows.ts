@@ -1,7 +1,7 @@
 import type { BucketInfo, EventKind, ListedFile, PailEvent } from './types.ts';
 import { EVENT_KINDS } from './types.ts';
 import { formatStatus, ReplyFormatError, type Status } from './reply.ts';
-import { joinTokens, tokenize } from './tokens.ts';
+import { joinTokens, quote, tokenize } from './tokens.ts';
 
 /**
  * The rows that follow 500 BLS and 800 FLS, and the 110 EVENT lines: tokens
@@ -26,9 +26,21 @@ export function formatFileRow(f: ListedFile): string {
   return joinTokens([f.bucket, f.name, String(f.size), f.modified, f.sha256 ?? SHA256_PENDING]);
 }
 
+/** A file row of a page: the five tokens, then `etag=ETAG` when the file has an entity tag. */
+export function formatPageFileRow(f: ListedFile): string {
+  const row = formatFileRow(f);
+  return f.etag === undefined ? row : `${row} ${quote(`${ETAG_PREFIX}${f.etag}`)}`;
+}
+
+const ETAG_PREFIX = 'etag=';
+
 export function parseFileRow(line: string): ListedFile {
-  const [bucket, name, size, modified, sha256] = fixed(line, 5, 'file row');
-  return { bucket, name, size: count(size), modified, sha256: sha256 === SHA256_PENDING ? null : sha256 };
+  const tokens = tokenize(line);
+  const tagged = tokens.length === 6 && tokens[5].startsWith(ETAG_PREFIX);
+  if (tokens.length !== 5 && !tagged) throw new ReplyFormatError(`a file row has 5 tokens (and an etag), got ${tokens.length}`);
+  const [bucket, name, size, modified, sha256] = tokens;
+  const file = { bucket, name, size: count(size), modified, sha256: sha256 === SHA256_PENDING ? null : sha256 };
+  return tagged ? { ...file, etag: tokens[5].slice(ETAG_PREFIX.length) } : file;
 }
 
 /** `110 EVENT KIND BUCKET [NAME [SIZE MODIFIED SHA256]]` */

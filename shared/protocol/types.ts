@@ -15,6 +15,10 @@ export interface FileInfo {
   readonly modified: string;
   /** Lower-case hex SHA-256 of the whole file. */
   readonly sha256: string;
+  /** The entity tag its writer asked the server to keep (the MD5 of its bytes, as S3 has it), if any. */
+  readonly etag?: string;
+  /** The text its writer kept with it (content type, metadata), if any; the server does not read it. */
+  readonly attrs?: string;
 }
 
 /**

@@ -2,25 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { dropFiles } from './drop.ts';
 import { expect, rawUpload, rawUploadMany, test } from './fixtures.ts';
-
-/** Drops files on the page the way a browser does: dragenter, dragover, drop, with a DataTransfer carrying File objects. */
-async function dropFiles(page: Page, files: { name: string; body: Buffer }[]): Promise<void> {
-  const dataTransfer = await page.evaluateHandle((items) => {
-    const transfer = new DataTransfer();
-    for (const { name, base64 } of items) {
-      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-      transfer.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
-    }
-    return transfer;
-  }, files.map((f) => ({ name: f.name, base64: f.body.toString('base64') })));
-  const target = page.getByRole('table').or(page.getByText('No files in this bucket yet')).first();
-  await target.dispatchEvent('dragenter', { dataTransfer });
-  await target.dispatchEvent('dragover', { dataTransfer });
-  await expect(page.getByText('Drop to upload to')).toBeVisible();
-  await target.dispatchEvent('drop', { dataTransfer });
-  await expect(page.getByText('Drop to upload to')).toBeHidden();
-}
 
 const fileRow = (page: Page, name: string) =>
   page.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });

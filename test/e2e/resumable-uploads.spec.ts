@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import type { CDPSession, Locator, Page, Request } from '@playwright/test';
 import { joinTokens } from '../../shared/protocol/tokens.ts';
+import { dropGeneratedFile, generatedByte } from './drop.ts';
 import { expect, test, type Pail } from './fixtures.ts';
 
 /** The web app's tus chunk (web/src/api/tus-upload.ts): what a lost connection may cost at most. */
@@ -140,6 +141,33 @@ test.describe('resumable uploads', () => {
     expect(await sha256Of(join(pail.data, bucket, 'reload.bin'))).toBe(sha256);
     const again = sent.bytes() - BIG;
     testInfo.annotations.push({ type: 'figure', description: `sent again after a reload: ${again} bytes (${held} held at the reload)` });
+    expect(again).toBeLessThan(2 * CHUNK);
+    expect(sent.creations()).toBe(1);
+  });
+
+  test('after a reload, dropping the same file again resumes it, sending less than two chunks again', async ({ page, pail, bucket }, testInfo) => {
+    test.setTimeout(240_000);
+    const size = 64 * MiB;
+    const lastModified = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const expected = createHash('sha256').update(Uint8Array.from({ length: size }, (_, i) => generatedByte(i))).digest('hex');
+    const sent = countPatchBytes(page, size);
+    await page.goto(`/b/${bucket}`);
+    await throttle(page, 16 * MiB);
+    await dropGeneratedFile(page, 'dropped-again.bin', size, lastModified);
+    const progress = uploadItem(page, 'dropped-again.bin').getByRole('progressbar');
+    await expect.poll(() => sentOf(progress), { timeout: 90_000 }).toBeGreaterThan(0.4 * size);
+    await page.reload();
+    const unfinished = page.getByRole('region', { name: 'Left unfinished' });
+    await expect(unfinished.getByRole('listitem')).toContainText('dropped-again.bin');
+    const held = Number((await openSessions(pail, bucket))[0].split(' ')[2]);
+
+    await dropGeneratedFile(page, 'dropped-again.bin', size, lastModified);
+    const item = uploadItem(page, 'dropped-again.bin');
+    await expect(item).toContainText('Uploaded · verified', { timeout: 120_000 });
+    await expect(item).toContainText(/resumed at \d/);
+    expect(await sha256Of(join(pail.data, bucket, 'dropped-again.bin'))).toBe(expected);
+    const again = sent.bytes() - size;
+    testInfo.annotations.push({ type: 'figure', description: `sent again after a reload and a re-drop: ${again} bytes (${held} held at the reload)` });
     expect(again).toBeLessThan(2 * CHUNK);
     expect(sent.creations()).toBe(1);
   });

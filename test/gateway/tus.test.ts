@@ -208,6 +208,18 @@ describe('tus 1.0.0 at /api/uploads, request by request', () => {
   });
 
   describe('HEAD', () => {
+    it('gives back the Upload-Metadata of the creation, as tus requires, and the file keeps filetype as its content type', async () => {
+      const sent = metadata({ bucket: 'tus', name: 'meta.txt', filetype: 'text/plain', filename: 'meta.txt' });
+      const response = await tus(h, '/api/uploads', { method: 'POST', headers: { 'upload-length': '2', 'upload-metadata': sent } });
+      expect(response.status).toBe(201);
+      const path = response.headers.get('location')!;
+      const head = await tus(h, path, { method: 'HEAD' });
+      expect(head.headers.get('upload-metadata')).toBe(sent);
+      expect((await patch(h, path, 0, Buffer.from('hi'))).status).toBe(204);
+      const attrs = new URLSearchParams((await owner.stat('tus', 'meta.txt')).attrs);
+      expect(attrs.get('content-type')).toBe('text/plain');
+    });
+
     it('says the bytes held and the length, and 404 for an id never begun or not an id', async () => {
       const path = await create(h, 'tus', 'head.bin', 8);
       expect((await patch(h, path, 0, Buffer.from('1234'))).status).toBe(204);

@@ -63,7 +63,7 @@ describe('greeting and session commands', () => {
     expect(rows.map((r) => r.split(' ')[0])).toEqual(COMMANDS.map((c) => c.name));
     const one = parseStatus(await client.command('HELP put'));
     const detail = await client.lines(Number(one.fields.rows));
-    expect(detail[0]).toBe('usage: upload_f BUCKET KEY SIZE [overwrite] [sha256=HEX]');
+    expect(detail[0]).toBe('usage: upload_f BUCKET KEY SIZE [overwrite] [sha256=HEX] [md5[=HEX]] [attrs=TEXT]');
     expect(detail).toContain('replies: 700 FUTB | 750 FUTF');
     expect(await reply('help nonsense')).toEqual([Code.BCMD, Reason.unknownCommand]);
   });

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Makes sure the S3 tests have their real clients besides the AWS SDK from npm: the aws CLI and
+# curl (with --aws-sigv4). Installed from Debian's packages with apt-get when missing.
+set -euo pipefail
+
+missing=()
+command -v aws >/dev/null 2>&1 || missing+=(awscli)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [[ ${#missing[@]} -eq 0 ]]; then exit 0; fi
+
+if command -v apt-get >/dev/null 2>&1; then
+  echo "tests: installing Debian's ${missing[*]} for the S3 tests" >&2
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "tests: ${missing[*]} missing and no apt-get to install them" >&2
+  exit 1
+fi
