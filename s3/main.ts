@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { bucketServerAddress, isLoopback, StartupError, type Settings } from '../shared/config/settings.ts';
 import { createS3Listener } from './app.ts';
-import { PENDING_AUTH, pendingParseKeys } from './pending-auth.ts';
+import { DEFAULT_S3_KEY, parseS3Keys } from './auth/keys.ts';
+import { payloadBytes } from './auth/payload.ts';
+import { verifyRequest } from './auth/verify.ts';
 import type { S3Auth, S3Key } from './request-auth.ts';
 
 /** How the listener checks signatures and reads its keys (s3/auth/). */
@@ -13,7 +15,12 @@ export interface S3Wiring {
   readonly defaultKey?: S3Key;
 }
 
-const PENDING: S3Wiring = { auth: PENDING_AUTH, parseKeys: pendingParseKeys };
+/** AWS Signature Version 4 (s3/auth/), the keys of PAIL_S3_KEYS, and pail:pailsecret when it is unset. */
+const SIGV4: S3Wiring = {
+  auth: { verify: verifyRequest, payload: (body, verified, headers) => payloadBytes(body, verified, headers) },
+  parseKeys: parseS3Keys,
+  defaultKey: DEFAULT_S3_KEY,
+};
 
 /**
  * Starts the S3 listener as the settings say: on host:s3Port, in front of
@@ -21,7 +28,7 @@ const PENDING: S3Wiring = { auth: PENDING_AUTH, parseKeys: pendingParseKeys };
  * to listen beyond loopback unless PAIL_S3_KEYS was set on purpose: the
  * default pair is public knowledge.
  */
-export async function startS3(settings: Settings, log: Logger, wiring: S3Wiring = PENDING): Promise<{ address: AddressInfo; close(): Promise<void> }> {
+export async function startS3(settings: Settings, log: Logger, wiring: S3Wiring = SIGV4): Promise<{ address: AddressInfo; close(): Promise<void> }> {
   if (!isLoopback(settings.host) && !settings.s3Keys) {
     throw new StartupError(
       `refusing to serve the S3 listener on ${settings.host} without key pairs set on purpose: the default pair is written in the docs, so anyone who can reach it could read and delete every object. Set PAIL_S3_KEYS (--s3-keys), or bind 127.0.0.1.`,

@@ -1,32 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { S3Key } from './auth/keys.ts';
+import type { RequestToVerify, Verified } from './auth/verify.ts';
 
 /**
- * The shapes of S3 request authentication (AWS Signature Version 4), which
- * s3/auth/ implements: the listener takes the two functions as options, so
- * the real ones slot in and tests may pass their own. These mirror
- * s3/auth/verify.ts and s3/auth/payload.ts.
+ * How the listener is given S3 request authentication (AWS Signature
+ * Version 4, s3/auth/): the two functions as options, so tests may pass
+ * their own. The shapes are s3/auth's.
  */
-export interface S3Key {
-  readonly accessKey: string;
-  readonly secretKey: string;
-  readonly readOnly: boolean;
-}
-
-export interface RequestToVerify {
-  readonly method: string;
-  readonly rawUrl: string;
-  readonly headers: IncomingHttpHeaders;
-}
-
-/** How the body is signed: not at all, by its SHA-256 (hex, the upload's sha256= check), or chunk by chunk (aws-chunked). */
-export type Payload = { readonly kind: 'unsigned' } | { readonly kind: 'sha256'; readonly sha256: string } | { readonly kind: 'streaming'; readonly [detail: string]: unknown };
-
-export interface Verified {
-  readonly key: S3Key;
-  readonly payload: Payload;
-  readonly region: string;
-}
+export type { S3Key } from './auth/keys.ts';
+export type { Payload, RequestToVerify, Verified } from './auth/verify.ts';
 
 /** Checks a request's signature against the keys; throws an error with `s3Code`, `status` and `message` when it fails. */
 export type VerifyRequest = (req: RequestToVerify, keys: readonly S3Key[], now: number) => Verified;

@@ -42,7 +42,9 @@ export async function putObject(context: ObjectContext): Promise<void> {
   const { request, setup, bucket, key, verified } = context;
   const { headers } = request;
   if (Buffer.byteLength(key) > KEY_MAX_BYTES) throw new S3Error('KeyTooLongError', `a key has at most ${KEY_MAX_BYTES} bytes`);
-  const size = bodySize(headerValue(headers, 'x-amz-decoded-content-length') ?? headers['content-length'], headers['transfer-encoding']);
+  // An aws-chunked body's object is x-amz-decoded-content-length bytes; Content-Length counts its framing too.
+  const declared = verified.payload.kind === 'streaming' ? headerValue(headers, 'x-amz-decoded-content-length') : headers['content-length'];
+  const size = bodySize(declared, headers['transfer-encoding']);
   if (size !== undefined && size > setup.maxFileSize) throw new S3Error('EntityTooLarge', `the object has ${size} bytes; the largest this server takes has ${setup.maxFileSize}`);
   const ifNoneMatch = headers['if-none-match'];
   if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') throw new S3Error('NotImplemented', 'a PutObject takes If-None-Match: * only');

@@ -53,7 +53,7 @@ describe('running Pail', () => {
     const both = startPail(['start', ...SETTINGS, '--data', data.path]);
     const text = await both.waitFor('stdout', /S3 on http:\S+/);
     const [, s3] = /S3 on (http:\S+) \(bucket server (\S+)\)/.exec(text)!;
-    // Until s3/auth is wired in, the listener answers every request with S3's XML error.
+    // An unsigned request: S3's XML error.
     const s3Answer = await fetch(`${s3}/`);
     expect(s3Answer.headers.get('x-amz-request-id')).toMatch(/^[0-9A-F]{16}$/);
     expect(await s3Answer.text()).toMatch(/^<\?xml[^>]*>\s*<Error><Code>/);

@@ -1,4 +1,7 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -55,13 +58,29 @@ describe('startS3', () => {
     }
   });
 
-  it('without s3/auth wired in, refuses every request rather than serve it unchecked', async () => {
+  it('checks AWS Signature Version 4 (s3/auth): the SDK with its defaults (aws-chunked bodies with CRC32 trailers) works with the default pair; a wrong secret and an unsigned request are refused', async () => {
     const s3 = await startS3(settings, log);
+    const endpoint = `http://127.0.0.1:${s3.address.port}`;
+    const client = (secretAccessKey: string) =>
+      new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'pail', secretAccessKey }, maxAttempts: 1 });
+    const right = client('pailsecret');
+    const wrong = client('not-the-secret');
     try {
-      const answer = await curl(`http://127.0.0.1:${s3.address.port}/`);
-      expect(answer.status).toBe(501);
-      expect(errorCode(answer.body)).toBe('NotImplemented');
+      await right.send(new CreateBucketCommand({ Bucket: 'signed' }));
+      const body = randomBytes(3 << 20);
+      const put = await right.send(new PutObjectCommand({ Bucket: 'signed', Key: 'chunked.bin', Body: Readable.from([body]), ContentLength: body.length }));
+      expect(put.ETag).toBe(`"${createHash('sha256').update(body).digest('hex')}"`);
+      const got = await right.send(new GetObjectCommand({ Bucket: 'signed', Key: 'chunked.bin' }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+      await expect(wrong.send(new PutObjectCommand({ Bucket: 'signed', Key: 'refused.bin', Body: 'no' }))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
+      const unsigned = await curl(`${endpoint}/signed/chunked.bin`, [], null);
+      expect(unsigned.status).toBe(403);
+      expect(errorCode(unsigned.body)).toBe('AccessDenied');
+      const listed = await right.send(new ListObjectsV2Command({ Bucket: 'signed' }));
+      expect(listed.Contents!.map((c) => c.Key)).toEqual(['chunked.bin']);
     } finally {
+      right.destroy();
+      wrong.destroy();
       await s3.close();
     }
   });
