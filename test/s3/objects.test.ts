@@ -261,6 +261,9 @@ describe('S3 objects', () => {
     expect(await s3Failure(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'doomed.txt' })))).toMatchObject({ status: 404 });
     const again = await curl(url('doomed.txt'), ['-X', 'DELETE']);
     expect(again.status).toBe(204);
+    // No Content-Length on a 204 (RFC 9110 §8.6), nor a chunked body.
+    expect(again.headers['content-length']).toBeUndefined();
+    expect(again.headers['transfer-encoding']).toBeUndefined();
     const noBucket = await curl(`${h.endpoint}/no-such-bucket-here/doomed.txt`, ['-X', 'DELETE']);
     expect(errorCode(noBucket.body)).toBe('NoSuchBucket');
   });
