@@ -72,7 +72,7 @@ export function createS3Listener(options: S3ListenerOptions): S3Listener {
     const started = Date.now();
     const requestId = randomBytes(8).toString('hex').toUpperCase();
     response.once('close', () => {
-      options.log.info({ status: response.statusCode, ms: Date.now() - started, ip: request.socket.remoteAddress, requestId }, `S3 ${request.method} ${request.url}`);
+      options.log.info({ status: response.statusCode, ms: Date.now() - started, ip: request.socket.remoteAddress, requestId }, `S3 ${request.method} ${loggable(request.url ?? '/')}`);
     });
     // As the bucket server does: a body is judged on its rate over the grace period, never on a single slow moment.
     if (mayCarryBody(request)) watchBodyRate(request, options.minBodyRate, options.bodyWindowMs ?? BODY_GRACE_MS, options.log);
@@ -124,6 +124,11 @@ async function serve(setup: S3Setup, options: S3ListenerOptions, request: Incomi
   } catch (err) {
     sendError(setup.log, request, response, err, address, requestId);
   }
+}
+
+/** A request's URL for the log: a presigned URL's signature is a credential until it expires, so it is left out. */
+export function loggable(rawUrl: string): string {
+  return rawUrl.replace(/([?&]X-Amz-Signature=)[^&]*/i, '$1…');
 }
 
 function expectsContinue(request: IncomingMessage): boolean {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { addressOf } from '../../s3/address.ts';
+import { loggable } from '../../s3/app.ts';
 import { evaluateConditions } from '../../s3/conditions.ts';
 import { S3_STATUS } from '../../s3/errors.ts';
 import { findOperation, OPERATIONS } from '../../s3/operations.ts';
@@ -60,6 +61,11 @@ describe('the S3 listener\'s pieces', () => {
     // The domain itself is path style.
     expect(named('/photos/a', 's3.test', 's3.test')).toEqual(['photos', 'a']);
     expect(() => addressOf('/photos/%E0%A4%A', 'localhost', '')).toThrow(/parse/);
+  });
+
+  it('logs a presigned URL without its signature', () => {
+    expect(loggable('/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abcdef0123&X-Amz-Expires=60')).toBe('/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=…&X-Amz-Expires=60');
+    expect(loggable('/b/k?list-type=2')).toBe('/b/k?list-type=2');
   });
 
   it('escapes text and attributes, and refuses to write a document left open', () => {
