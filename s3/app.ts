@@ -144,6 +144,7 @@ function sendError(log: Logger, request: IncomingMessage, response: ServerRespon
   if (request.socket.destroyed) return;
   const error = asS3Error(err);
   if (error.status >= 500 && error.code !== 'ServiceUnavailable' && error.code !== 'NotImplemented') log.error({ err, requestId }, 'S3 request failed');
+  for (const header of response.getHeaderNames()) if (header.startsWith('x-amz-meta-')) response.removeHeader(header);
   for (const header of OBJECT_HEADERS) {
     // InvalidRange says the object's size in its Content-Range.
     response.removeHeader(header);

@@ -25,6 +25,7 @@ export const S3_STATUS: Readonly<Record<string, number>> = {
   InvalidURI: 400,
   KeyTooLongError: 400,
   MalformedXML: 400,
+  MetadataTooLarge: 400,
   MethodNotAllowed: 405,
   MissingContentLength: 411,
   NoSuchBucket: 404,

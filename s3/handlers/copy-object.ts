@@ -6,6 +6,7 @@ import type { ObjectContext } from '../context.ts';
 import { S3Error } from '../errors.ts';
 import { etagOf } from '../etag.ts';
 import { headerValue } from '../headers.ts';
+import { attrsOfRequest } from '../object-attrs.ts';
 import { sendXml } from '../respond.ts';
 import { S3_NAMESPACE, XmlWriter } from '../xml.ts';
 
@@ -18,7 +19,9 @@ const VERSION_ATTEMPTS = 3;
  * server connections. The download is pinned to the version the
  * x-amz-copy-source-if-* conditions were judged on, and the upload is
  * checked against that version's SHA-256, so the copy is that version
- * whole or nothing.
+ * whole or nothing. The copy's ETag is the MD5 of its bytes; it keeps the
+ * source's headers and metadata, or takes the request's with
+ * `x-amz-metadata-directive: REPLACE`.
  */
 export async function copyObject(context: ObjectContext): Promise<void> {
   const { request, response, setup, bucket, key, signal } = context;
@@ -47,8 +50,11 @@ export async function copyObject(context: ObjectContext): Promise<void> {
     try {
       const download = await transfers.download(source.bucket, source.key, { sha256: file.sha256 }, signal);
       try {
+        const { info } = download;
+        // COPY keeps the source's headers and metadata, REPLACE takes the request's; the copy's ETag is its MD5, as S3's is.
+        const attrs = directive === 'COPY' ? info.attrs : attrsOfRequest(request.headers);
         stored = await setup.lanes.copies.use(
-          (c) => c.upload(bucket, key, download.body, { size: download.info.length, overwrite: true, sha256: download.info.sha256 }),
+          (c) => c.upload(bucket, key, download.body, { size: info.length, overwrite: true, sha256: info.sha256, md5: true, attrs }),
           signal,
         );
       } finally {

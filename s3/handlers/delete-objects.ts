@@ -6,7 +6,7 @@ import { Reason, s3CodeFor } from '../../shared/protocol/reasons.ts';
 import type { BucketContext } from '../context.ts';
 import { S3Error } from '../errors.ts';
 import { headerValue } from '../headers.ts';
-import { contentMd5 } from '../md5-check.ts';
+import { contentMd5Hex } from '../md5-check.ts';
 import { sendXml } from '../respond.ts';
 import { readSmallBody } from '../small-body.ts';
 import { S3_NAMESPACE, XmlWriter } from '../xml.ts';
@@ -31,7 +31,7 @@ interface DeleteOutcome {
 export async function deleteObjects(context: BucketContext): Promise<void> {
   const body = await readSmallBody(context, MAX_DELETE_BODY);
   const md5 = headerValue(context.request.headers, 'content-md5');
-  if (md5 !== undefined && createHash('md5').update(body).digest('base64') !== contentMd5(md5)) {
+  if (md5 !== undefined && createHash('md5').update(body).digest('hex') !== contentMd5Hex(md5)) {
     throw new S3Error('BadDigest', 'the body does not have the MD5 given in Content-MD5');
   }
   const { keys, quiet } = parseDeleteRequest(body);

@@ -1,3 +1,4 @@
+import type { ListedFile } from '../../shared/protocol/types.ts';
 import type { BucketContext } from '../context.ts';
 import { S3Error } from '../errors.ts';
 import { etagOf } from '../etag.ts';
@@ -72,7 +73,7 @@ export async function listObjectVersions(context: BucketContext): Promise<void> 
     if (entry.kind !== 'object') continue;
     const { file } = entry;
     xml.open('Version').leaf('Key', encode(file.name)).leaf('VersionId', 'null').leaf('IsLatest', true).leaf('LastModified', file.modified);
-    xml.optional('ETag', file.sha256 === null ? undefined : etagOf({ sha256: file.sha256 })).leaf('Size', file.size).leaf('StorageClass', 'STANDARD');
+    xml.optional('ETag', listedEtag(file)).leaf('Size', file.size).leaf('StorageClass', 'STANDARD');
     writeOwner(xml);
     xml.close();
   }
@@ -104,8 +105,7 @@ function writeEntries(xml: XmlWriter, entries: readonly ListEntry[], encode: (te
     if (entry.kind !== 'object') continue;
     const { file } = entry;
     xml.open('Contents').leaf('Key', encode(file.name)).leaf('LastModified', file.modified);
-    // A file put in the data folder behind Pail's back has no SHA-256 until the bucket server has read it.
-    xml.optional('ETag', file.sha256 === null ? undefined : etagOf({ sha256: file.sha256 })).leaf('Size', file.size);
+    xml.optional('ETag', listedEtag(file)).leaf('Size', file.size);
     if (options.owner) writeOwner(xml);
     xml.leaf('StorageClass', 'STANDARD').close();
   }
@@ -114,6 +114,12 @@ function writeEntries(xml: XmlWriter, entries: readonly ListEntry[], encode: (te
 
 function writePrefixes(xml: XmlWriter, entries: readonly ListEntry[], encode: (text: string) => string): void {
   for (const entry of entries) if (entry.kind === 'prefix') xml.open('CommonPrefixes').leaf('Prefix', encode(keyOfEntry(entry))).close();
+}
+
+/** A listed file's ETag; none for a file whose SHA-256 the bucket server is still computing (put in its data folder behind its back). */
+function listedEtag(file: ListedFile): string | undefined {
+  if (file.etag !== undefined) return etagOf({ sha256: file.sha256 ?? '', etag: file.etag });
+  return file.sha256 === null ? undefined : etagOf({ sha256: file.sha256 });
 }
 
 function writeOwner(xml: XmlWriter): void {

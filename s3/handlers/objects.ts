@@ -13,7 +13,8 @@ import type { ObjectContext } from '../context.ts';
 import { S3Error } from '../errors.ts';
 import { etagOf } from '../etag.ts';
 import { headerValue } from '../headers.ts';
-import { contentMd5, heldUntilMd5Matches } from '../md5-check.ts';
+import { contentMd5Hex } from '../md5-check.ts';
+import { attrsOfRequest, setAttrHeaders } from '../object-attrs.ts';
 import { sendEmpty } from '../respond.ts';
 import { requireBucket } from './buckets.ts';
 
@@ -55,22 +56,27 @@ export async function putObject(context: ObjectContext): Promise<void> {
     if (!etagListMatches(ifMatch, etagOf(current))) throw new S3Error('PreconditionFailed', 'the object does not have the ETag given in If-Match');
   }
   const md5Header = headerValue(headers, 'content-md5');
-  const md5 = md5Header === undefined ? undefined : contentMd5(md5Header);
+  // The bucket server keeps the body's MD5 as the object's ETag, and with a Content-MD5 refuses a body whose MD5 differs.
+  const md5 = md5Header === undefined ? true : contentMd5Hex(md5Header);
   const sha256 = verified.payload.kind === 'sha256' ? verified.payload.sha256.toLowerCase() : checksumSha256(headerValue(headers, 'x-amz-checksum-sha256'));
-  let body: AsyncIterable<Buffer> = setup.auth.payload(request, verified, headers);
-  if (md5 !== undefined) body = heldUntilMd5Matches(body, md5);
+  const attrs = attrsOfRequest(headers);
+  const body = setup.auth.payload(request, verified, headers);
   const pool = await setup.lanes.transfer(request, context.response, context.signal);
   let stored;
   try {
-    stored = await pool.use((c) => c.upload(bucket, key, body, { size, overwrite: ifNoneMatch === undefined, sha256 }), context.signal);
+    stored = await pool.use((c) => c.upload(bucket, key, body, { size, overwrite: ifNoneMatch === undefined, sha256, md5, attrs }), context.signal);
   } catch (err) {
     if (err instanceof PailError && err.reason === Reason.exists) throw new S3Error('PreconditionFailed', `${key} exists and If-None-Match: * was given`);
-    if (err instanceof PailError && err.reason === Reason.checksumMismatch && verified.payload.kind === 'sha256') {
-      throw new S3Error('XAmzContentSHA256Mismatch', 'the body does not have the SHA-256 given in x-amz-content-sha256');
-    }
+    if (err instanceof PailError && err.reason === Reason.checksumMismatch) throw digestMismatch(err, verified.payload.kind === 'sha256');
     throw err;
   }
   sendEmpty(context.response, 200, { etag: etagOf(stored) });
+}
+
+/** Which announced digest a refused body missed: the MD5 of Content-MD5, or the SHA-256 it was signed with. */
+function digestMismatch(err: PailError, signedBySha256: boolean): S3Error {
+  if (signedBySha256 && !err.message.includes('MD5')) return new S3Error('XAmzContentSHA256Mismatch', 'the body does not have the SHA-256 given in x-amz-content-sha256');
+  return new S3Error('BadDigest', err.message.includes('MD5') ? 'the body does not have the MD5 given in Content-MD5' : err.message);
 }
 
 /** The object's size from its headers; undefined for a body sent chunked; MissingContentLength for none. */
@@ -126,7 +132,7 @@ export async function getObject(context: ObjectContext): Promise<void> {
       throw err;
     }
     const { info } = download;
-    objectHeaders(context, { sha256: info.sha256, modified: info.modified });
+    objectHeaders(context, info);
     response.setHeader('content-length', info.length);
     if (range.kind === 'partial') {
       response.statusCode = 206;
@@ -194,9 +200,9 @@ function answerConditions(context: ObjectContext, file: FileInfo): boolean {
 }
 
 /** The headers of every answer that carries or describes an object, with the query's response-* overrides. */
-function objectHeaders(context: ObjectContext, object: { readonly sha256: string; readonly modified: string }): void {
+function objectHeaders(context: ObjectContext, object: { readonly sha256: string; readonly modified: string; readonly etag?: string; readonly attrs?: string }): void {
   const response: ServerResponse = context.response;
-  response.setHeader('content-type', 'application/octet-stream');
+  setAttrHeaders(response, object.attrs);
   response.setHeader('etag', etagOf(object));
   response.setHeader('last-modified', new Date(object.modified).toUTCString());
   response.setHeader('accept-ranges', 'bytes');

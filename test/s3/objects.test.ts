@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curl, errorCode, startS3Harness, type S3Harness } from './harness.ts';
 
@@ -15,6 +15,7 @@ afterAll(async () => h.close());
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 const md5Base64 = (bytes: Buffer | string) => createHash('md5').update(bytes).digest('base64');
+const md5 = (bytes: Buffer | string) => createHash('md5').update(bytes).digest('hex');
 const url = (key: string) => `${h.endpoint}/${BUCKET}/${key}`;
 
 async function s3Failure(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
@@ -34,18 +35,70 @@ async function tempFile(name: string, bytes: Buffer): Promise<string> {
 }
 
 describe('S3 objects', () => {
-  it('PutObject stores the bytes, GetObject returns them with the SHA-256 ETag, and the protocol sees the same file', async () => {
+  it('PutObject stores the bytes, GetObject returns them with the MD5 ETag, and the protocol sees the same file with its SHA-256', async () => {
     const s3 = h.client();
     const body = randomBytes(300_000);
     const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dir/sub/random.bin', Body: body }));
-    expect(put.ETag).toBe(`"${sha256(body)}"`);
+    expect(put.ETag).toBe(`"${md5(body)}"`);
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dir/sub/random.bin' }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
-    expect(got.ETag).toBe(`"${sha256(body)}"`);
+    expect(got.ETag).toBe(`"${md5(body)}"`);
     expect(got.ContentLength).toBe(body.length);
     expect(got.AcceptRanges).toBe('bytes');
     const protocol = await h.protocol();
-    expect(await protocol.stat(BUCKET, 'dir/sub/random.bin')).toMatchObject({ size: body.length, sha256: sha256(body) });
+    expect(await protocol.stat(BUCKET, 'dir/sub/random.bin')).toMatchObject({ size: body.length, sha256: sha256(body), etag: md5(body) });
+  });
+
+  it('an object written through the protocol has its SHA-256 as its ETag, in GetObject, HeadObject and listings; one written through S3 its MD5', async () => {
+    const body = Buffer.from('written by the protocol');
+    await (await h.protocol()).upload(BUCKET, 'etags/by-protocol.txt', body);
+    await h.client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'etags/by-s3.txt', Body: 'written by S3' }));
+    const got = await h.client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'etags/by-protocol.txt' }));
+    expect(got.ETag).toBe(`"${sha256(body)}"`);
+    expect(got.ContentType).toBe('application/octet-stream');
+    const head = await h.client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'etags/by-protocol.txt' }));
+    expect(head.ETag).toBe(`"${sha256(body)}"`);
+    const listed = await h.client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'etags/' }));
+    expect(listed.Contents!.map((c) => [c.Key, c.ETag])).toEqual([
+      ['etags/by-protocol.txt', `"${sha256(body)}"`],
+      ['etags/by-s3.txt', `"${md5('written by S3')}"`],
+    ]);
+  });
+
+  it('PutObject keeps Content-Type, the other representation headers and x-amz-meta-* with the object, and GetObject and HeadObject give them back', async () => {
+    const s3 = h.client();
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'described.html',
+        Body: '<p>hi</p>',
+        ContentType: 'text/html; charset=utf-8',
+        CacheControl: 'max-age=60',
+        ContentDisposition: 'inline',
+        ContentLanguage: 'en',
+        Expires: new Date('2031-01-01T00:00:00Z'),
+        Metadata: { colour: 'blue', 'with-dash': 'a=b&c d' },
+      }),
+    );
+    for (const answer of [await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'described.html' })), await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'described.html' }))]) {
+      expect(answer.ContentType).toBe('text/html; charset=utf-8');
+      expect(answer.CacheControl).toBe('max-age=60');
+      expect(answer.ContentDisposition).toBe('inline');
+      expect(answer.ContentLanguage).toBe('en');
+      expect(answer.Expires?.toISOString()).toBe('2031-01-01T00:00:00.000Z');
+      expect(answer.Metadata).toEqual({ colour: 'blue', 'with-dash': 'a=b&c d' });
+    }
+    // An overwrite without them leaves none.
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'described.html', Body: 'plain' }));
+    const plain = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'described.html' }));
+    expect([plain.ContentType, plain.Metadata]).toEqual(['application/octet-stream', {}]);
+    // Bytes beyond ASCII in a value (here UTF-8, as curl sends it) go back exactly as they came (s3-tests' test_object_set_get_unicode_metadata).
+    const accented = await curl(url('accented.txt'), ['-X', 'PUT', '-H', 'x-amz-meta-word: caf\u00e9', '--data-binary', 'x']);
+    expect(accented.status).toBe(200);
+    const back = await curl(url('accented.txt'), ['-I']);
+    expect(Buffer.from(back.headers['x-amz-meta-word'], 'latin1').toString('utf8')).toBe('caf\u00e9');
+    const tooMuch = await curl(url('too-much.txt'), ['-X', 'PUT', '-H', `x-amz-meta-big: ${'m'.repeat(2100)}`, '--data-binary', 'x']);
+    expect(errorCode(tooMuch.body)).toBe('MetadataTooLarge');
   });
 
   it('PutObject over an existing key replaces it; a key with spaces and unicode round-trips', async () => {
@@ -91,7 +144,7 @@ describe('S3 objects', () => {
     const body = 'signed by its digest';
     const right = await curl(url('sha-right.txt'), ['-X', 'PUT', '-H', `x-amz-content-sha256: ${sha256(body)}`, '--data-binary', body]);
     expect(right.status).toBe(200);
-    expect(right.headers.etag).toBe(`"${sha256(body)}"`);
+    expect(right.headers.etag).toBe(`"${md5(body)}"`);
     const wrong = await curl(url('sha-wrong.txt'), ['-X', 'PUT', '-H', `x-amz-content-sha256: ${sha256('something else')}`, '--data-binary', body]);
     expect(wrong.status).toBe(400);
     expect(errorCode(wrong.body)).toBe('XAmzContentSHA256Mismatch');
@@ -104,7 +157,7 @@ describe('S3 objects', () => {
     const path = await tempFile('large.bin', body);
     const put = await curl(url('large.bin'), ['-X', 'PUT', '-T', path]);
     expect(put.status).toBe(200);
-    expect(put.headers.etag).toBe(`"${sha256(body)}"`);
+    expect(put.headers.etag).toBe(`"${md5(body)}"`);
     const got = await h.client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'large.bin' }));
     expect(sha256(Buffer.from(await got.Body!.transformToByteArray()))).toBe(sha256(body));
   });
@@ -160,7 +213,7 @@ describe('S3 objects', () => {
 
   describe('conditions', () => {
     const body = 'conditional';
-    const etag = `"${sha256(body)}"`;
+    const etag = `"${md5(body)}"`;
     let modified: Date;
     beforeAll(async () => {
       await h.client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'conditional.txt', Body: body }));
@@ -237,7 +290,7 @@ describe('S3 objects', () => {
     const head = await curl(url('headed.txt'), ['-I']);
     expect(head.status).toBe(200);
     expect(head.headers['content-length']).toBe(String(body.length));
-    expect(head.headers.etag).toBe(`"${sha256(body)}"`);
+    expect(head.headers.etag).toBe(`"${md5(body)}"`);
     expect(new Date(head.headers['last-modified']).getTime()).not.toBeNaN();
     expect(head.body).toBe('');
     const missing = await curl(url('not-headed.txt'), ['-I']);
@@ -245,12 +298,12 @@ describe('S3 objects', () => {
     expect(missing.body).toBe('');
   });
 
-  it('an empty object round-trips with the SHA-256 of nothing', async () => {
+  it('an empty object round-trips with the MD5 of nothing', async () => {
     const s3 = h.client();
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'empty', Body: '' }));
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'empty' }));
     expect(head.ContentLength).toBe(0);
-    expect(head.ETag).toBe(`"${sha256('')}"`);
+    expect(head.ETag).toBe(`"${md5('')}"`);
   });
 
   it('DeleteObject deletes the key, answers 204 for a missing key as S3 does, and NoSuchBucket for a missing bucket', async () => {
