@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,7 +155,7 @@ describe('S3 objects', () => {
   it('a large PutObject and GetObject stream through (32 MiB, sent with curl from a file)', async () => {
     const body = randomBytes(32 << 20);
     const path = await tempFile('large.bin', body);
-    const put = await curl(url('large.bin'), ['-X', 'PUT', '-T', path]);
+    const put = await curl(url('large.bin'), ['-X', 'PUT', '-T', path]).finally(() => rm(path, { force: true }));
     expect(put.status).toBe(200);
     expect(put.headers.etag).toBe(`"${md5(body)}"`);
     const got = await h.client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'large.bin' }));
