@@ -11,7 +11,7 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SERVER_BUILD = {
   name: 'server',
   stamp: join(ROOT, 'dist', 'BUILD.json'),
-  sources: ['shared', 'server', 'gateway', 'cli', 'launcher', 'tsconfig.json', 'tsconfig.build.json', 'package.json'],
+  sources: ['shared', 'server', 'gateway', 's3', 'cli', 'launcher', 'tsconfig.json', 'tsconfig.build.json', 'package.json'],
 };
 
 /** The web app's bundle, and what Vite builds it from. */

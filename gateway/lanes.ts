@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConnectOptions, Download, DownloadOptions, ListingStream, PailConnection } from '../shared/client/connection.ts';
 import { PailPool } from '../shared/client/pool.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
-import { ClientSlots, NoSlot } from './client-slots.ts';
+import { ClientSlots, NoSlot } from '../shared/http/client-slots.ts';
 import { refusal } from './errors.ts';
 
 export interface LaneOptions {

@@ -4,6 +4,7 @@ import { BODY_GRACE_MS, DEFAULTS } from '../shared/config/settings.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { refusal } from './errors.ts';
 import { carriesBody } from './http/body.ts';
+import { watchBodyRate } from '../shared/http/body-rate.ts';
 
 export interface LimitOptions {
   /** API requests one client address may make per rate window; more are answered 429. */
@@ -79,7 +80,7 @@ export async function setupLimits(app: FastifyInstance, limits: LimitOptions): P
   // As the bucket server does: a body is judged on its rate over the grace period, never on a single slow moment.
   const windowMs = limits.bodyWindowMs ?? BODY_GRACE_MS;
   app.addHook('onRequest', async (request) => {
-    if (carriesBody(request)) watchBodyRate(request, limits.minBodyRate, windowMs);
+    if (carriesBody(request)) watchBodyRate(request.raw, limits.minBodyRate, windowMs, request.log);
   });
 }
 
@@ -106,40 +107,6 @@ function decodedPath(url: string): string {
 function windowName(limits: LimitOptions): string {
   const ms = limits.rateWindowMs ?? MINUTE_MS;
   return ms === MINUTE_MS ? 'minute' : `${ms} ms`;
-}
-
-/**
- * Drops the connection of a request whose body arrives slower than `minRate`
- * bytes a second over a window, however long the body: a body that keeps
- * flowing may take as long as it needs. Counts the socket's bytes, so the
- * body's stream is left as the route reads it.
- */
-function watchBodyRate(request: FastifyRequest, minRate: number, windowMs: number): void {
-  const message = request.raw;
-  const socket = message.socket;
-  // inject() has no real socket to count.
-  if (typeof socket?.bytesRead !== 'number') return;
-  let last = socket.bytesRead;
-  const least = (minRate * windowMs) / 1000;
-  const timer = setInterval(() => {
-    if (message.complete || socket.destroyed) return stop();
-    const read = socket.bytesRead;
-    if (read - last < least) {
-      request.log.info({ bytes: read - last, windowMs }, 'request body too slow; dropping the connection');
-      socket.destroy();
-      return stop();
-    }
-    last = read;
-  }, windowMs);
-  timer.unref();
-  // The socket may carry many requests (kept alive): each request's watch ends with the request, listener and all.
-  function stop() {
-    clearInterval(timer);
-    socket.off('close', stop);
-    message.off('close', stop);
-  }
-  socket.once('close', stop);
-  message.once('close', stop);
 }
 
 /** What to do with a protocol console's command lines. */

@@ -16,7 +16,8 @@ export interface Service extends ServiceWord {
 const STARTS: Record<ServiceWord['name'], Service['start']> = {
   server: startServer,
   gateway: startHttpGateway,
-  start: startBoth,
+  s3: startS3Listener,
+  start: startAll,
 };
 
 export const SERVICES: readonly Service[] = SERVICE_WORDS.map((word) => ({ ...word, start: STARTS[word.name] }));
@@ -46,21 +47,34 @@ async function startHttpGateway(settings: Settings, log: Logger): Promise<Runnin
   };
 }
 
-async function startBoth(settings: Settings, log: Logger): Promise<Running> {
+async function startS3Listener(settings: Settings, log: Logger): Promise<Running> {
+  const { startS3 } = await import('../s3/main.ts');
+  const s3 = await startS3(settings, log);
+  const { host, port } = bucketServerAddress(settings);
+  return {
+    lines: [`pail: S3 on http://${hostPort(s3.address.address, s3.address.port)} (bucket server ${hostPort(host, port)})`],
+    close: () => s3.close(),
+  };
+}
+
+async function startAll(settings: Settings, log: Logger): Promise<Running> {
   const server = await startServer(settings, log);
-  let gateway: Running;
+  const listeners: Running[] = [];
   try {
-    // The gateway talks to the bucket server just started, wherever it ended up listening (--port 0 picks a free port).
-    gateway = await startHttpGateway({ ...settings, server: server.address }, log);
+    // The listeners talk to the bucket server just started, wherever it ended up listening (--port 0 picks a free port).
+    const beside = { ...settings, server: server.address };
+    listeners.push(await startHttpGateway(beside, log));
+    listeners.push(await startS3Listener(beside, log));
   } catch (err) {
+    for (const listener of listeners) await listener.close();
     await server.close();
     throw err;
   }
   return {
-    lines: [...server.lines, ...gateway.lines],
-    // Gateway first, so it stops sending requests before the bucket server goes.
+    lines: [...server.lines, ...listeners.flatMap((l) => l.lines)],
+    // Listeners first, so they stop sending requests before the bucket server goes.
     close: async () => {
-      await gateway.close();
+      for (const listener of listeners) await listener.close();
       await server.close();
     },
   };

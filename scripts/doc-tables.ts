@@ -29,8 +29,8 @@ function codesTable(): string {
 }
 
 function reasonsTable(): string {
-  const rows = REASON_TABLE.map((r) => `| \`${r.reason}\` | ${r.http} | ${cell(r.meaning)} |`);
-  return ['| reason | HTTP status (gateway) | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+  const rows = REASON_TABLE.map((r) => `| \`${r.reason}\` | ${r.http} | ${r.s3} | ${cell(r.meaning)} |`);
+  return ['| reason | HTTP status (gateway) | S3 code (S3 listener) | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 /** A default as a person would write it: `64G` rather than 68719476736, `5m` rather than 300000. */

@@ -3,12 +3,12 @@ import type { Download } from '../../shared/client/connection.ts';
 import { PailError } from '../../shared/client/errors.ts';
 import type { FileInfo } from '../../shared/protocol/types.ts';
 import type { Lanes, Transfer } from '../lanes.ts';
-import { resumableDownload } from '../resumable-download.ts';
+import { resumableDownload } from '../../shared/http/resumable-download.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { refusal } from '../errors.ts';
 import { attachment } from '../http/disposition.ts';
 import { baseName, keyOf, type KeyParams } from '../http/key.ts';
-import { contentRange, resolveRange, type RangeAnswer } from '../http/range.ts';
+import { contentRange, resolveRange, type RangeAnswer } from '../../shared/http/range.ts';
 import { errorResponses, fileParams } from '../schemas.ts';
 
 type FileRequest = { Params: KeyParams };

@@ -9,7 +9,7 @@ import { refusal } from '../errors.ts';
 import { attachment } from '../http/disposition.ts';
 import { checkedFolder } from '../http/key.ts';
 import type { Lanes, Transfer } from '../lanes.ts';
-import { resumableDownload } from '../resumable-download.ts';
+import { resumableDownload } from '../../shared/http/resumable-download.ts';
 import { bucketParams, errorResponses } from '../schemas.ts';
 import { entryName, selectedItems, type SelectedItem } from '../zip/selection.ts';
 import { zipArchive, type ZipEntry } from '../zip/writer.ts';

@@ -5,14 +5,15 @@
  * (launcher/services.ts) gives each service its start.
  */
 export interface ServiceWord {
-  readonly name: 'server' | 'gateway' | 'start';
+  readonly name: 'server' | 'gateway' | 's3' | 'start';
   readonly summary: string;
 }
 
 export const SERVICE_WORDS: readonly ServiceWord[] = [
   { name: 'server', summary: 'Runs the bucket server: the TCP protocol on --host and --port, files in --data' },
   { name: 'gateway', summary: 'Runs the HTTP gateway and web app on --host and --http-port, in front of the bucket server at --server' },
-  { name: 'start', summary: 'Runs the bucket server and the gateway together (what npm start runs)' },
+  { name: 's3', summary: 'Runs the S3-compatible listener on --host and --s3-port, in front of the bucket server at --server' },
+  { name: 'start', summary: 'Runs the bucket server, the gateway and the S3 listener together (what npm start runs)' },
 ];
 
 export const SHELL_WORD = {

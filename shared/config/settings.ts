@@ -49,6 +49,14 @@ export interface Settings {
   clientTransfers: number;
   /** Transfers the gateway runs at once for all clients together, each on a bucket server connection of its own. */
   gatewayTransfers: number;
+  /** Port of the S3-compatible listener. */
+  s3Port: number;
+  /** The S3 listener's key pairs, `ACCESS:SECRET[:ro]` comma-separated; empty means the loopback-only default pair. */
+  s3Keys: string;
+  /** The region GetBucketLocation answers. */
+  s3Region: string;
+  /** Virtual-host addressing: a Host of BUCKET.DOMAIN names the bucket; empty means path style only. */
+  s3Domain: string;
 }
 
 export const DEFAULTS: Readonly<Settings> = {
@@ -78,6 +86,10 @@ export const DEFAULTS: Readonly<Settings> = {
   clientTransfers: 8,
   // Well below the bucket server's maxConnections, which the gateway's commands, events and consoles also use.
   gatewayTransfers: 512,
+  s3Port: 9000,
+  s3Keys: '',
+  s3Region: 'us-east-1',
+  s3Domain: '',
 };
 
 /**
@@ -112,6 +124,10 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'replyTimeoutMs', flag: '--reply-timeout', env: 'PAIL_REPLY_TIMEOUT', kind: 'ms', summary: 'how long a client (the gateway, the CLI) waits for the next line of a reply before it gives up and closes the connection' },
   { key: 'clientTransfers', flag: '--client-transfers', env: 'PAIL_CLIENT_TRANSFERS', kind: 'count', summary: 'transfers (downloads, uploads, file listings) one client address may run through the gateway at once; more wait their turn' },
   { key: 'gatewayTransfers', flag: '--gateway-transfers', env: 'PAIL_GATEWAY_TRANSFERS', kind: 'count', summary: 'transfers the gateway runs at once for all clients, each on a bucket server connection of its own; keep it below the bucket server\'s --max-connections' },
+  { key: 's3Port', flag: '--s3-port', env: 'PAIL_S3_PORT', kind: 'port', summary: 'HTTP port of the S3-compatible listener' },
+  { key: 's3Keys', flag: '--s3-keys', env: 'PAIL_S3_KEYS', kind: 'string', summary: 'S3 key pairs ACCESS_KEY:SECRET_KEY, comma-separated, a pair ending in :ro read-only; unset, the pair pail:pailsecret works and the S3 listener binds loopback only' },
+  { key: 's3Region', flag: '--s3-region', env: 'PAIL_S3_REGION', kind: 'string', summary: 'the region the S3 listener names for its buckets (GetBucketLocation)' },
+  { key: 's3Domain', flag: '--s3-domain', env: 'PAIL_S3_DOMAIN', kind: 'string', summary: 'S3 virtual-host addressing: a Host of BUCKET.DOMAIN names the bucket (path style always works)' },
   { key: 'logLevel', flag: '--log-level', env: 'PAIL_LOG_LEVEL', kind: 'string', summary: 'pino log level: trace, debug, info, warn, error, silent' },
 ];
 

@@ -60,7 +60,7 @@ describe('a production install', () => {
   });
 
   it('starts from the built JavaScript and serves the app and the API', async () => {
-    const pail = startPail(['start', '--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--data', join(copy.path, 'data'), '--log-level', 'warn'], {
+    const pail = startPail(['start', '--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--s3-port', '0', '--data', join(copy.path, 'data'), '--log-level', 'warn'], {
       cwd: copy.path,
     });
     // Without tsx installed, only the build can have run.

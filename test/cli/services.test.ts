@@ -17,7 +17,7 @@ afterAll(async () => {
   await data.remove();
 });
 
-const SETTINGS = ['--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--log-level', 'silent'];
+const SETTINGS = ['--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--s3-port', '0', '--log-level', 'silent'];
 
 describe('running Pail', () => {
   it('pail server serves the protocol until SIGTERM', async () => {
@@ -30,7 +30,7 @@ describe('running Pail', () => {
   });
 
   it('logs readable lines on a terminal and JSON lines elsewhere', async () => {
-    const logged = ['start', '--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--log-level', 'info', '--data', data.path];
+    const logged = ['start', '--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--s3-port', '0', '--log-level', 'info', '--data', data.path];
     const onTerminal = startInTerminal(logged);
     const [, http] = /gateway on (http:\S+)/.exec(await onTerminal.waitFor('stdout', /gateway on http:\S+ /))!;
     expect((await fetch(`${http}/api/buckets`)).status).toBe(200);
@@ -49,9 +49,14 @@ describe('running Pail', () => {
     expect(await piped.exited).toEqual({ status: 0, signal: null });
   });
 
-  it('pail start runs the bucket server and the gateway, and prints both addresses', async () => {
+  it('pail start runs the bucket server, the gateway and the S3 listener, and prints their addresses', async () => {
     const both = startPail(['start', ...SETTINGS, '--data', data.path]);
-    const text = await both.waitFor('stdout', /gateway on http:\S+/);
+    const text = await both.waitFor('stdout', /S3 on http:\S+/);
+    const [, s3] = /S3 on (http:\S+) \(bucket server (\S+)\)/.exec(text)!;
+    // An unsigned request: S3's XML error.
+    const s3Answer = await fetch(`${s3}/`);
+    expect(s3Answer.headers.get('x-amz-request-id')).toMatch(/^[0-9A-F]{16}$/);
+    expect(await s3Answer.text()).toMatch(/^<\?xml[^>]*>\s*<Error><Code>/);
     const [, tcp] = /bucket server on (\S+)/.exec(text)!;
     const [, http] = /gateway on (http:\S+) \(bucket server (\S+)\)/.exec(text)!;
     expect(text).toContain(`(bucket server ${tcp})`);
@@ -66,7 +71,7 @@ describe('running Pail', () => {
   it('pail start (npm start) keeps data in ./data by default and honours the PAIL_ variables', async () => {
     const cwd = await tempFolder();
     try {
-      const env = { PAIL_HOST: '127.0.0.1', PAIL_TCP_PORT: '0', PAIL_HTTP_PORT: '0', PAIL_LOG_LEVEL: 'silent' };
+      const env = { PAIL_HOST: '127.0.0.1', PAIL_TCP_PORT: '0', PAIL_HTTP_PORT: '0', PAIL_S3_PORT: '0', PAIL_LOG_LEVEL: 'silent' };
       const both = startPail(['start'], { cwd: cwd.path, env });
       const text = await both.waitFor('stdout', /gateway on http:\S+/);
       expect(text).toMatch(/bucket server on 127\.0\.0\.1:\d+ \(data in \.\/data\)/);
@@ -87,6 +92,22 @@ describe('running Pail', () => {
     expect(await (await fetch(`${http}/api/buckets`)).text()).toContain('behind-gateway');
     gateway.signal('SIGTERM');
     expect(await gateway.exited).toEqual({ status: 0, signal: null });
+  });
+
+  it('pail s3 runs the S3 listener alone in front of the bucket server named by --server', async () => {
+    const s3 = startPail(['s3', ...SETTINGS, '--server', t.address]);
+    const [, endpoint, behind] = /S3 on (http:\S+) \(bucket server (\S+)\)/.exec(await s3.waitFor('stdout', /S3 on http:\S+ \(bucket server \S+\)/))!;
+    expect(behind).toBe(t.address);
+    const answer = await fetch(`${endpoint}/`);
+    expect(answer.headers.get('content-type')).toBe('application/xml');
+    s3.signal('SIGTERM');
+    expect(await s3.exited).toEqual({ status: 0, signal: null });
+  });
+
+  it('pail s3 refuses to serve beyond loopback without PAIL_S3_KEYS, in a sentence', async () => {
+    const run = await runPail(['s3', '--host', '0.0.0.0', '--s3-port', '0', '--server', t.address]);
+    expect(run.status).toBe(Exit.usage);
+    expect(run.stderr).toMatch(/^pail: refusing to serve the S3 listener on 0\.0\.0\.0 without key pairs set on purpose/);
   });
 
   it('refuses to serve beyond loopback without a token, in a sentence', async () => {

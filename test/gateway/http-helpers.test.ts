@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attachment } from '../../gateway/http/disposition.ts';
-import { contentRange, resolveRange } from '../../gateway/http/range.ts';
+import { contentRange, resolveRange } from '../../shared/http/range.ts';
 
 describe('resolveRange', () => {
   const SIZE = 100;

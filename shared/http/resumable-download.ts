@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Download } from '../shared/client/connection.ts';
+import type { Download } from '../client/connection.ts';
 
 /** Starts a download of `length` bytes at `offset` of the same file, on a connection of its own. */
 export type Reopen = (offset: number, length: number) => Promise<Download>;

@@ -1,4 +1,4 @@
-import { WaitQueue } from '../shared/client/wait-queue.ts';
+import { WaitQueue } from '../client/wait-queue.ts';
 
 /** Why a request was not given a slot: its address has too many waiting, or it waited too long. */
 export class NoSlot extends Error {}

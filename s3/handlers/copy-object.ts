@@ -1,0 +1,89 @@
+import { PailError } from '../../shared/client/errors.ts';
+import { keyProblem } from '../../shared/protocol/names.ts';
+import { Reason } from '../../shared/protocol/reasons.ts';
+import { evaluateConditions } from '../conditions.ts';
+import type { ObjectContext } from '../context.ts';
+import { S3Error } from '../errors.ts';
+import { etagOf } from '../etag.ts';
+import { headerValue } from '../headers.ts';
+import { attrsOfRequest } from '../object-attrs.ts';
+import { sendXml } from '../respond.ts';
+import { S3_NAMESPACE, XmlWriter } from '../xml.ts';
+
+/** Stats a copy may take when its source keeps being overwritten between its stat and its bytes. */
+const VERSION_ATTEMPTS = 3;
+
+/**
+ * CopyObject (a PUT with `x-amz-copy-source`): the source's bytes streamed
+ * from a download into an upload, through the listener, on two bucket
+ * server connections. The download is pinned to the version the
+ * x-amz-copy-source-if-* conditions were judged on, and the upload is
+ * checked against that version's SHA-256, so the copy is that version
+ * whole or nothing. The copy's ETag is the MD5 of its bytes; it keeps the
+ * source's headers and metadata, or takes the request's with
+ * `x-amz-metadata-directive: REPLACE`.
+ */
+export async function copyObject(context: ObjectContext): Promise<void> {
+  const { request, response, setup, bucket, key, signal } = context;
+  const source = copySource(headerValue(request.headers, 'x-amz-copy-source') ?? '');
+  const directive = headerValue(request.headers, 'x-amz-metadata-directive') ?? 'COPY';
+  if (directive !== 'COPY' && directive !== 'REPLACE') throw new S3Error('InvalidArgument', 'x-amz-metadata-directive is COPY or REPLACE');
+  if (source.bucket === bucket && source.key === key && directive === 'COPY') {
+    throw new S3Error('InvalidRequest', 'a copy of an object onto itself must change something (x-amz-metadata-directive: REPLACE)');
+  }
+  if (keyProblem(source.key)) throw new S3Error('NoSuchKey', `there is no object ${source.key}`);
+  const transfers = await setup.lanes.transfer(request, response, signal);
+  for (let attempt = 1; ; attempt++) {
+    const file = await setup.lanes.command(signal, (c) => c.stat(source.bucket, source.key));
+    const verdict = evaluateConditions(
+      {
+        'if-match': headerValue(request.headers, 'x-amz-copy-source-if-match'),
+        'if-none-match': headerValue(request.headers, 'x-amz-copy-source-if-none-match'),
+        'if-modified-since': headerValue(request.headers, 'x-amz-copy-source-if-modified-since'),
+        'if-unmodified-since': headerValue(request.headers, 'x-amz-copy-source-if-unmodified-since'),
+      },
+      { etag: etagOf(file), modified: file.modified },
+    );
+    // For a copy, S3 answers every condition that does not hold with 412.
+    if (verdict !== 'proceed') throw new S3Error('PreconditionFailed', 'a condition on the copy source does not hold');
+    let stored;
+    try {
+      const download = await transfers.download(source.bucket, source.key, { sha256: file.sha256 }, signal);
+      try {
+        const { info } = download;
+        // COPY keeps the source's headers and metadata, REPLACE takes the request's; the copy's ETag is its MD5, as S3's is.
+        const attrs = directive === 'COPY' ? info.attrs : attrsOfRequest(request.headers);
+        stored = await setup.lanes.copies.use(
+          (c) => c.upload(bucket, key, download.body, { size: info.length, overwrite: true, sha256: info.sha256, md5: true, attrs }),
+          signal,
+        );
+      } finally {
+        // An upload refused before it read the body leaves the download unread: it lets go of its connection.
+        if (!download.body.readableEnded) download.body.destroy();
+      }
+    } catch (err) {
+      if (err instanceof PailError && err.reason === Reason.changed && attempt < VERSION_ATTEMPTS) continue;
+      throw err;
+    }
+    const xml = new XmlWriter().open('CopyObjectResult', { xmlns: S3_NAMESPACE });
+    xml.leaf('ETag', etagOf(stored)).leaf('LastModified', stored.modified).close();
+    return sendXml(response, 200, xml);
+  }
+}
+
+/** The bucket and key of `x-amz-copy-source`: `BUCKET/KEY` or `/BUCKET/KEY`, percent-encoded, perhaps with `?versionId=null`. */
+export function copySource(header: string): { bucket: string; key: string } {
+  const mark = header.indexOf('?');
+  const path = (mark < 0 ? header : header.slice(0, mark)).replace(/^\//, '');
+  if (mark >= 0) {
+    const version = new URLSearchParams(header.slice(mark + 1)).get('versionId');
+    if (version !== null && version !== 'null') throw new S3Error('NoSuchVersion', 'Pail keeps one version of each key, whose id is null');
+  }
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) throw new S3Error('InvalidArgument', 'x-amz-copy-source names BUCKET/KEY');
+  try {
+    return { bucket: decodeURIComponent(path.slice(0, slash)), key: decodeURIComponent(path.slice(slash + 1)) };
+  } catch {
+    throw new S3Error('InvalidArgument', 'x-amz-copy-source is not valid percent-encoded UTF-8');
+  }
+}
