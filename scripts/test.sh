@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (npm test): type checks and the linter, then unit and integration tests
-# (codec, bucket server, faults, gateway, CLI), then the web app in a real
+# (codec, bucket server, faults, gateway, S3 listener, CLI), then the ceph/s3-tests suite
+# against the S3 listener (scripts/s3-tests.sh), then the web app in a real
 # Chromium. Installs Debian's chromium with apt-get when no browser is found, and
 # Debian's unzip (the zip tests' reader) and the S3 tests' aws CLI and curl when missing.
 set -euo pipefail
@@ -11,5 +12,6 @@ npx svelte-check --workspace web --tsconfig ./tsconfig.json --fail-on-warnings
 bash scripts/ensure-unzip.sh
 bash scripts/ensure-s3-clients.sh
 npx vitest run
+bash scripts/s3-tests.sh
 bash test/e2e/ensure-browser.sh
 npx playwright test
