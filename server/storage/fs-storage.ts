@@ -71,6 +71,8 @@ export interface FsStorageOptions {
 /** Folders watched for changes made behind Pail's back; past this many, folders are read afresh each time. */
 const MAX_WATCHED = 16_384;
 /** How many times a commit makes its folders again when a delete emptied and removed them meanwhile. */
+/** The entries of a folder read ahead have their stats read too, up to a page's worth. */
+const PREFETCH_ROWS = 1_000;
 const COMMIT_ATTEMPTS = 5;
 
 export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements Storage {
@@ -278,6 +280,13 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
           throw this.#fail(err, `cannot list ${bucket}/${folder}`);
         }),
       unhashed: (folder: string) => this.#unhashed.add(bucket, folder),
+      // Read in the background, with its first page's stats: the next page of a listing that walks every folder starts there.
+      prefetch: (folder: string) => {
+        this.#folders
+          .get(bucket, folder)
+          .then((snapshot) => snapshot?.statRange(0, PREFETCH_ROWS))
+          .catch(() => {}); // the listing that gets there reads it again and reports a failure then
+      },
     };
     yield* listTree(bucket, source, query);
   }

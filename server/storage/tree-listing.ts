@@ -14,7 +14,12 @@ export interface TreeSource {
   folder(folder: string): Promise<FolderSnapshot | undefined>;
   /** Told of a folder holding a listed file whose SHA-256 is not known yet, so it can be computed in the background. */
   unhashed(folder: string): void;
+  /** Told of the folder a listing that walks into folders will most likely need next, so it can be read ahead. */
+  prefetch?(folder: string): void;
 }
+
+/** How far past a folder entered a listing looks for the next folder to read ahead. */
+const PREFETCH_SCAN = 64;
 
 /**
  * A bucket's rows in key byte order, walking its folders depth first. Each
@@ -68,6 +73,7 @@ export async function* listTree(bucket: string, source: TreeSource, query: Listi
           if (after === undefined || !after.startsWith(key)) yield { kind: 'folder', bucket, prefix: key };
           continue;
         }
+        readAhead(folder, snapshot, i);
         const inner = await source.folder(key);
         if (!inner) continue;
         // The folder's own key: explicit when marked in this folder's log, or when it holds nothing.
@@ -91,6 +97,18 @@ export async function* listTree(bucket: string, source: TreeSource, query: Listi
       const file: ListedFile = { bucket, name: key, size: snapshot.size(i), modified: new Date(snapshot.mtimeMs(i)).toISOString(), sha256 };
       const etag = sha256 === null ? undefined : snapshot.etag(i);
       yield { kind: 'file', file: etag === undefined ? file : { ...file, etag } };
+    }
+  }
+
+  /** A listing going into the folder at entry i will go into the next folder beside it after: read that one ahead. */
+  function readAhead(folder: string, snapshot: FolderSnapshot, i: number): void {
+    if (!source.prefetch) return;
+    const end = Math.min(snapshot.length, i + 1 + PREFETCH_SCAN);
+    for (let j = i + 1; j < end; j++) {
+      if (!snapshot.isDir(j)) continue;
+      const key = folder + snapshot.sortKey(j);
+      if (!past(key)) source.prefetch(key);
+      return;
     }
   }
 
