@@ -110,4 +110,25 @@ describe('rclone against pail start', () => {
     expect(check.stderr).toMatch(/1 differences found/);
     expect(check.stderr).toContain(key);
   });
+
+  it('takes the SHA-256 ETag of a file written through the protocol for no MD5: check cannot compare its hash, and sync sends it again', async () => {
+    const other = join(work.path, 'by-protocol');
+    await mkdir(other);
+    await pail.client.createBucket('rclone-protocol');
+    for (let i = 0; i < 3; i++) {
+      const bytes = Buffer.from(`written through the protocol ${i}\n`);
+      await writeFile(join(other, `p-${i}.txt`), bytes);
+      await pail.client.upload('rclone-protocol', `p-${i}.txt`, bytes);
+      expect((await pail.client.stat('rclone-protocol', `p-${i}.txt`)).etag).toBeUndefined();
+    }
+    const check = await rclone('check', other, 'pail:rclone-protocol');
+    expect(check.stderr).toMatch(/0 differences found/);
+    expect(check.stderr).toMatch(/3 hashes could not be checked/);
+
+    // Same sizes, but no MD5 to compare and a newer time remotely: rclone sends them again, now with their MD5 ETags.
+    const sync = await rclone('sync', other, 'pail:rclone-protocol', '--stats-one-line=false', '--stats', '1h', '-v');
+    expect(transferred(sync.stderr)).toBe(3);
+    for (let i = 0; i < 3; i++) expect((await pail.client.stat('rclone-protocol', `p-${i}.txt`)).etag).toBe(md5(Buffer.from(`written through the protocol ${i}\n`)));
+    expect((await rclone('check', other, 'pail:rclone-protocol')).stderr).not.toMatch(/could not be checked/);
+  });
 });
