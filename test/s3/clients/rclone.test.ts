@@ -111,6 +111,11 @@ describe('rclone against pail start', () => {
     expect(check.stderr).toContain(key);
   });
 
+  it('purge (32 checkers) deletes the remaining files and the bucket', async () => {
+    await rclone('purge', '--checkers', '32', 'pail:rclone-tree');
+    expect((await pail.client.listBuckets()).map((bucket) => bucket.name)).not.toContain('rclone-tree');
+  });
+
   it('takes the SHA-256 ETag of a file written through the protocol for no MD5: check cannot compare its hash, and sync sends it again', async () => {
     const other = join(work.path, 'by-protocol');
     await mkdir(other);
