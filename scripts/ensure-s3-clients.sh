@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Makes sure the S3 tests have their real clients besides the AWS SDK from npm: the aws CLI and
-# curl (with --aws-sigv4). Installed from Debian's packages with apt-get when missing.
+# Makes sure the S3 tests have their real clients besides the AWS SDK from npm: the aws CLI,
+# curl (with --aws-sigv4), rclone and s3cmd. Installed from Debian's packages with apt-get when missing.
 set -euo pipefail
 
 missing=()
 command -v aws >/dev/null 2>&1 || missing+=(awscli)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v rclone >/dev/null 2>&1 || missing+=(rclone)
+command -v s3cmd >/dev/null 2>&1 || missing+=(s3cmd)
 if [[ ${#missing[@]} -eq 0 ]]; then exit 0; fi
 
 if command -v apt-get >/dev/null 2>&1; then

@@ -453,7 +453,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     });
     const { folder } = splitKey(name);
     this.#folders.invalidate(bucket, folder);
-    await this.#folderSyncs.sync(join(this.root, bucket, folder));
+    await this.#syncNearestFolder(bucket, folder);
     this.#discard(retired);
     this.#quota?.freed(st.size);
     await this.#pruneFolders(bucket, folder);
@@ -572,6 +572,22 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       current = parent;
     }
     if (removed) await syncDir(join(this.root, bucket, current)).catch(() => {});
+  }
+
+  /**
+   * Syncs `folder`, or, when a delete finishing beside this one emptied and
+   * removed it meanwhile (#pruneFolders), the nearest folder above that is
+   * still there: that removal, made durable there, carries this one's.
+   */
+  async #syncNearestFolder(bucket: string, folder: string): Promise<void> {
+    for (let current = folder; ; current = splitKey(current).folder) {
+      try {
+        await this.#folderSyncs.sync(join(this.root, bucket, current));
+        return;
+      } catch (err) {
+        if (!absent(err) || current === '') throw this.#fail(err, `cannot sync ${bucket}/${folder}`);
+      }
+    }
   }
 
   /** Whether a folder key is an explicit folder: marked in its parent's log, or holding nothing at all. */

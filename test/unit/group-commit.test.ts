@@ -97,3 +97,31 @@ describe('uploads of one key finishing together', () => {
     }
   });
 });
+
+describe('deletes of the last files of a folder finishing together', () => {
+  it('all succeed, though one of them removes the emptied folder while the others wait for its sync', async () => {
+    const { FsStorage } = await import('../../server/storage/fs-storage.ts');
+    const storage = await FsStorage.open(join(dir, 'deletes'), { maxFileSize: 1 << 20 });
+    try {
+      await storage.createBucket('emptied');
+      // As `aws s3 rm --recursive` deletes: ten at a time, the last files of folders going together.
+      // They arrive spread over a few milliseconds, as over a network, so that
+      // some wait for a folder sync while an earlier one prunes the folder.
+      for (let round = 0; round < 20; round++) {
+        const names = Array.from({ length: 10 }, (_, i) => `round-${round}/deep/f-${i}`);
+        for (const name of names) await storage.put('emptied', name, body(Buffer.from(name)), {});
+        const spread = (i: number) => new Promise((resolve) => setTimeout(resolve, (i * (round + 1)) % 7));
+        const results = await Promise.allSettled(names.map(async (name, i) => {
+          await spread(i);
+          await storage.deleteFile('emptied', name);
+        }));
+        expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      }
+      const rows = [];
+      for await (const row of storage.list('emptied')) rows.push(row);
+      expect(rows).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  });
+});
