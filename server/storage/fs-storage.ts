@@ -740,22 +740,27 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   async #makeFolders(bucket: string, name: string): Promise<void> {
     const { folder } = splitKey(isFolderKey(name) ? `${name}x` : name);
     if (folder === '') return;
-    await this.#bucketDir(bucket);
-    try {
-      const made = await mkdir(join(this.root, bucket, folder), { recursive: true });
-      if (made !== undefined) {
-        // Each new folder's entry is made durable in its parent, from the first folder that already was.
-        let parent = splitKey(`${made.slice(join(this.root, bucket).length + 1)}/`).folder;
-        while (parent !== folder) {
-          await syncDir(join(this.root, bucket, parent));
-          this.#folders.invalidate(bucket, parent);
-          parent = folder.slice(0, folder.indexOf('/', parent.length) + 1);
+    for (let attempt = 1; ; attempt++) {
+      await this.#bucketDir(bucket);
+      try {
+        const made = await mkdir(join(this.root, bucket, folder), { recursive: true });
+        if (made !== undefined) {
+          // Each new folder's entry is made durable in its parent, from the first folder that already was.
+          let parent = splitKey(`${made.slice(join(this.root, bucket).length + 1)}/`).folder;
+          while (parent !== folder) {
+            await syncDir(join(this.root, bucket, parent));
+            this.#folders.invalidate(bucket, parent);
+            parent = folder.slice(0, folder.indexOf('/', parent.length) + 1);
+          }
         }
+        return;
+      } catch (err) {
+        if (code(err) === 'EEXIST' || code(err) === 'ENOTDIR') throw underAFile(bucket, name);
+        // A delete that emptied a folder on the way removed it meanwhile (the bucket was there a moment ago): make it again.
+        if (absent(err) && attempt < COMMIT_ATTEMPTS) continue;
+        if (absent(err)) throw noSuchBucket(bucket);
+        throw this.#fail(err, `cannot store ${bucket}/${name}`);
       }
-    } catch (err) {
-      if (code(err) === 'EEXIST' || code(err) === 'ENOTDIR') throw underAFile(bucket, name);
-      if (absent(err)) throw noSuchBucket(bucket);
-      throw this.#fail(err, `cannot store ${bucket}/${name}`);
     }
   }
 
@@ -766,7 +771,6 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
    */
   async #commit(tmp: string, bucket: string, name: string, overwrite: boolean): Promise<number> {
     const { folder } = splitKey(name);
-    const dir = join(this.root, bucket, folder);
     const dest = join(this.root, bucket, name);
     let replaced = 0;
     for (let attempt = 1; ; attempt++) {
@@ -808,7 +812,8 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       }
     }
     this.#folders.invalidate(bucket, folder);
-    await this.#folderSyncs.sync(dir);
+    // A delete of this very key may have removed the file and its emptied folder meanwhile: then the folder above it is synced.
+    await this.#syncNearestFolder(bucket, folder);
     return replaced;
   }
 }

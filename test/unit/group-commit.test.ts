@@ -125,3 +125,37 @@ describe('deletes of the last files of a folder finishing together', () => {
     }
   });
 });
+
+describe('an overwrite and a delete of one key finishing together', () => {
+  it('either order succeeds (or the delete finds nothing), though the delete may remove the folder the overwrite is syncing', async () => {
+    const { FsStorage } = await import('../../server/storage/fs-storage.ts');
+    const storage = await FsStorage.open(join(dir, 'overwrite-delete'), { maxFileSize: 1 << 20 });
+    try {
+      await storage.createBucket('race');
+      const failures: string[] = [];
+      for (let round = 0; round < 200; round++) {
+        const name = `r${round}/deep/one`;
+        await storage.put('race', name, body(Buffer.from('a')), {});
+        // Spread over a few milliseconds so that every interleaving comes up; nothing is asserted on timing.
+        const spread = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+        const results = await Promise.allSettled([
+          (async () => {
+            await spread(round % 3);
+            await storage.put('race', name, body(Buffer.from('b')), { overwrite: true });
+          })(),
+          (async () => {
+            await spread((round >> 2) % 3);
+            await storage.deleteFile('race', name);
+          })(),
+        ]);
+        for (const result of results) {
+          // A delete that came after the overwrite's file went, or before it came, may find nothing: that is an answer, not a failure.
+          if (result.status === 'rejected' && !/no file named/.test(String((result.reason as Error).message))) failures.push(String((result.reason as Error).message));
+        }
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+});
