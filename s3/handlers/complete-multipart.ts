@@ -57,7 +57,9 @@ export async function completeMultipartUpload(context: ObjectContext): Promise<v
   }
   response.writeHead(200, { 'content-type': 'application/xml' });
   response.write(DECLARATION);
-  const keepAlive = setInterval(() => response.write(' '), COMPLETION_KEEPALIVE_MS);
+  const keepAlive = setInterval(() => {
+    if (!response.destroyed) response.write(' ');
+  }, COMPLETION_KEEPALIVE_MS);
   let document: string;
   try {
     const stored = await setup.lanes.command(signal, (c) => c.completeUpload(upload, { parts: listed.map((p) => p.number), create: ifNoneMatch !== undefined }));

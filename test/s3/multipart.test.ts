@@ -14,7 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { curl, errorCode, startS3Harness, type S3Harness } from './harness.ts';
+import { curl, errorCode, READER, startS3Harness, type S3Harness } from './harness.ts';
 
 let h: S3Harness;
 let s3: S3Client;
@@ -241,6 +241,16 @@ describe('S3 multipart uploads', () => {
     expect(next.Uploads!.map((u) => u.UploadId)).toEqual([a2, b]);
     const afterKey = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'uploads-listed', KeyMarker: 'logs/b' }));
     expect(afterKey.Uploads!.map((u) => u.Key)).toEqual(['logs/deep/c', 'other']);
+  });
+
+  it('refuses a read-only key the multipart operations that write, and lets it list', async () => {
+    const reader = h.client(READER);
+    const upload = await begin('read-only.bin');
+    await expect(reader.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'read-only.bin' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(reader.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'read-only.bin', UploadId: upload, PartNumber: 1, Body: 'x' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(reader.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'read-only.bin', UploadId: upload }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect((await reader.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'read-only.bin', UploadId: upload }))).Parts ?? []).toEqual([]);
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'read-only.bin', UploadId: upload }));
   });
 
   it('HeadObject of a completed upload gives the multipart ETag', async () => {
