@@ -55,6 +55,8 @@ export async function completeMultipartUpload(context: ObjectContext): Promise<v
       throw new S3Error(current === undefined ? 'NoSuchKey' : 'PreconditionFailed', 'the object does not have the ETag given in If-Match');
     }
   }
+  // A completion copies every part, seconds of disk work for gigabytes: it takes a transfer's turn and connection, not a short command's.
+  const transfers = await setup.lanes.transfer(request, response, signal);
   response.writeHead(200, { 'content-type': 'application/xml' });
   response.write(DECLARATION);
   const keepAlive = setInterval(() => {
@@ -62,7 +64,7 @@ export async function completeMultipartUpload(context: ObjectContext): Promise<v
   }, COMPLETION_KEEPALIVE_MS);
   let document: string;
   try {
-    const stored = await setup.lanes.command(signal, (c) => c.completeUpload(upload, { parts: listed.map((p) => p.number), create: ifNoneMatch !== undefined }));
+    const stored = await transfers.use((c) => c.completeUpload(upload, { parts: listed.map((p) => p.number), create: ifNoneMatch !== undefined }), signal);
     const xml = new XmlWriter().open('CompleteMultipartUploadResult', { xmlns: S3_NAMESPACE });
     xml.leaf('Location', `/${bucket}/${key}`).leaf('Bucket', bucket).leaf('Key', key).leaf('ETag', etagOf(stored)).close();
     document = xml.toString().slice(DECLARATION.length);
