@@ -4,6 +4,7 @@ import { S3Error } from '../errors.ts';
 import { OWNER } from '../owner.ts';
 import { sendXml } from '../respond.ts';
 import { S3_NAMESPACE, XmlWriter } from '../xml.ts';
+import { encoder } from './list-objects.ts';
 import { uploadIdOf } from './multipart-uploads.ts';
 
 /** S3's default and largest page of ListParts and ListMultipartUploads. */
@@ -61,6 +62,9 @@ export async function listMultipartUploads(context: BucketContext): Promise<void
   const keyMarker = query.get('key-marker') ?? '';
   const uploadIdMarker = keyMarker === '' ? '' : (query.get('upload-id-marker') ?? '');
   const maxUploads = pageSize(query, 'max-uploads');
+  const encoding = query.get('encoding-type');
+  if (encoding !== null && encoding !== 'url') throw new S3Error('InvalidArgument', 'encoding-type takes url only');
+  const encode = encoder(encoding === 'url');
   const rows = await context.setup.lanes.command(context.signal, (c) => c.listUploads(context.bucket));
   const sorted = rows
     .filter((row) => row.numbered && row.key.startsWith(prefix))
@@ -88,18 +92,19 @@ export async function listMultipartUploads(context: BucketContext): Promise<void
   }
   const lastEntry = entries[entries.length - 1];
   const xml = new XmlWriter().open('ListMultipartUploadsResult', { xmlns: S3_NAMESPACE });
-  xml.leaf('Bucket', context.bucket).leaf('KeyMarker', keyMarker).leaf('UploadIdMarker', uploadIdMarker);
+  xml.leaf('Bucket', context.bucket).leaf('KeyMarker', encode(keyMarker)).leaf('UploadIdMarker', uploadIdMarker);
   if (truncated && lastEntry !== undefined) {
-    xml.leaf('NextKeyMarker', lastEntry.kind === 'upload' ? lastEntry.row.key : lastEntry.prefix);
+    xml.leaf('NextKeyMarker', encode(lastEntry.kind === 'upload' ? lastEntry.row.key : lastEntry.prefix));
     xml.leaf('NextUploadIdMarker', lastEntry.kind === 'upload' ? lastEntry.row.id : '');
   }
-  xml.leaf('Prefix', prefix).optional('Delimiter', delimiter).leaf('MaxUploads', maxUploads).leaf('IsTruncated', truncated);
+  xml.leaf('Prefix', encode(prefix)).optional('Delimiter', delimiter === undefined ? undefined : encode(delimiter)).leaf('MaxUploads', maxUploads).leaf('IsTruncated', truncated);
+  xml.optional('EncodingType', encoding ?? undefined);
   for (const entry of entries) {
     if (entry.kind === 'prefix') {
-      xml.open('CommonPrefixes').leaf('Prefix', entry.prefix).close();
+      xml.open('CommonPrefixes').leaf('Prefix', encode(entry.prefix)).close();
       continue;
     }
-    xml.open('Upload').leaf('Key', entry.row.key).leaf('UploadId', entry.row.id);
+    xml.open('Upload').leaf('Key', encode(entry.row.key)).leaf('UploadId', entry.row.id);
     people(xml);
     xml.leaf('StorageClass', 'STANDARD').leaf('Initiated', entry.row.created).close();
   }

@@ -84,4 +84,13 @@ describe('multipart uploads from real clients', () => {
     expect(stat).toMatchObject({ size: first.length + second.length, sha256: sha256(Buffer.concat([first, second])) });
     expect(stat.attrs).toContain('text%2Fx-two');
   });
+
+  it('aws s3api list-multipart-uploads gives back a key needing encoding as it is', { timeout: 120_000 }, async () => {
+    const cli = (args: string[]) => awsCli(h.endpoint, WRITER.accessKey, WRITER.secretKey, ['s3api', ...args, '--output', 'json']);
+    const key = 'odd/a b%41+ü.bin';
+    const { UploadId } = JSON.parse(await cli(['create-multipart-upload', '--bucket', BUCKET, '--key', key])) as { UploadId: string };
+    const listed = JSON.parse(await cli(['list-multipart-uploads', '--bucket', BUCKET, '--prefix', 'odd/'])) as { Uploads: { Key: string; UploadId: string }[] };
+    expect(listed.Uploads.map((u) => [u.Key, u.UploadId])).toEqual([[key, UploadId]]);
+    await cli(['abort-multipart-upload', '--bucket', BUCKET, '--key', key, '--upload-id', UploadId]);
+  });
 });

@@ -241,6 +241,10 @@ describe('S3 multipart uploads', () => {
     expect(next.Uploads!.map((u) => u.UploadId)).toEqual([a2, b]);
     const afterKey = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'uploads-listed', KeyMarker: 'logs/b' }));
     expect(afterKey.Uploads!.map((u) => u.Key)).toEqual(['logs/deep/c', 'other']);
+    await make('odd/a b%41+ü');
+    const encoded = await curl(`${h.endpoint}/uploads-listed?uploads&encoding-type=url&prefix=odd/`);
+    expect(encoded.body).toContain(`<Key>odd/a%20b%2541%2B%C3%BC</Key>`);
+    expect(encoded.body).toContain('<EncodingType>url</EncodingType>');
   });
 
   it('refuses a read-only key the multipart operations that write, and lets it list', async () => {
