@@ -61,7 +61,7 @@ export async function completeMultipartUpload(context: ObjectContext): Promise<v
   response.write(DECLARATION);
   const keepAlive = setInterval(() => {
     if (!response.destroyed) response.write(' ');
-  }, COMPLETION_KEEPALIVE_MS);
+  }, setup.completionKeepAliveMs);
   let document: string;
   try {
     const stored = await transfers.use((c) => c.completeUpload(upload, { parts: listed.map((p) => p.number), create: ifNoneMatch !== undefined }), signal);
