@@ -9,6 +9,7 @@ import { s3BucketNameProblem } from './bucket-names.ts';
 import type { S3Context, S3Setup } from './context.ts';
 import { asS3Error, S3Error } from './errors.ts';
 import { S3Lanes, clientGone, type S3LaneOptions } from './lanes.ts';
+import { COMPLETION_KEEPALIVE_MS } from './handlers/complete-multipart.ts';
 import { findOperation, type S3Operation, type Target } from './operations.ts';
 import type { S3Auth, S3Key } from './request-auth.ts';
 import { XmlWriter } from './xml.ts';
@@ -33,6 +34,8 @@ export interface S3ListenerOptions {
   readonly minBodyRate: number;
   /** …measured over windows this long (the first one is grace). */
   readonly bodyWindowMs?: number;
+  /** How often a multipart completion still running sends a space (5 s unless a test says otherwise). */
+  readonly completionKeepAliveMs?: number;
 }
 
 /**
@@ -59,7 +62,14 @@ export interface S3Listener {
  */
 export function createS3Listener(options: S3ListenerOptions): S3Listener {
   const lanes = new S3Lanes(options.bucketServer, options.lanes);
-  const setup: S3Setup = { lanes, auth: options.auth, region: options.region, maxFileSize: options.maxFileSize, log: options.log };
+  const setup: S3Setup = {
+    lanes,
+    auth: options.auth,
+    region: options.region,
+    maxFileSize: options.maxFileSize,
+    log: options.log,
+    completionKeepAliveMs: options.completionKeepAliveMs ?? COMPLETION_KEEPALIVE_MS,
+  };
   const server = createServer({
     highWaterMark: STREAM_BUFFER,
     // No bound on a whole request, body included, which would cut an honest large upload; silence is bounded instead.

@@ -13,6 +13,8 @@ export interface S3Setup {
   /** The bucket server's largest file: a PutObject beyond it is EntityTooLarge before any byte is sent. */
   readonly maxFileSize: number;
   readonly log: Logger;
+  /** How often a multipart completion still running sends a space to keep its connection. */
+  readonly completionKeepAliveMs: number;
 }
 
 /** One request being served: what it names, who signed it, and where to answer. */

@@ -3,7 +3,11 @@ import type { BucketContext, ObjectContext, S3Context } from './context.ts';
 import { S3Error } from './errors.ts';
 import { createBucket, deleteBucket, getAcl, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets.ts';
 import { copyObject } from './handlers/copy-object.ts';
+import { completeMultipartUpload } from './handlers/complete-multipart.ts';
 import { deleteObjects } from './handlers/delete-objects.ts';
+import { listMultipartUploads, listParts } from './handlers/list-multipart.ts';
+import { abortMultipartUpload, createMultipartUpload } from './handlers/multipart-uploads.ts';
+import { uploadPart, uploadPartCopy } from './handlers/upload-part.ts';
 import { listObjects, listObjectsV2, listObjectVersions } from './handlers/list-objects.ts';
 import { deleteObject, getObject, headObject, putObject } from './handlers/objects.ts';
 
@@ -16,7 +20,8 @@ export type Target = 'service' | 'bucket' | 'object';
  * anything (a read-only key is refused it), and what does it. Selectors:
  * `?name` a query parameter present, `?name=value` with that value,
  * `?name!=value` present with another value,
- * `header:name` a request header present. No handler: NotImplemented.
+ * `header:name` a request header present; several, space-separated, all
+ * hold. No handler: NotImplemented.
  */
 export interface S3Operation {
   readonly name: string;
@@ -69,7 +74,6 @@ const BUCKET_SUBRESOURCES_NOT_IMPLEMENTED = [
   ['intelligent-tiering', 'Intelligent tiering'],
   ['ownershipControls', 'Ownership controls'],
   ['publicAccessBlock', 'Public access block'],
-  ['uploads', 'Multipart uploads (not yet)'],
 ] as const;
 
 const OBJECT_SUBRESOURCES_NOT_IMPLEMENTED = [
@@ -81,8 +85,6 @@ const OBJECT_SUBRESOURCES_NOT_IMPLEMENTED = [
   ['restore', 'RestoreObject'],
   ['select', 'SelectObjectContent'],
   ['attributes', 'GetObjectAttributes'],
-  ['uploads', 'Multipart uploads (not yet)'],
-  ['uploadId', 'Multipart uploads (not yet)'],
 ] as const;
 
 /** Every operation the router knows, read in order: the first that fits a request serves it. */
@@ -94,6 +96,7 @@ export const OPERATIONS: readonly S3Operation[] = [
   bucket('GetBucketAcl', 'GET', '?acl', false, getAcl),
   bucket('ListObjectVersions', 'GET', '?versions', false, listObjectVersions),
   bucket('DeleteObjects', 'POST', '?delete', true, deleteObjects),
+  bucket('ListMultipartUploads', 'GET', '?uploads', false, listMultipartUploads),
   ...BUCKET_SUBRESOURCES_NOT_IMPLEMENTED.map(([selector, name]) => unsupported(name, 'bucket', `?${selector}`)),
   bucket('ListObjectsV2', 'GET', '?list-type=2', false, listObjectsV2),
   bucket('ListObjects', 'GET', undefined, false, listObjects),
@@ -102,6 +105,12 @@ export const OPERATIONS: readonly S3Operation[] = [
   bucket('DeleteBucket', 'DELETE', undefined, true, deleteBucket),
 
   object('GetObjectAcl', 'GET', '?acl', false, getAcl),
+  object('CreateMultipartUpload', 'POST', '?uploads', true, createMultipartUpload),
+  object('CompleteMultipartUpload', 'POST', '?uploadId', true, completeMultipartUpload),
+  object('UploadPartCopy', 'PUT', '?uploadId header:x-amz-copy-source', true, uploadPartCopy),
+  object('UploadPart', 'PUT', '?uploadId', true, uploadPart),
+  object('ListParts', 'GET', '?uploadId', false, listParts),
+  object('AbortMultipartUpload', 'DELETE', '?uploadId', true, abortMultipartUpload),
   ...OBJECT_SUBRESOURCES_NOT_IMPLEMENTED.map(([selector, name]) => unsupported(name, 'object', `?${selector}`)),
   object('CopyObject', 'PUT', 'header:x-amz-copy-source', true, copyObject),
   // Pail keeps one version of each key, whose id S3 writes as null: any other id names a version that cannot exist.
@@ -115,6 +124,7 @@ export const OPERATIONS: readonly S3Operation[] = [
 /** Whether a request has what a selector asks for. */
 export function selectorHolds(selector: string | undefined, query: URLSearchParams, headers: IncomingHttpHeaders): boolean {
   if (selector === undefined) return true;
+  if (selector.includes(' ')) return selector.split(' ').every((one) => selectorHolds(one, query, headers));
   if (selector.startsWith('header:')) return headers[selector.slice('header:'.length)] !== undefined;
   const unequal = /^\?([^!=]+)!=(.*)$/.exec(selector);
   if (unequal) return query.has(unequal[1]) && query.get(unequal[1]) !== unequal[2];

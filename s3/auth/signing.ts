@@ -18,8 +18,14 @@ export function signingKey(secret: string, day: string, region: string, service:
 /** The signature (lowercase hex) of `stringToSign` under `key`. */
 export const signString = (key: Buffer, stringToSign: string): string => hmac(key, stringToSign).toString('hex');
 
+/**
+ * The string to sign of a request. Node's HTTP parser hands header values
+ * over as Latin-1 (one char per byte) and every other part of the canonical
+ * request is ASCII, so it is hashed as Latin-1: a UTF-8 header value (an
+ * x-amz-meta-* in another script) is hashed as the bytes the signer sent.
+ */
 export const requestStringToSign = (amzDate: string, scope: string, canonicalRequest: string): string =>
-  `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+  `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(Buffer.from(canonicalRequest, 'latin1'))}`;
 
 /** A chunk's string to sign: chained to the previous signature, over the chunk's SHA-256 (hex). */
 export const chunkStringToSign = (amzDate: string, scope: string, previous: string, chunkSha256: string): string =>

@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FileInfo } from '../../shared/protocol/types.ts';
 import { PailError } from '../../shared/client/errors.ts';
 import { keyProblem } from '../../shared/protocol/names.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
@@ -35,17 +37,7 @@ export async function copyObject(context: ObjectContext): Promise<void> {
   const transfers = await setup.lanes.transfer(request, response, signal);
   for (let attempt = 1; ; attempt++) {
     const file = await setup.lanes.command(signal, (c) => c.stat(source.bucket, source.key));
-    const verdict = evaluateConditions(
-      {
-        'if-match': headerValue(request.headers, 'x-amz-copy-source-if-match'),
-        'if-none-match': headerValue(request.headers, 'x-amz-copy-source-if-none-match'),
-        'if-modified-since': headerValue(request.headers, 'x-amz-copy-source-if-modified-since'),
-        'if-unmodified-since': headerValue(request.headers, 'x-amz-copy-source-if-unmodified-since'),
-      },
-      { etag: etagOf(file), modified: file.modified },
-    );
-    // For a copy, S3 answers every condition that does not hold with 412.
-    if (verdict !== 'proceed') throw new S3Error('PreconditionFailed', 'a condition on the copy source does not hold');
+    requireCopySourceConditions(request.headers, file);
     let stored;
     try {
       const download = await transfers.download(source.bucket, source.key, { sha256: file.sha256 }, signal);
@@ -69,6 +61,20 @@ export async function copyObject(context: ObjectContext): Promise<void> {
     xml.leaf('ETag', etagOf(stored)).leaf('LastModified', stored.modified).close();
     return sendXml(response, 200, xml);
   }
+}
+
+/** Refuses (412, as S3 answers every copy condition that does not hold) a copy whose x-amz-copy-source-if-* conditions the source fails. */
+export function requireCopySourceConditions(headers: IncomingHttpHeaders, file: FileInfo): void {
+  const verdict = evaluateConditions(
+    {
+      'if-match': headerValue(headers, 'x-amz-copy-source-if-match'),
+      'if-none-match': headerValue(headers, 'x-amz-copy-source-if-none-match'),
+      'if-modified-since': headerValue(headers, 'x-amz-copy-source-if-modified-since'),
+      'if-unmodified-since': headerValue(headers, 'x-amz-copy-source-if-unmodified-since'),
+    },
+    { etag: etagOf(file), modified: file.modified },
+  );
+  if (verdict !== 'proceed') throw new S3Error('PreconditionFailed', 'a condition on the copy source does not hold');
 }
 
 /** The bucket and key of `x-amz-copy-source`: `BUCKET/KEY` or `/BUCKET/KEY`, percent-encoded, perhaps with `?versionId=null`. */

@@ -127,7 +127,8 @@ function writeOwner(xml: XmlWriter): void {
 }
 
 /** encoding-type=url percent-encodes as S3 does, `/` left as it is. */
-function encoder(urlEncoded: boolean): (text: string) => string {
+/** The keys of a listing as the answer writes them: percent-encoded (but '/') for encoding-type=url. */
+export function encoder(urlEncoded: boolean): (text: string) => string {
   return urlEncoded ? (text) => encodeURIComponent(text).replace(/%2F/g, '/') : (text) => text;
 }
 

@@ -74,23 +74,23 @@ export async function putObject(context: ObjectContext): Promise<void> {
 }
 
 /** Which announced digest a refused body missed: the MD5 of Content-MD5, or the SHA-256 it was signed with. */
-function digestMismatch(err: PailError, signedBySha256: boolean): S3Error {
+export function digestMismatch(err: PailError, signedBySha256: boolean): S3Error {
   if (signedBySha256 && !err.message.includes('MD5')) return new S3Error('XAmzContentSHA256Mismatch', 'the body does not have the SHA-256 given in x-amz-content-sha256');
   return new S3Error('BadDigest', err.message.includes('MD5') ? 'the body does not have the MD5 given in Content-MD5' : err.message);
 }
 
 /** The object's size from its headers; undefined for a body sent chunked; MissingContentLength for none. */
-function bodySize(length: string | undefined, transferEncoding: string | undefined): number | undefined {
+export function bodySize(length: string | undefined, transferEncoding: string | undefined): number | undefined {
   if (length === undefined) {
     if (transferEncoding !== undefined) return undefined;
-    throw new S3Error('MissingContentLength', 'a PutObject says its length (Content-Length, or x-amz-decoded-content-length)');
+    throw new S3Error('MissingContentLength', 'an upload says its length (Content-Length, or x-amz-decoded-content-length)');
   }
   if (!/^\d+$/.test(length.trim())) throw new S3Error('InvalidArgument', `the length ${length} is not a byte count`);
   return Number(length);
 }
 
 /** The hex SHA-256 of an `x-amz-checksum-sha256` (base64) header, for the upload to check. */
-function checksumSha256(header: string | undefined): string | undefined {
+export function checksumSha256(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const bytes = Buffer.from(header, 'base64');
   if (bytes.length !== 32) throw new S3Error('InvalidDigest', 'x-amz-checksum-sha256 is not the base64 of 32 bytes');

@@ -20,9 +20,9 @@ export const statusU: Handler<'status_u'> = async (session, { upload }) => {
   );
 };
 
-/** `complete_u ID [sha256=HEX] [parts=LIST]`: answered as a plain upload is, `700 FUTB` (with `etag=` for numbered parts). */
-export const completeU: Handler<'complete_u'> = async (session, { upload, sha256, parts }) => {
-  const info = await session.context.storage.completeUpload(upload, { sha256, parts });
+/** `complete_u ID [sha256=HEX] [parts=LIST] [create]`: answered as a plain upload is, `700 FUTB` (with `etag=` for numbered parts). */
+export const completeU: Handler<'complete_u'> = async (session, { upload, sha256, parts, create }) => {
+  const info = await session.context.storage.completeUpload(upload, { sha256, parts, create });
   session.send(formatStatus('FUTB', [info.size, info.sha256, info.modified], `stored ${info.bucket}/${info.name}`, fileExtras(info)));
 };
 

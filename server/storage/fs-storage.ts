@@ -508,9 +508,11 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
    * the session. A file made of numbered parts keeps S3's multipart etag, its
    * record durable before the file appears, as the md5 option's etag is.
    */
-  async completeUpload(upload: string, options: { sha256?: string; parts?: readonly number[] }): Promise<FileInfo> {
+  async completeUpload(upload: string, options: { sha256?: string; parts?: readonly number[]; create?: boolean }): Promise<FileInfo> {
     const assembled = await this.#uploads.assemble(upload, options);
-    const { bucket, key, overwrite, attrs } = assembled.meta;
+    const { bucket, key, attrs } = assembled.meta;
+    // create: the key must not exist, whatever the session was begun with.
+    const overwrite = assembled.meta.overwrite && options.create !== true;
     const writerData = { ...(assembled.etag === undefined ? {} : { etag: assembled.etag }), ...(attrs === undefined ? {} : { attrs }) };
     const commit = async () => {
       await this.checkPut(bucket, key, { overwrite, size: 0 });

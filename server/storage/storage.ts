@@ -52,7 +52,7 @@ export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
    * Completes a session holding every byte, or (numbered) made of the parts
    * listed: the file appears at its key, atomically, as a plain upload's would.
    */
-  completeUpload(upload: string, options: { sha256?: string; parts?: readonly number[] }): Promise<FileInfo>;
+  completeUpload(upload: string, options: { sha256?: string; parts?: readonly number[]; create?: boolean }): Promise<FileInfo>;
   abortUpload(upload: string): Promise<void>;
   listUploads(bucket: string): Promise<UploadSessionInfo[]>;
   close(): Promise<void>;

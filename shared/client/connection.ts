@@ -168,8 +168,8 @@ export class PailConnection {
     return sessions.uploadStatus(this.#channel, upload);
   }
 
-  /** Completes a session; one of numbered parts with `parts`, the numbers its file is made of, ascending. */
-  completeUpload(upload: string, options: { sha256?: string; parts?: readonly number[] } = {}): Promise<Uploaded> {
+  /** Completes a session; one of numbered parts with `parts`, the numbers its file is made of, ascending; with `create`, refused (exists) if the key exists. */
+  completeUpload(upload: string, options: { sha256?: string; parts?: readonly number[]; create?: boolean } = {}): Promise<Uploaded> {
     return sessions.completeUpload(this.#channel, upload, options);
   }
 

@@ -94,8 +94,16 @@ export async function uploadStatus(channel: Channel, upload: string): Promise<Up
 }
 
 /** Completes a session; one of numbered parts with the parts its file is made of, ascending (written as ranges where they run on). */
-export async function completeUpload(channel: Channel, upload: string, options: { readonly sha256?: string; readonly parts?: readonly number[] } = {}): Promise<Uploaded> {
-  const flags = [...(options.sha256 ? [`sha256=${options.sha256}`] : []), ...(options.parts ? [`parts=${formatPartList(options.parts)}`] : [])];
+export async function completeUpload(
+  channel: Channel,
+  upload: string,
+  options: { readonly sha256?: string; readonly parts?: readonly number[]; readonly create?: boolean } = {},
+): Promise<Uploaded> {
+  const flags = [
+    ...(options.sha256 ? [`sha256=${options.sha256}`] : []),
+    ...(options.parts ? [`parts=${formatPartList(options.parts)}`] : []),
+    ...(options.create ? ['create'] : []),
+  ];
   const status: Status = await channel.exclusive(() => channel.simple('complete_u', [upload], flags));
   return storedFile(status);
 }

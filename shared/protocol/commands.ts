@@ -332,6 +332,7 @@ const TABLE = [
     options: [
       { name: 'sha256', value: 'sha256', summary: 'refuse unless the whole file has this SHA-256' },
       { name: 'parts', value: 'parts', summary: 'the numbered parts the file is made of, ascending, ranges allowed (1-12,14); required for, and only for, a session of numbered parts' },
+      { name: 'create', summary: 'refuse (exists) if the key exists, whatever begin_u said of overwrite (S3\'s If-None-Match: *)' },
     ],
     summary: 'Completes an upload holding every byte (or made of the numbered parts listed): the file appears, whole and at once, as a plain upload would',
     success: Code.FUTB,

@@ -53,7 +53,7 @@ export interface RequestFields {
   ls_p: { readonly upload: string };
   status_u: { readonly upload: string };
   /** `parts`: the numbers of the parts the file is made of, ascending, for a session of numbered parts. */
-  complete_u: { readonly upload: string; readonly sha256?: string; readonly parts?: readonly number[] };
+  complete_u: { readonly upload: string; readonly sha256?: string; readonly parts?: readonly number[]; readonly create: boolean };
   abort_u: { readonly upload: string };
   ls_u: { readonly bucket: string };
 }
@@ -304,7 +304,7 @@ function typed(spec: CommandSpec, p: Parsed): Request {
     case 'ls_p':
       return { command: spec.name, spec, upload: present(p.upload, spec) };
     case 'complete_u':
-      return { command: spec.name, spec, upload: present(p.upload, spec), sha256, parts: values.get('parts') as readonly number[] | undefined };
+      return { command: spec.name, spec, upload: present(p.upload, spec), sha256, parts: values.get('parts') as readonly number[] | undefined, create: flags.has('create') };
     case 'ls_u':
       return { command: spec.name, spec, bucket: present(p.bucket, spec) };
   }

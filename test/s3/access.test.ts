@@ -63,7 +63,6 @@ describe('S3 access', () => {
     ['GET', '?tagging'],
     ['PUT', '?cors'],
     ['GET', '?website'],
-    ['POST', '?uploads'],
   ])('%s on a bucket with %s is NotImplemented 501', async (method, query) => {
     const answer = await curl(`${h.endpoint}/${BUCKET}${query}`, ['-X', method]);
     expect(answer.status).toBe(501);
@@ -74,7 +73,7 @@ describe('S3 access', () => {
     ['PUT', '?tagging', []],
     ['PUT', '?acl', []],
     ['GET', '?retention', []],
-    ['POST', '?uploads', []],
+    ['POST', '?restore', []],
     ['GET', '?versionId=3HL4kqtJlcpXroDTDmJ', []],
   ])('%s on an object with %s is NotImplemented 501, and writes nothing', async (method, query, extra) => {
     const answer = await curl(`${h.endpoint}/${BUCKET}/readable.txt${query}`, ['-X', method, ...extra]);

@@ -23,7 +23,19 @@ describe('the S3 listener\'s pieces', () => {
 
   it('a read-only key is refused exactly the operations that change things', () => {
     const writes = OPERATIONS.filter((o) => o.writes).map((o) => o.name);
-    expect(writes.sort()).toEqual(['CopyObject', 'CreateBucket', 'DeleteBucket', 'DeleteObject', 'DeleteObjects', 'PutObject']);
+    expect(writes.sort()).toEqual([
+      'AbortMultipartUpload',
+      'CompleteMultipartUpload',
+      'CopyObject',
+      'CreateBucket',
+      'CreateMultipartUpload',
+      'DeleteBucket',
+      'DeleteObject',
+      'DeleteObjects',
+      'PutObject',
+      'UploadPart',
+      'UploadPartCopy',
+    ]);
   });
 
   it.each([
@@ -45,6 +57,17 @@ describe('the S3 listener\'s pieces', () => {
 
   it('a PUT with x-amz-copy-source is CopyObject', () => {
     expect(findOperation('PUT', 'object', new URLSearchParams(), { 'x-amz-copy-source': '/b/k' }).name).toBe('CopyObject');
+  });
+
+  it('a PUT with uploadId is UploadPart, and with x-amz-copy-source too UploadPartCopy; the other multipart operations by method', () => {
+    const query = new URLSearchParams('partNumber=1&uploadId=u');
+    expect(findOperation('PUT', 'object', query, {}).name).toBe('UploadPart');
+    expect(findOperation('PUT', 'object', query, { 'x-amz-copy-source': '/b/k' }).name).toBe('UploadPartCopy');
+    expect(findOperation('POST', 'object', new URLSearchParams('uploads'), {}).name).toBe('CreateMultipartUpload');
+    expect(findOperation('POST', 'object', new URLSearchParams('uploadId=u'), {}).name).toBe('CompleteMultipartUpload');
+    expect(findOperation('GET', 'object', new URLSearchParams('uploadId=u'), {}).name).toBe('ListParts');
+    expect(findOperation('DELETE', 'object', new URLSearchParams('uploadId=u'), {}).name).toBe('AbortMultipartUpload');
+    expect(findOperation('GET', 'bucket', new URLSearchParams('uploads'), {}).name).toBe('ListMultipartUploads');
   });
 
   it('reads path-style and virtual-host addresses, the key decoded once', () => {

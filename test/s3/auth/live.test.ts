@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +12,8 @@ import { parseS3Keys } from '../../../s3/auth/keys.ts';
 import { objectSize, payloadBytes } from '../../../s3/auth/payload.ts';
 import { verifyRequest } from '../../../s3/auth/verify.ts';
 import { sdkClient } from './recorder.ts';
+import { NodeSha256 } from './signed-stream.ts';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 // The module on live sockets: a loopback server that checks each request as
 // the S3 listener will (verifyRequest, then payloadBytes piped into a sink),
@@ -80,6 +82,34 @@ describe('on a live socket', () => {
     const data = randomBytes(300_000);
     await sdk.send(new PutObjectCommand({ Bucket: 'bucket', Key: 'ü+=.bin', Body: data }));
     expect(stored.get('/bucket/%C3%BC%2B%3D.bin')!.equals(data)).toBe(true);
+  });
+
+  it('verifies a PutObject whose x-amz-meta-* value is UTF-8 beyond ASCII, signed by the SDK signer over its UTF-8 bytes (Node reads them as Latin-1)', async () => {
+    const data = Buffer.from('metadata in other scripts');
+    const note = 'Straße ключ 雪 ✓';
+    const { port } = server.address() as AddressInfo;
+    const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'pail', secretAccessKey: 'pailsecret' }, sha256: NodeSha256, uriEscapePath: false });
+    const signed = (await signer.sign({
+      method: 'PUT',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port,
+      path: '/bucket/unicode-meta',
+      query: {},
+      headers: { host: `127.0.0.1:${port}`, 'x-amz-meta-note': note, 'x-amz-content-sha256': createHash('sha256').update(data).digest('hex'), 'content-length': String(data.length) },
+    } as never)) as unknown as { headers: Record<string, string> };
+    // On the wire the value is its UTF-8 bytes, as boto and the other SDKs send it; Node's client takes bytes as Latin-1 text.
+    const headers = { ...signed.headers, 'x-amz-meta-note': Buffer.from(note, 'utf8').toString('latin1') };
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'PUT', path: '/bucket/unicode-meta', headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+    expect(status).toBe(200);
+    expect(stored.get('/bucket/unicode-meta')!.equals(data)).toBe(true);
   });
 
   it('answers a wrong secret with SignatureDoesNotMatch, which the SDK reports', async () => {

@@ -7,7 +7,7 @@ const bytes = (data: SourceData): string | Buffer =>
   typeof data === 'string' ? data : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
 
 /** SHA-256 (or, given a secret, HMAC-SHA256) in the shape @smithy/signature-v4 asks for. */
-class NodeSha256 {
+export class NodeSha256 {
   private readonly hash: Hash | Hmac;
   constructor(secret?: SourceData) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
