@@ -1,6 +1,6 @@
-import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { curl, errorCode, READER, startS3Harness, WRITER, type S3Harness } from './harness.ts';
+import { curl, errorCode, READER, startS3Harness, WRITER, type S3Harness, s3Failure } from './harness.ts';
 
 let h: S3Harness;
 const BUCKET = 'guarded';
@@ -11,15 +11,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-async function s3Failure(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
-    throw err;
-  }
-  throw new Error('the request succeeded');
-}
 
 describe('S3 access', () => {
   it('a read-only key reads, and is refused every write with AccessDenied, changing nothing', async () => {

@@ -1,6 +1,6 @@
-import { CreateBucketCommand, DeleteBucketCommand, GetBucketLocationCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, GetBucketLocationCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { curl, errorCode, startS3Harness, type S3Harness } from './harness.ts';
+import { curl, errorCode, startS3Harness, type S3Harness, s3Failure } from './harness.ts';
 
 let h: S3Harness;
 beforeAll(async () => {
@@ -8,16 +8,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-/** The S3 error the SDK threw: its code and HTTP status. */
-async function s3Failure(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
-    throw err;
-  }
-  throw new Error('the request succeeded');
-}
 
 describe('S3 buckets', () => {
   it('ListBuckets lists what CreateBucket made, with creation times, and the protocol sees the same buckets', async () => {

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import type { BucketServer } from '../../server/bucket-server.ts';
 import { startBucketServer } from '../../server/main.ts';
@@ -175,4 +175,15 @@ function parseCurl(output: string): CurlAnswer {
 /** The Code of an S3 XML error body. */
 export function errorCode(body: string): string | undefined {
   return /<Error><Code>([^<]*)<\/Code>/.exec(body)?.[1];
+}
+
+/** The S3 error the SDK threw: its code and HTTP status. */
+export async function s3Failure(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
+    throw err;
+  }
+  throw new Error('the request succeeded');
 }

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { curl, errorCode, startS3Harness, type S3Harness } from './harness.ts';
+import { curl, errorCode, startS3Harness, type S3Harness, s3Failure } from './harness.ts';
 
 let h: S3Harness;
 const BUCKET = 'objects';
@@ -18,15 +18,6 @@ const md5Base64 = (bytes: Buffer | string) => createHash('md5').update(bytes).di
 const md5 = (bytes: Buffer | string) => createHash('md5').update(bytes).digest('hex');
 const url = (key: string) => `${h.endpoint}/${BUCKET}/${key}`;
 
-async function s3Failure(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
-    throw err;
-  }
-  throw new Error('the request succeeded');
-}
 
 async function tempFile(name: string, bytes: Buffer): Promise<string> {
   const path = join(h.data, '..', `s3l-${process.pid}-${name}`);
