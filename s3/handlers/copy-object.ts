@@ -1,4 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { PailConnection } from '../../shared/client/connection.ts';
+import type { DownloadInfo } from '../../shared/client/types.ts';
 import type { FileInfo } from '../../shared/protocol/types.ts';
 import { PailError } from '../../shared/client/errors.ts';
 import { keyProblem } from '../../shared/protocol/names.ts';
@@ -26,7 +29,7 @@ const VERSION_ATTEMPTS = 3;
  * `x-amz-metadata-directive: REPLACE`.
  */
 export async function copyObject(context: ObjectContext): Promise<void> {
-  const { request, response, setup, bucket, key, signal } = context;
+  const { request, response, bucket, key } = context;
   const source = copySource(headerValue(request.headers, 'x-amz-copy-source') ?? '');
   const directive = headerValue(request.headers, 'x-amz-metadata-directive') ?? 'COPY';
   if (directive !== 'COPY' && directive !== 'REPLACE') throw new S3Error('InvalidArgument', 'x-amz-metadata-directive is COPY or REPLACE');
@@ -34,32 +37,46 @@ export async function copyObject(context: ObjectContext): Promise<void> {
     throw new S3Error('InvalidRequest', 'a copy of an object onto itself must change something (x-amz-metadata-directive: REPLACE)');
   }
   if (keyProblem(source.key)) throw new S3Error('NoSuchKey', `there is no object ${source.key}`);
+  const stored = await copyPinned(context, source, () => ({}), (c, info, body) => {
+    // COPY keeps the source's headers and metadata, REPLACE takes the request's; the copy's ETag is its MD5, as S3's is.
+    const attrs = directive === 'COPY' ? info.attrs : attrsOfRequest(request.headers);
+    return c.upload(bucket, key, body, { size: info.length, overwrite: true, sha256: info.sha256, md5: true, attrs });
+  });
+  const xml = new XmlWriter().open('CopyObjectResult', { xmlns: S3_NAMESPACE });
+  xml.leaf('ETag', etagOf(stored)).leaf('LastModified', stored.modified).close();
+  return sendXml(response, 200, xml);
+}
+
+/**
+ * The copy both CopyObject and UploadPartCopy make: the source stat'd and
+ * judged by the request's x-amz-copy-source-if-* conditions, its bytes (the
+ * `range` of that version, if any) downloaded pinned to that version's
+ * SHA-256 and handed to `write` on a connection of the copies pool. A source
+ * overwritten between the stat and its bytes is stat'd again, a few times.
+ */
+export async function copyPinned<T>(
+  context: ObjectContext,
+  source: { readonly bucket: string; readonly key: string },
+  range: (file: FileInfo) => { offset?: number; length?: number },
+  write: (connection: PailConnection, info: DownloadInfo, body: Readable) => Promise<T>,
+): Promise<T> {
+  const { request, response, setup, signal } = context;
   const transfers = await setup.lanes.transfer(request, response, signal);
   for (let attempt = 1; ; attempt++) {
     const file = await setup.lanes.command(signal, (c) => c.stat(source.bucket, source.key));
     requireCopySourceConditions(request.headers, file);
-    let stored;
     try {
-      const download = await transfers.download(source.bucket, source.key, { sha256: file.sha256 }, signal);
+      const download = await transfers.download(source.bucket, source.key, { ...range(file), sha256: file.sha256 }, signal);
       try {
-        const { info } = download;
-        // COPY keeps the source's headers and metadata, REPLACE takes the request's; the copy's ETag is its MD5, as S3's is.
-        const attrs = directive === 'COPY' ? info.attrs : attrsOfRequest(request.headers);
-        stored = await setup.lanes.copies.use(
-          (c) => c.upload(bucket, key, download.body, { size: info.length, overwrite: true, sha256: info.sha256, md5: true, attrs }),
-          signal,
-        );
+        return await setup.lanes.copies.use((c) => write(c, download.info, download.body), signal);
       } finally {
-        // An upload refused before it read the body leaves the download unread: it lets go of its connection.
+        // A write refused before it read the body leaves the download unread: it lets go of its connection.
         if (!download.body.readableEnded) download.body.destroy();
       }
     } catch (err) {
       if (err instanceof PailError && err.reason === Reason.changed && attempt < VERSION_ATTEMPTS) continue;
       throw err;
     }
-    const xml = new XmlWriter().open('CopyObjectResult', { xmlns: S3_NAMESPACE });
-    xml.leaf('ETag', etagOf(stored)).leaf('LastModified', stored.modified).close();
-    return sendXml(response, 200, xml);
   }
 }
 

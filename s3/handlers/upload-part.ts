@@ -7,12 +7,9 @@ import { headerValue } from '../headers.ts';
 import { contentMd5Hex } from '../md5-check.ts';
 import { sendEmpty, sendXml } from '../respond.ts';
 import { S3_NAMESPACE, XmlWriter } from '../xml.ts';
-import { copySource, requireCopySourceConditions } from './copy-object.ts';
+import { copyPinned, copySource } from './copy-object.ts';
 import { partNumberOf, uploadIdOf } from './multipart-uploads.ts';
 import { bodySize, checksumSha256, digestMismatch } from './objects.ts';
-
-/** Stats a part copy may take when its source keeps being overwritten between its stat and its bytes. */
-const VERSION_ATTEMPTS = 3;
 
 /**
  * UploadPart (`PUT ?partNumber=N&uploadId=ID`): the body streamed into the
@@ -50,34 +47,21 @@ export async function uploadPart(context: ObjectContext): Promise<void> {
  * the download is pinned to the version the copy conditions were judged on.
  */
 export async function uploadPartCopy(context: ObjectContext): Promise<void> {
-  const { request, response, setup, signal } = context;
+  const { request, response } = context;
   const number = partNumberOf(context);
   const upload = uploadIdOf(context);
   const source = copySource(headerValue(request.headers, 'x-amz-copy-source') ?? '');
   if (keyProblem(source.key)) throw new S3Error('NoSuchKey', `there is no object ${source.key}`);
   const rangeHeader = headerValue(request.headers, 'x-amz-copy-source-range');
-  const transfers = await setup.lanes.transfer(request, response, signal);
-  for (let attempt = 1; ; attempt++) {
-    const file = await setup.lanes.command(signal, (c) => c.stat(source.bucket, source.key));
-    requireCopySourceConditions(request.headers, file);
-    const range = copyRange(rangeHeader, file.size);
-    let stored;
-    try {
-      const download = await transfers.download(source.bucket, source.key, { ...range, sha256: file.sha256 }, signal);
-      try {
-        stored = await setup.lanes.copies.use((c) => c.writeNumberedPart(upload, number, download.body, { size: download.info.length }), signal);
-      } finally {
-        // A part refused before it read the body leaves the download unread: it lets go of its connection.
-        if (!download.body.readableEnded) download.body.destroy();
-      }
-    } catch (err) {
-      if (err instanceof PailError && err.reason === Reason.changed && attempt < VERSION_ATTEMPTS) continue;
-      throw err;
-    }
-    const xml = new XmlWriter().open('CopyPartResult', { xmlns: S3_NAMESPACE });
-    xml.leaf('ETag', `"${stored.md5}"`).leaf('LastModified', new Date().toISOString()).close();
-    return sendXml(response, 200, xml);
-  }
+  const stored = await copyPinned(
+    context,
+    source,
+    (file) => copyRange(rangeHeader, file.size),
+    (c, info, body) => c.writeNumberedPart(upload, number, body, { size: info.length }),
+  );
+  const xml = new XmlWriter().open('CopyPartResult', { xmlns: S3_NAMESPACE });
+  xml.leaf('ETag', `"${stored.md5}"`).leaf('LastModified', new Date().toISOString()).close();
+  return sendXml(response, 200, xml);
 }
 
 /** The bytes of the source a part copy takes: all of them, or `bytes=FIRST-LAST` wholly inside the source (S3 takes no other form). */

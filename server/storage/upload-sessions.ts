@@ -280,22 +280,7 @@ export class UploadSessions {
     await truncate(path, size);
     const hash = session.running.hash.copy();
     if (session.running.end < size) await hashFileRange(path, hash, session.running.end, size);
-    const sha256 = hash.digest('hex');
-    for (const wanted of [options.sha256, session.meta.sha256]) {
-      if (wanted !== undefined && wanted !== sha256) throw new StorageError(Reason.checksumMismatch, `the upload's SHA-256 is ${sha256}, not ${wanted}`);
-    }
-    return {
-      meta: session.meta,
-      path,
-      size,
-      sha256,
-      stored: (replaced) => {
-        session.reservation?.commit(size, replaced);
-        session.reservation = undefined;
-      },
-      finish: () => this.#remove(session),
-      release: () => {},
-    };
+    return this.#assembled(session, options, { path, size, sha256: hash.digest('hex') }, () => {});
   }
 
   /** Assembles a session of numbered parts from the parts listed, in their order; the others are discarded with the session. */
@@ -303,27 +288,38 @@ export class UploadSessions {
     const parts = session.numbered!;
     if (!options.parts) throw new StorageError(Reason.badArgs, `upload ${session.id} is a session of numbered parts: complete it with parts=LIST`);
     const path = join(session.dir, 'data');
-    const { size, sha256, etag } = await parts.assemble(options.parts, path, this.options.maxFileSize);
+    const assembled = await parts.assemble(options.parts, path, this.options.maxFileSize);
+    return this.#assembled(session, options, { path, ...assembled }, () => {
+      parts.completing = false;
+    });
+  }
+
+  /**
+   * A session's assembled file, once its SHA-256 is the one asked for (at
+   * the beginning or at completion); a digest that differs refuses, and
+   * `release` gives the session back as it was.
+   */
+  #assembled(
+    session: Session,
+    options: { sha256?: string },
+    file: { path: string; size: number; sha256: string; etag?: string },
+    release: () => void,
+  ): Assembled {
     for (const wanted of [options.sha256, session.meta.sha256]) {
-      if (wanted !== undefined && wanted !== sha256) {
-        parts.completing = false;
-        throw new StorageError(Reason.checksumMismatch, `the upload's SHA-256 is ${sha256}, not ${wanted}`);
+      if (wanted !== undefined && wanted !== file.sha256) {
+        release();
+        throw new StorageError(Reason.checksumMismatch, `the upload's SHA-256 is ${file.sha256}, not ${wanted}`);
       }
     }
     return {
       meta: session.meta,
-      path,
-      size,
-      sha256,
-      etag,
+      ...file,
       stored: (replaced) => {
-        session.reservation?.commit(size, replaced);
+        session.reservation?.commit(file.size, replaced);
         session.reservation = undefined;
       },
       finish: () => this.#remove(session),
-      release: () => {
-        parts.completing = false;
-      },
+      release,
     };
   }
 
