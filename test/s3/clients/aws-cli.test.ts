@@ -9,7 +9,7 @@ import { md5, readTree, sha256, tempDir, writeTree } from './trees.ts';
 /**
  * The aws CLI (the one first on PATH) against a real `pail start`. Every file
  * here stays below the CLI's multipart threshold (8 MiB): the largest is 3 MiB.
- * A later change adds files above it, which go multipart.
+ * Files above it go multipart: test/s3/multipart-clients.test.ts copies 40 MB both ways.
  */
 const run = promisify(execFile);
 /** No single aws call here comes near this; a hung one fails the test instead of hanging it. */
