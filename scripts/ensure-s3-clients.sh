@@ -4,7 +4,8 @@
 set -euo pipefail
 
 missing=()
-command -v aws >/dev/null 2>&1 || missing+=(awscli)
+# Debian's own aws CLI, even when another (a pyenv one, say) comes first on PATH: the tests run both.
+[[ -x /usr/bin/aws ]] || missing+=(awscli)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v rclone >/dev/null 2>&1 || missing+=(rclone)
 command -v s3cmd >/dev/null 2>&1 || missing+=(s3cmd)

@@ -5,9 +5,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverView, startPail, type StartedPail } from './pail-start.ts';
 import { md5, readTree, sha256, tempDir, writeTree } from './trees.ts';
+import { awsBinaries } from './aws-bins.ts';
 
 /**
- * The aws CLI (the one first on PATH) against a real `pail start`. Every file
+ * The aws CLI against a real `pail start`: Debian's, and the one first on PATH
+ * when it is another (aws-bins.ts), each with buckets of its own. Every file
  * here stays below the CLI's multipart threshold (8 MiB): the largest is 3 MiB.
  * Files above it go multipart: test/s3/multipart-clients.test.ts copies 40 MB both ways.
  */
@@ -30,8 +32,8 @@ afterAll(async () => {
   await work?.remove();
 });
 
-/** Runs `aws --endpoint-url PAIL ARGS…` with the test's key pair and config, and nothing else from the machine's AWS settings. */
-async function aws(...args: string[]): Promise<string> {
+/** Runs `BIN --endpoint-url PAIL ARGS…` with the test's key pair and config, and nothing else from the machine's AWS settings. */
+async function awsWith(bin: string, ...args: string[]): Promise<string> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: pail.accessKey,
@@ -43,42 +45,49 @@ async function aws(...args: string[]): Promise<string> {
   // The machine may set a CA bundle the CLI cannot read; Pail's listener here is plain HTTP on loopback.
   delete env.AWS_CA_BUNDLE;
   delete env.AWS_PROFILE;
-  const { stdout } = await run('aws', ['--endpoint-url', pail.endpoint, ...args], { env, timeout: CALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(bin, ['--endpoint-url', pail.endpoint, ...args], { env, timeout: CALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }
 
-describe('aws-cli against pail start', () => {
+describe.each(awsBinaries().map((bin, index) => ({ bin, s: index === 0 ? '' : `-${index}` })))('aws-cli ($bin) against pail start', ({ bin, s }) => {
+  const aws = (...args: string[]): Promise<string> => awsWith(bin, ...args);
+  let here: string;
+  beforeAll(async () => {
+    here = join(work.path, `cli${s}`);
+    await mkdir(here);
+  });
+
   it('s3 mb, cp up and down, ls recursive with a prefix: the bytes come back and the bucket server holds them with their MD5 as ETag', async () => {
-    await aws('s3', 'mb', 's3://aws-photos');
+    await aws('s3', 'mb', `s3://aws-photos${s}`);
     const big = Buffer.alloc(3 * 1024 * 1024);
     for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
-    await writeFile(join(work.path, 'big.bin'), big);
-    await writeFile(join(work.path, 'small.txt'), 'a small file\n');
-    await aws('s3', 'cp', join(work.path, 'big.bin'), 's3://aws-photos/2024/summer/big.bin');
-    await aws('s3', 'cp', join(work.path, 'small.txt'), 's3://aws-photos/2024/small.txt');
-    await aws('s3', 'cp', join(work.path, 'small.txt'), 's3://aws-photos/2025/other.txt');
-    await aws('s3', 'cp', 's3://aws-photos/2024/summer/big.bin', join(work.path, 'big.down'));
-    expect((await readFile(join(work.path, 'big.down'))).equals(big)).toBe(true);
+    await writeFile(join(here, 'big.bin'), big);
+    await writeFile(join(here, 'small.txt'), 'a small file\n');
+    await aws('s3', 'cp', join(here, 'big.bin'), `s3://aws-photos${s}/2024/summer/big.bin`);
+    await aws('s3', 'cp', join(here, 'small.txt'), `s3://aws-photos${s}/2024/small.txt`);
+    await aws('s3', 'cp', join(here, 'small.txt'), `s3://aws-photos${s}/2025/other.txt`);
+    await aws('s3', 'cp', `s3://aws-photos${s}/2024/summer/big.bin`, join(here, 'big.down'));
+    expect((await readFile(join(here, 'big.down'))).equals(big)).toBe(true);
 
-    const listed = await aws('s3', 'ls', '--recursive', 's3://aws-photos/2024/');
+    const listed = await aws('s3', 'ls', '--recursive', `s3://aws-photos${s}/2024/`);
     const keys = listed.trim().split('\n').map((line) => line.split(/\s+/).slice(3).join(' '));
     expect(keys).toEqual(['2024/small.txt', '2024/summer/big.bin']);
     expect(listed).toMatch(new RegExp(`\\s${big.length} 2024/summer/big\\.bin`));
 
-    const stat = await pail.client.stat('aws-photos', '2024/summer/big.bin');
+    const stat = await pail.client.stat(`aws-photos${s}`, '2024/summer/big.bin');
     expect(stat.size).toBe(big.length);
     expect(stat.sha256).toBe(sha256(big));
     expect(stat.etag).toBe(md5(big));
   });
 
   it('s3 sync of 300 files up, then down into an empty folder gives the same tree; a second sync transfers nothing', async () => {
-    const source = join(work.path, 'tree-up');
+    const source = join(here, 'tree-up');
     const keys = await writeTree(source, 300);
-    await aws('s3', 'mb', 's3://aws-tree');
-    const up = await aws('s3', 'sync', '--no-progress', source, 's3://aws-tree/backup/');
+    await aws('s3', 'mb', `s3://aws-tree${s}`);
+    const up = await aws('s3', 'sync', '--no-progress', source, `s3://aws-tree${s}/backup/`);
     expect(up.split('\n').filter((line) => line.startsWith('upload:'))).toHaveLength(300);
 
-    const view = await serverView(pail.client, 'aws-tree');
+    const view = await serverView(pail.client, `aws-tree${s}`);
     expect([...view.keys()]).toEqual(keys.map((key) => `backup/${key}`));
     const local = await readTree(source);
     for (const [key, bytes] of local) {
@@ -86,31 +95,31 @@ describe('aws-cli against pail start', () => {
       expect({ size: held.size, sha256: held.sha256, etag: held.etag }).toEqual({ size: bytes.length, sha256: sha256(bytes), etag: md5(bytes) });
     }
 
-    const target = join(work.path, 'tree-down');
+    const target = join(here, 'tree-down');
     await mkdir(target);
-    await aws('s3', 'sync', '--no-progress', 's3://aws-tree/backup/', target);
+    await aws('s3', 'sync', '--no-progress', `s3://aws-tree${s}/backup/`, target);
     expect(await readTree(target)).toEqual(local);
 
-    const again = await aws('s3', 'sync', '--no-progress', source, 's3://aws-tree/backup/');
+    const again = await aws('s3', 'sync', '--no-progress', source, `s3://aws-tree${s}/backup/`);
     expect(again.trim()).toBe('');
 
-    const removed = await aws('s3', 'rm', '--recursive', 's3://aws-tree/');
+    const removed = await aws('s3', 'rm', '--recursive', `s3://aws-tree${s}/`);
     expect(removed.split('\n').filter((line) => line.startsWith('delete:'))).toHaveLength(300);
-    expect((await pail.client.listPage('aws-tree', { limit: 10 })).files).toEqual([]);
-    await aws('s3', 'rb', 's3://aws-tree');
-    expect((await pail.client.listBuckets()).map((bucket) => bucket.name)).not.toContain('aws-tree');
+    expect((await pail.client.listPage(`aws-tree${s}`, { limit: 10 })).files).toEqual([]);
+    await aws('s3', 'rb', `s3://aws-tree${s}`);
+    expect((await pail.client.listBuckets()).map((bucket) => bucket.name)).not.toContain(`aws-tree${s}`);
   });
 
   it('s3api put-object, get-object with a range, head-object, copy-object and delete-objects', async () => {
     await aws('s3api', 'create-bucket', '--bucket', 'aws-api');
     const body = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz');
-    await writeFile(join(work.path, 'api.txt'), body);
-    const put = JSON.parse(await aws('s3api', 'put-object', '--bucket', 'aws-api', '--key', 'dir/api.txt', '--body', join(work.path, 'api.txt'), '--content-type', 'text/plain', '--metadata', 'colour=blue'));
+    await writeFile(join(here, 'api.txt'), body);
+    const put = JSON.parse(await aws('s3api', 'put-object', '--bucket', 'aws-api', '--key', 'dir/api.txt', '--body', join(here, 'api.txt'), '--content-type', 'text/plain', '--metadata', 'colour=blue'));
     expect(put.ETag).toBe(`"${md5(body)}"`);
 
-    const range = JSON.parse(await aws('s3api', 'get-object', '--bucket', 'aws-api', '--key', 'dir/api.txt', '--range', 'bytes=10-15', join(work.path, 'range.out')));
+    const range = JSON.parse(await aws('s3api', 'get-object', '--bucket', 'aws-api', '--key', 'dir/api.txt', '--range', 'bytes=10-15', join(here, 'range.out')));
     expect(range.ContentRange).toBe(`bytes 10-15/${body.length}`);
-    expect(await readFile(join(work.path, 'range.out'), 'utf8')).toBe('abcdef');
+    expect(await readFile(join(here, 'range.out'), 'utf8')).toBe('abcdef');
 
     const head = JSON.parse(await aws('s3api', 'head-object', '--bucket', 'aws-api', '--key', 'dir/api.txt'));
     expect(head).toMatchObject({ ContentLength: body.length, ETag: `"${md5(body)}"`, ContentType: 'text/plain', Metadata: { colour: 'blue' } });
@@ -126,17 +135,17 @@ describe('aws-cli against pail start', () => {
   });
 
   it('s3 presign (s3v4) works for a plain fetch without credentials, and an expired one is refused 403', async () => {
-    await aws('s3', 'mb', 's3://aws-shared');
-    await writeFile(join(work.path, 'shared.txt'), 'shared through a presigned link\n');
-    await aws('s3', 'cp', join(work.path, 'shared.txt'), 's3://aws-shared/shared.txt');
+    await aws('s3', 'mb', `s3://aws-shared${s}`);
+    await writeFile(join(here, 'shared.txt'), 'shared through a presigned link\n');
+    await aws('s3', 'cp', join(here, 'shared.txt'), `s3://aws-shared${s}/shared.txt`);
 
-    const url = (await aws('s3', 'presign', 's3://aws-shared/shared.txt', '--expires-in', '600')).trim();
+    const url = (await aws('s3', 'presign', `s3://aws-shared${s}/shared.txt`, '--expires-in', '600')).trim();
     expect(url).toContain('X-Amz-Algorithm=AWS4-HMAC-SHA256');
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('shared through a presigned link\n');
 
-    const short = (await aws('s3', 'presign', 's3://aws-shared/shared.txt', '--expires-in', '1')).trim();
+    const short = (await aws('s3', 'presign', `s3://aws-shared${s}/shared.txt`, '--expires-in', '1')).trim();
     // The link lives one second from its X-Amz-Date (whole seconds); poll, bounded, until the listener says it expired.
     const deadline = Date.now() + 10_000;
     let expired = await fetch(short);
@@ -150,10 +159,10 @@ describe('aws-cli against pail start', () => {
   });
 
   it('s3 rm and s3 rb empty a bucket and remove it', async () => {
-    await aws('s3', 'rm', '--recursive', 's3://aws-photos/');
-    await aws('s3', 'rb', 's3://aws-photos');
+    await aws('s3', 'rm', '--recursive', `s3://aws-photos${s}/`);
+    await aws('s3', 'rb', `s3://aws-photos${s}`);
     const buckets = await aws('s3', 'ls');
-    expect(buckets).not.toContain('aws-photos');
-    expect((await pail.client.listBuckets()).map((bucket) => bucket.name)).not.toContain('aws-photos');
+    expect(buckets).not.toContain(`aws-photos${s}`);
+    expect((await pail.client.listBuckets()).map((bucket) => bucket.name)).not.toContain(`aws-photos${s}`);
   });
 });
