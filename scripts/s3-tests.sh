@@ -60,7 +60,9 @@ sed -e "s/^host = .*/host = 127.0.0.1/" -e "s/^port = .*/port = $port/" -e "s/^i
 mapfile -t tests < <(grep -v '^\s*#' test/s3/s3-tests.list | grep -v '^\s*$' | sed 's#^#s3tests/functional/test_s3.py::#')
 echo "s3-tests: ${#tests[@]} tests of ceph/s3-tests against Pail's S3 listener on port $port" >&2
 status=0
-(cd "$suite" && S3TEST_CONF="$work/s3tests.conf" $python -m pytest -q -p no:cacheprovider -o addopts= "${tests[@]}") | tee "$work/pytest.out" || status=$?
+# Debian's awscli brings python3-awscrt, and botocore then signs through the CRT, whose signer asserts on
+# requests the suite makes on purpose (x-amz-expires out of range, say): the suite is written for plain botocore.
+(cd "$suite" && BOTO_DISABLE_CRT=true S3TEST_CONF="$work/s3tests.conf" $python -m pytest -q -p no:cacheprovider -o addopts= "${tests[@]}") | tee "$work/pytest.out" || status=$?
 summary=$(tail -n 1 "$work/pytest.out")
 echo "s3-tests: $summary" >&2
 if [[ $status -ne 0 ]]; then

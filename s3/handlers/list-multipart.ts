@@ -6,6 +6,7 @@ import { sendXml } from '../respond.ts';
 import { S3_NAMESPACE, XmlWriter } from '../xml.ts';
 import { encoder } from './list-objects.ts';
 import { uploadIdOf } from './multipart-uploads.ts';
+import { s3UploadId } from '../upload-ids.ts';
 
 /** S3's default and largest page of ListParts and ListMultipartUploads. */
 const MAX_PAGE = 1000;
@@ -36,7 +37,7 @@ export async function listParts(context: ObjectContext): Promise<void> {
   const page = after.slice(0, maxParts);
   const truncated = after.length > page.length;
   const xml = new XmlWriter().open('ListPartsResult', { xmlns: S3_NAMESPACE });
-  xml.leaf('Bucket', context.bucket).leaf('Key', context.key).leaf('UploadId', upload);
+  xml.leaf('Bucket', context.bucket).leaf('Key', context.key).leaf('UploadId', context.address.query.get('uploadId') ?? '');
   people(xml);
   xml.leaf('StorageClass', 'STANDARD').leaf('PartNumberMarker', marker);
   if (page.length > 0) xml.leaf('NextPartNumberMarker', page[page.length - 1].number);
@@ -68,6 +69,8 @@ export async function listMultipartUploads(context: BucketContext): Promise<void
   const rows = await context.setup.lanes.command(context.signal, (c) => c.listUploads(context.bucket));
   const sorted = rows
     .filter((row) => row.numbered && row.key.startsWith(prefix))
+    // S3's upload ids: the session's, tied to its key.
+    .map((row) => ({ ...row, id: s3UploadId(row.id, context.bucket, row.key) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1));
   // After the marker: a later key, or the marker's key with an upload begun after upload-id-marker's.
   const markerRow = sorted.find((row) => row.key === keyMarker && row.id === uploadIdMarker);

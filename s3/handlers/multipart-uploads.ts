@@ -6,6 +6,7 @@ import { S3Error } from '../errors.ts';
 import { attrsOfRequest } from '../object-attrs.ts';
 import { sendEmpty, sendXml } from '../respond.ts';
 import { S3_NAMESPACE, XmlWriter } from '../xml.ts';
+import { s3UploadId, sessionOfUploadId } from '../upload-ids.ts';
 
 /**
  * CreateMultipartUpload (`POST ?uploads`): an upload session of numbered
@@ -18,7 +19,7 @@ export async function createMultipartUpload(context: ObjectContext): Promise<voi
   const attrs = attrsOfRequest(request.headers);
   const upload = await setup.lanes.command(signal, (c) => c.beginUpload(bucket, key, { parts: true, overwrite: true, attrs }));
   const xml = new XmlWriter().open('InitiateMultipartUploadResult', { xmlns: S3_NAMESPACE });
-  xml.leaf('Bucket', bucket).leaf('Key', key).leaf('UploadId', upload).close();
+  xml.leaf('Bucket', bucket).leaf('Key', key).leaf('UploadId', s3UploadId(upload, bucket, key)).close();
   sendXml(context.response, 200, xml);
 }
 
@@ -29,9 +30,9 @@ export async function abortMultipartUpload(context: ObjectContext): Promise<void
   sendEmpty(context.response, 204);
 }
 
-/** The request's uploadId (an unknown or malformed one is the bucket server's no-such-upload, NoSuchUpload). */
+/** The session the request's uploadId names: NoSuchUpload when it was made for another key, or the bucket server's no-such-upload when there is no such session. */
 export function uploadIdOf(context: ObjectContext): string {
-  return context.address.query.get('uploadId') ?? '';
+  return sessionOfUploadId(context.address.query.get('uploadId') ?? '', context.bucket, context.key);
 }
 
 /** The request's partNumber: 1 to 10,000, else InvalidArgument. */

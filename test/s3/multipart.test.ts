@@ -118,6 +118,23 @@ describe('S3 multipart uploads', () => {
     await expect(complete(key, upload, [{ PartNumber: 1, ETag: '"x"' }])).rejects.toMatchObject({ name: 'NoSuchUpload' });
   });
 
+  it('an upload id used with another key is NoSuchUpload for every call, and the session goes on under its own key', async () => {
+    const key = 'tied/own.bin';
+    const upload = await begin(key);
+    const body = Buffer.from('tied to its key');
+    const other = 'tied/other.bin';
+    await expect(part(other, upload, 1, body)).rejects.toMatchObject({ name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: other, UploadId: upload }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await expect(complete(other, upload, [{ PartNumber: 1, ETag: `"${md5(body)}"` }])).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await expect(s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: other, UploadId: upload }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await part(key, upload, 1, body);
+    const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'tied/' }));
+    expect((listed.Uploads ?? []).map((u) => [u.Key, u.UploadId])).toEqual([[key, upload]]);
+    await complete(key, upload, [{ PartNumber: 1, ETag: `"${md5(body)}"` }]);
+    await expect((await h.protocol()).stat(BUCKET, other)).rejects.toMatchObject({ reason: 'no-such-file' });
+    expect(await (await h.protocol()).stat(BUCKET, key)).toMatchObject({ sha256: sha256(body) });
+  });
+
   it('completes with If-None-Match: * only when the key does not exist (412 otherwise, the object kept)', async () => {
     const key = 'conditional.bin';
     const body = Buffer.from('only part');
