@@ -215,18 +215,26 @@ describe('logins after the token changes', () => {
     }
   });
 
-  it('of one token stay valid when only the other changes', async () => {
+  it('of one token stay valid when only the other changes: each token signs its own logins', async () => {
+    // So a read-only login's cookie depends on the read token alone, and tells its holder nothing about the full token.
     const port = server.address().port;
-    const before = await gatewayHere(port, { token: 'kept-token', readToken: 'read-before' });
-    const full = await login(before, 'kept-token');
+    const before = await gatewayHere(port, { token: 'full-before', readToken: 'read-before' });
+    const full = await login(before, 'full-before');
     const read = await login(before, 'read-before');
     await before.close();
-    const after = await gatewayHere(port, { token: 'kept-token', readToken: 'read-after' });
+    const readChanged = await gatewayHere(port, { token: 'full-before', readToken: 'read-after' });
     try {
-      expect(await statusWith(after, full)).toBe(200);
-      expect(await statusWith(after, read)).toBe(401);
+      expect(await statusWith(readChanged, full)).toBe(200);
+      expect(await statusWith(readChanged, read)).toBe(401);
     } finally {
-      await after.close();
+      await readChanged.close();
+    }
+    const fullChanged = await gatewayHere(port, { token: 'full-after', readToken: 'read-before' });
+    try {
+      expect(await statusWith(fullChanged, full)).toBe(401);
+      expect(await statusWith(fullChanged, read)).toBe(200);
+    } finally {
+      await fullChanged.close();
     }
   });
 });
