@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,5 +237,45 @@ describe('logins after the token changes', () => {
     } finally {
       await fullChanged.close();
     }
+  });
+});
+
+/** POST /api/login from a given loopback address; the status. */
+function loginFrom(gateway: Gateway, localAddress: string, token: string): Promise<number> {
+  const body = JSON.stringify({ token });
+  return new Promise((resolve, reject) => {
+    const sent = request(`${gateway.base}/api/login`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+      response.resume();
+      response.once('end', () => resolve(response.statusCode ?? 0));
+    });
+    sent.once('error', reject);
+    sent.end(body);
+  });
+}
+
+describe('the login attempt limit with several gateways', () => {
+  let data: string;
+  let server: BucketServer;
+  let a: Gateway;
+  let b: Gateway;
+  beforeAll(async () => {
+    data = await mkdtemp(join(tmpdir(), 'pail-shared-limit-'));
+    server = await startBucketServer({ ...DEFAULTS, host: '127.0.0.1', tcpPort: 0, data, logLevel: 'silent' }, silent);
+    const port = server.address().port;
+    [a, b] = await Promise.all([gatewayHere(port, { token: TOKEN, loginLimit: 3 }), gatewayHere(port, { token: TOKEN, loginLimit: 3 })]);
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await server.close();
+    await rm(data, { recursive: true, force: true });
+  });
+
+  it('counts per client address, and each gateway process counts its own', async () => {
+    for (let i = 0; i < 3; i++) expect(await loginFrom(a, '127.0.0.2', `guess-${i}`)).toBe(401);
+    expect(await loginFrom(a, '127.0.0.2', TOKEN)).toBe(429);
+    // Another address is not held back by the first one's failures…
+    expect(await loginFrom(a, '127.0.0.3', TOKEN)).toBe(200);
+    // …and no count is shared: behind one address, N gateways allow N times the limit (documented).
+    expect(await loginFrom(b, '127.0.0.2', TOKEN)).toBe(200);
   });
 });
