@@ -3,6 +3,7 @@ import type { EventHub } from './event-hub.ts';
 import type { Lanes } from './lanes.ts';
 import type { ConnectOptions } from '../shared/client/connection.ts';
 import type { Granted as Access } from '../shared/access/access.ts';
+import type { Login } from './auth/login-cookie.ts';
 
 /** What the gateway attaches to Fastify, and what each route declares. */
 declare module 'fastify' {
@@ -21,8 +22,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** What the request's login may do, once the access check has passed it (every /api request). */
     access: Access | undefined;
-    /** The id of the session cookie the request was let in by, if it was. */
-    loginId: string | undefined;
+    /** The login whose cookie let the request in, if one did. */
+    login: Login | undefined;
   }
   interface FastifyContextConfig {
     /** The protocol command a route runs: its failure code answers the gateway's own refusals. */

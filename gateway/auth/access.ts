@@ -8,14 +8,15 @@ import { Reason } from '../../shared/protocol/reasons.ts';
 import { refusal, sendError } from '../errors.ts';
 import { errorResponses } from '../schemas.ts';
 import { AttemptLimiter } from '../../shared/access/attempts.ts';
-import { SessionStore, type Access } from './sessions.ts';
+import { LoginCookies, type Access, type Login } from './login-cookie.ts';
+import { LoginWatchers } from './login-watchers.ts';
 
 export interface AccessOptions {
   /** The full access token; empty means the gateway asks for no login. */
   readonly token: string;
   /** A read-only token, whose logins may list and download only. */
   readonly readToken?: string;
-  /** How long a login lasts. */
+  /** How long a login lasts, from the login on (it does not slide). */
   readonly sessionTtlMs: number;
   /** Failed token presentations (login or bearer) one client address may make per minute. */
   readonly loginLimit: number;
@@ -27,7 +28,7 @@ export const SESSION_COOKIE = 'pail_session';
 const OPEN_ROUTES = new Set(['/api/login', '/api/logout']);
 const ATTEMPT_WINDOW_MS = 60_000;
 
-type Identity = { readonly access: Access; readonly loginId?: string } | { readonly refusal: PailError };
+type Identity = { readonly access: Access; readonly login?: Login } | { readonly refusal: PailError };
 
 /**
  * Access control of the gateway. With a token set, every request under /api
@@ -38,18 +39,23 @@ type Identity = { readonly access: Access; readonly loginId?: string } | { reado
  * operation's failure code and `forbidden`; its console session presents the
  * read token, so the bucket server enforces the same.
  *
+ * A login is its cookie (see LoginCookies): any gateway given the same tokens
+ * honours it, a restarted one too. The attempt limit is per client address
+ * and per gateway process.
+ *
  * Called on the root instance after the origin check and before the routes.
  */
 export async function setupAccess(app: FastifyInstance, bucketServer: ConnectOptions, options: AccessOptions): Promise<void> {
   const required = options.token !== '';
   const tokens = required ? new Authenticator(options.token, options.readToken || undefined) : undefined;
-  const sessions = new SessionStore(options.sessionTtlMs);
+  const cookies = required ? await LoginCookies.create(options, options.sessionTtlMs) : undefined;
+  const watchers = new LoginWatchers();
   const attempts = new AttemptLimiter(options.loginLimit, ATTEMPT_WINDOW_MS);
 
   app.decorateRequest('access', undefined);
-  app.decorateRequest('loginId', undefined);
+  app.decorateRequest('login', undefined);
   app.decorate('whenLoginEnds', (request: FastifyRequest, onEnd: () => void) =>
-    request.loginId === undefined ? () => {} : sessions.watch(request.loginId, onEnd),
+    request.login === undefined ? () => {} : watchers.watch(request.login.id, request.login.expiresAt, onEnd),
   );
   app.decorate('bucketServerFor', (access: Access | undefined) =>
     access === 'full' || !required ? bucketServer : { ...bucketServer, token: options.readToken },
@@ -77,10 +83,10 @@ export async function setupAccess(app: FastifyInstance, bucketServer: ConnectOpt
       const bearer = /^Bearer +(\S+) *$/i.exec(authorization);
       if (bearer) return present(request, bearer[1]);
     }
-    const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
-    const access = id === undefined ? undefined : sessions.access(id);
-    if (access) return { access, loginId: id };
-    const why = id === undefined ? 'log in first' : 'the login has expired or ended; log in again';
+    const value = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    const login = value === undefined ? undefined : cookies!.verify(value);
+    if (login) return { access: login.access, login };
+    const why = value === undefined ? 'log in first' : 'the login has expired or ended; log in again';
     return { refusal: new PailError(Code.NOAUTH, Reason.authRequired, `${why} (POST /api/login, or send Authorization: Bearer TOKEN)`) };
   }
 
@@ -97,7 +103,7 @@ export async function setupAccess(app: FastifyInstance, bucketServer: ConnectOpt
       return sendError(identity.refusal, request, reply);
     }
     request.access = identity.access;
-    request.loginId = identity.loginId;
+    request.login = identity.login;
     const command = request.routeOptions.config.command;
     if (identity.access === 'read' && command && commandSpec(command).writes) {
       return sendError(refusal(command, Reason.forbidden, 'this login may only list and download; log in with the full token to change anything'), request, reply);
@@ -118,7 +124,8 @@ export async function setupAccess(app: FastifyInstance, bucketServer: ConnectOpt
     {
       config: { command: 'auth' },
       schema: {
-        summary: 'Logs in with an access token: sets an HttpOnly, SameSite=Strict session cookie',
+        summary:
+          'Logs in with an access token: sets an HttpOnly, SameSite=Strict session cookie, signed with a key derived from that token, which every gateway given the same tokens honours until it expires',
         security: [],
         body: { type: 'object', required: ['token'], additionalProperties: false, properties: { token: { type: 'string', maxLength: 1024 } } },
         response: { 200: accessSchema, ...errorResponses(400, 401, 403, 429) },
@@ -128,10 +135,8 @@ export async function setupAccess(app: FastifyInstance, bucketServer: ConnectOpt
       if (!required) return { access: 'full', login: false };
       const identity = present(request, request.body.token);
       if ('refusal' in identity) throw identity.refusal;
-      const previous = cookieValue(request.headers.cookie, SESSION_COOKIE);
-      if (previous !== undefined) sessions.end(previous);
-      const id = sessions.create(identity.access);
-      reply.header('set-cookie', sessionCookie(request, id, Math.ceil(options.sessionTtlMs / 1000)));
+      endHere(request);
+      reply.header('set-cookie', sessionCookie(request, cookies!.issue(identity.access), Math.ceil(options.sessionTtlMs / 1000)));
       return { access: identity.access, login: true };
     },
   );
@@ -139,14 +144,24 @@ export async function setupAccess(app: FastifyInstance, bucketServer: ConnectOpt
   app.post(
     '/api/logout',
     {
-      schema: { summary: 'Ends the session of the cookie sent, and clears the cookie', security: [], response: { 204: { type: 'null' } } },
+      schema: {
+        summary: "Clears the session cookie and closes the WebSockets this gateway holds for it; a copy of the cookie stays valid until it expires or its token changes",
+        security: [],
+        response: { 204: { type: 'null' } },
+      },
     },
     async (request, reply) => {
-      const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
-      if (id !== undefined) sessions.end(id);
+      endHere(request);
       return reply.code(204).header('set-cookie', sessionCookie(request, '', 0)).send();
     },
   );
+
+  /** Closes the WebSockets this gateway holds for the login of the request's cookie, if it is a valid one. */
+  function endHere(request: FastifyRequest): void {
+    const value = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    const login = value === undefined ? undefined : cookies?.verify(value);
+    if (login) watchers.end(login.id);
+  }
 
   app.get(
     '/api/session',

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieValue, sessionCookie } from '../../gateway/auth/access.ts';
 import { AttemptLimiter } from '../../shared/access/attempts.ts';
-import { SessionStore } from '../../gateway/auth/sessions.ts';
+import { LoginCookies } from '../../gateway/auth/login-cookie.ts';
+import { LoginWatchers } from '../../gateway/auth/login-watchers.ts';
 import { DEFAULTS } from '../../shared/config/settings.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { Code } from '../../shared/protocol/codes.ts';
@@ -107,8 +108,8 @@ describe('gateway login', () => {
     expect(attributes.find((a) => a.startsWith('Max-Age='))).toBe(`Max-Age=${DEFAULTS.sessionTtlMs / 1000}`);
     // Plain http here: Secure would make the browser drop the cookie.
     expect(attributes).not.toContain('Secure');
-    // The cookie's value is an opaque random id, not the token.
-    expect(cookie).toMatch(/^pail_session=[A-Za-z0-9_-]{40,}$/);
+    // The cookie's value is its rights, times, a random id and a signature, not the token.
+    expect(cookie).toMatch(/^pail_session=full\.\d+\.\d+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
     expect(cookie).not.toContain(TOKEN);
 
     const session = await fetch(`${h.base}/api/session`, { headers: { cookie } });
@@ -124,7 +125,7 @@ describe('gateway login', () => {
     expect((await console.next()).lines[0]).toMatch(new RegExp(`^${Code.BCS} BCS from-console`));
     console.close();
 
-    // Two sockets open at logout: both are closed by it.
+    // Two sockets open at logout: both are closed by it, and the browser is told to drop the cookie.
     const openEvents = await JsonSocket.open(`${h.wsBase}/api/events`, { headers: { cookie } });
     const openConsole = await JsonSocket.open(`${h.wsBase}/api/console`, { headers: { cookie } });
     await openConsole.next();
@@ -133,10 +134,11 @@ describe('gateway login', () => {
     expect(await openEvents.closeCode).toBe(1008);
     expect(await openConsole.closeCode).toBe(1008);
     expect(out.headers.get('set-cookie')).toMatch(/^pail_session=; .*Max-Age=0/);
-    const after = await fetch(`${h.base}/api/buckets`, { headers: { cookie } });
-    expect(after.status).toBe(401);
-    expect((await jsonOf(after)).error).toMatchObject({ reason: Reason.authRequired, message: expect.stringContaining('log in again') });
-    expect((await refusedUpgrade(`${h.wsBase}/api/events`, { headers: { cookie } })).status).toBe(401);
+    // No gateway keeps logins, so a copy of the cookie kept past logout works until it expires (documented).
+    expect((await fetch(`${h.base}/api/buckets`, { headers: { cookie } })).status).toBe(200);
+    const loggedOut = await fetch(`${h.base}/api/buckets`);
+    expect(loggedOut.status).toBe(401);
+    expect((await jsonOf(loggedOut)).error).toMatchObject({ reason: Reason.authRequired, message: expect.stringContaining('log in') });
   });
 
   it('refuses a login with a wrong token: 401 bad-token, no cookie', async () => {
@@ -273,7 +275,7 @@ describe('gateway without a token', () => {
   });
 });
 
-describe('session cookies and stores', () => {
+describe('session cookies', () => {
   it('mark the cookie Secure when the request came over https, and only then', () => {
     expect(sessionCookie({ protocol: 'https' }, 'abc', 60)).toBe('pail_session=abc; Path=/; Max-Age=60; HttpOnly; SameSite=Strict; Secure');
     expect(sessionCookie({ protocol: 'http' }, 'abc', 60)).toBe('pail_session=abc; Path=/; Max-Age=60; HttpOnly; SameSite=Strict');
@@ -285,33 +287,49 @@ describe('session cookies and stores', () => {
     expect(cookieValue(undefined, 'pail_session')).toBeUndefined();
   });
 
-  it('tell a watcher when its session ends, or at once when there is none', () => {
-    const store = new SessionStore(60_000);
-    const id = store.create('full');
+  it('tell a watcher when its login ends here, or at once when it is already over', () => {
+    let now = 0;
+    const watchers = new LoginWatchers(() => now);
     const ended: string[] = [];
-    const stop = store.watch(id, () => ended.push('first'));
-    store.watch(id, () => ended.push('second'));
+    const stop = watchers.watch('a', 60_000, () => ended.push('first'));
+    watchers.watch('a', 60_000, () => ended.push('second'));
+    watchers.watch('b', 60_000, () => ended.push('other login'));
     stop();
-    store.end(id);
-    store.watch(id, () => ended.push('late'));
+    watchers.end('a');
+    watchers.end('a');
+    now = 60_000;
+    watchers.watch('a', 60_000, () => ended.push('late'));
     expect(ended).toEqual(['second', 'late']);
+    expect(watchers.size).toBe(1);
   });
 
-  it('keep sessions under opaque random ids until they expire or end', () => {
-    let now = 0;
-    const store = new SessionStore(1000, () => now);
-    const full = store.create('full');
-    const read = store.create('read');
-    expect(full).not.toBe(read);
-    expect(full).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect([store.access(full), store.access(read), store.access('made-up')]).toEqual(['full', 'read', undefined]);
-    store.end(read);
-    expect(store.access(read)).toBeUndefined();
-    now = 999;
-    expect(store.access(full)).toBe('full');
-    now = 1000;
-    expect(store.access(full)).toBeUndefined();
-    expect(store.size).toBe(0);
+  it('carry their rights and expiry under a signature, and hold a login no longer than the TTL', async () => {
+    let now = 1_000_000;
+    const cookies = await LoginCookies.create({ token: TOKEN, readToken: READ_TOKEN }, 1000, () => now);
+    const full = cookies.issue('full');
+    const read = cookies.issue('read');
+    expect(cookies.verify(full)).toMatchObject({ access: 'full', issuedAt: 1_000_000, expiresAt: 1_001_000 });
+    expect(cookies.verify(read)).toMatchObject({ access: 'read' });
+    expect(cookies.verify(full)!.id).not.toBe(cookies.verify(read)!.id);
+    // The same signature spelled with other low bits in its last base64url character: decoded, it would be equal.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = full.slice(0, -1) + alphabet[alphabet.indexOf(full.at(-1)!) ^ 1];
+    expect(Buffer.from(respelled.split('.')[4], 'base64url')).toEqual(Buffer.from(full.split('.')[4], 'base64url'));
+    for (const made of ['made-up', '', `${full}x`, full.slice(0, -1), full.replace(/^full/, 'none'), respelled]) expect(cookies.verify(made), made).toBeUndefined();
+    // A login signed as lasting longer than the TTL (a longer setting, once) ends at issue + TTL.
+    const long = cookies.sign({ access: 'full', id: 'A'.repeat(22), issuedAt: now, expiresAt: now + 60_000 });
+    expect(cookies.verify(long)).toMatchObject({ expiresAt: 1_001_000 });
+    now = 1_000_999;
+    expect(cookies.verify(full)).toBeDefined();
+    now = 1_001_000;
+    expect([cookies.verify(full), cookies.verify(read), cookies.verify(long)]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('make no read-only cookies without a read token', async () => {
+    const both = await LoginCookies.create({ token: TOKEN, readToken: READ_TOKEN }, 60_000);
+    const fullOnly = await LoginCookies.create({ token: TOKEN }, 60_000);
+    expect(fullOnly.verify(both.issue('full'))).toMatchObject({ access: 'full' });
+    expect(fullOnly.verify(both.issue('read'))).toBeUndefined();
   });
 
   it('count wrong tokens per address in windows, and forgive them when the window ends', () => {
