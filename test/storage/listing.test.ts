@@ -5,10 +5,14 @@ import { body, filesOf, rowsOf, sha256 } from './bytes.ts';
 
 /** Listings: the byte order of keys' UTF-8, prefix, delimiter folder rows, after; on every backend. */
 
-/** Keys whose byte order is not their order by code unit nor a locale's: `-` < `/` < `0`, upper case first, `é` (0xC3…) last. */
-const KEYS = ['A.txt', 'a-b.txt', 'a/b.txt', 'a/c/d.txt', 'a0.txt', 'docs/', 'docs/readme', 'z.txt', '\u{1F600}.txt', 'é.txt'];
-/** Byte order: 😀 is F0…, é is C3…, so é comes first although its code unit is the smaller... and both after ASCII. */
-const IN_BYTE_ORDER = ['A.txt', 'a-b.txt', 'a/b.txt', 'a/c/d.txt', 'a0.txt', 'docs/', 'docs/readme', 'z.txt', 'é.txt', '\u{1F600}.txt'];
+/**
+ * Keys whose byte order is neither a locale's nor JavaScript's order of code
+ * units: `-` < `/` < `0`, upper case first, and the fullwidth ｚ (U+FF5A,
+ * EF BD 9A) before 😀 (U+1F600, F0 9F 98 80), though its code unit FF5A sorts
+ * after 😀's first surrogate D83D.
+ */
+const KEYS = ['A.txt', 'a-b.txt', 'a/b.txt', 'a/c/d.txt', 'a0.txt', 'docs/', 'docs/readme', 'z.txt', '\u{1F600}.txt', 'é.txt', '\u{FF5A}.txt'];
+const IN_BYTE_ORDER = ['A.txt', 'a-b.txt', 'a/b.txt', 'a/c/d.txt', 'a0.txt', 'docs/', 'docs/readme', 'z.txt', 'é.txt', '\u{FF5A}.txt', '\u{1F600}.txt'];
 
 async function filled(open: () => Promise<Storage>): Promise<Storage> {
   const storage = await open();
@@ -49,6 +53,7 @@ forEachBackend((backend) => {
       'folder docs/',
       'file z.txt',
       'file é.txt',
+      'file \u{FF5A}.txt',
       'file \u{1F600}.txt',
     ]);
     expect(await rowsOf(storage.list('list', { prefix: 'a/', delimiter: '/' }))).toEqual(['file a/b.txt', 'folder a/c/']);
@@ -60,8 +65,13 @@ forEachBackend((backend) => {
     const storage = await filled(() => backend.open());
     expect(await rowsOf(storage.list('list', { after: 'a/b.txt' }))).toEqual(IN_BYTE_ORDER.slice(3).map((k) => `file ${k}`));
     // A key that is not stored works as a position too.
-    expect(await rowsOf(storage.list('list', { after: 'b' }))).toEqual(['file docs/', 'file docs/readme', 'file z.txt', 'file é.txt', 'file \u{1F600}.txt']);
-    expect(await rowsOf(storage.list('list', { delimiter: '/', after: 'a/' }))).toEqual(['file a0.txt', 'folder docs/', 'file z.txt', 'file é.txt', 'file \u{1F600}.txt']);
+    expect(await rowsOf(storage.list('list', { after: 'b' }))).toEqual(IN_BYTE_ORDER.slice(5).map((k) => `file ${k}`));
+    expect(await rowsOf(storage.list('list', { delimiter: '/', after: 'a/' }))).toEqual([
+      'file a0.txt',
+      'folder docs/',
+      ...IN_BYTE_ORDER.slice(7).map((k) => `file ${k}`),
+    ]);
+    expect(await rowsOf(storage.list('list', { after: 'é.txt' }))).toEqual(['file \u{FF5A}.txt', 'file \u{1F600}.txt']);
     expect(await rowsOf(storage.list('list', { prefix: 'a/', delimiter: '/', after: 'a/b.txt' }))).toEqual(['folder a/c/']);
     expect(await rowsOf(storage.list('list', { after: '\u{1F600}.txt' }))).toEqual([]);
   });
@@ -74,16 +84,6 @@ forEachBackend((backend) => {
     for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => storage.put('many', key, body(Buffer.from('x')), { size: 1 })));
     expect((await filesOf(storage.list('many'))).map((f) => f.name)).toEqual(keys);
     expect((await filesOf(storage.list('many', { after: keys[1099] }))).map((f) => f.name)).toEqual(keys.slice(1100));
-  });
-
-  it('stops reading when the caller stops taking rows', async () => {
-    const storage = await filled(() => backend.open());
-    const taken = [];
-    for await (const row of storage.list('list')) {
-      taken.push(row);
-      if (taken.length === 2) break;
-    }
-    expect(taken).toHaveLength(2);
   });
 
   it('fails with no-such-bucket on the first row taken when the bucket does not exist', async () => {
