@@ -80,8 +80,8 @@ forEachBackend((backend) => {
     const storage = await backend.open();
     await storage.createBucket('many');
     const keys = Array.from({ length: 1500 }, (_, i) => `k/${String(i).padStart(5, '0')}`);
-    // A few at a time: a backend over a network is not made to take 1,500 writes at once.
-    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => storage.put('many', key, body(Buffer.from('x')), { size: 1 })));
+    // A few at a time (a backend over a network is not made to take 1,500 writes at once); overwrite, as a create's exactly-one-winner check is not what this tests.
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => storage.put('many', key, body(Buffer.from('x')), { size: 1, overwrite: true })));
     expect((await filesOf(storage.list('many'))).map((f) => f.name)).toEqual(keys);
     expect((await filesOf(storage.list('many', { after: keys[1099] }))).map((f) => f.name)).toEqual(keys.slice(1100));
   });
