@@ -19,11 +19,15 @@ forEachBackend((backend) => {
       await storage.put('atomic', 'f.bin', body(old), { size });
       const held = heldBody(next, size >> 1);
       const writing = storage.put('atomic', 'f.bin', held.body, { size, overwrite: true });
-      await held.started;
-      // Half of the new body is taken: stat and a whole read still give the old file.
-      expect(await storage.stat('atomic', 'f.bin')).toMatchObject({ size, sha256: sha256(old) });
-      expect(sha256(await readOpened(await storage.get('atomic', 'f.bin')))).toBe(sha256(old));
-      held.release();
+      try {
+        await held.started;
+        // Half of the new body is taken: stat and a whole read still give the old file.
+        expect(await storage.stat('atomic', 'f.bin')).toMatchObject({ size, sha256: sha256(old) });
+        expect(sha256(await readOpened(await storage.get('atomic', 'f.bin')))).toBe(sha256(old));
+      } finally {
+        // Never left hanging, even when an expectation failed.
+        held.release();
+      }
       expect(await writing).toMatchObject({ size, sha256: sha256(next) });
       expect(sha256(await readOpened(await storage.get('atomic', 'f.bin')))).toBe(sha256(next));
     });
