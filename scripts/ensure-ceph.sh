@@ -7,8 +7,9 @@ missing=()
 command -v ceph-mon >/dev/null 2>&1 || missing+=(ceph-mon)
 command -v ceph-osd >/dev/null 2>&1 || missing+=(ceph-osd)
 command -v radosgw >/dev/null 2>&1 || missing+=(radosgw)
-# ceph, ceph-authtool, monmaptool, radosgw-admin (the last comes with radosgw, the others with ceph-common)
-command -v ceph >/dev/null 2>&1 && command -v ceph-authtool >/dev/null 2>&1 && command -v monmaptool >/dev/null 2>&1 || missing+=(ceph-common)
+# The tools that set them up: ceph, ceph-authtool and radosgw-admin come with ceph-common, monmaptool with ceph-base.
+command -v ceph >/dev/null 2>&1 && command -v ceph-authtool >/dev/null 2>&1 && command -v radosgw-admin >/dev/null 2>&1 || missing+=(ceph-common)
+command -v monmaptool >/dev/null 2>&1 || missing+=(ceph-base)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [[ ${#missing[@]} -eq 0 ]]; then exit 0; fi
 

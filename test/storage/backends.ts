@@ -91,7 +91,9 @@ async function openFs(options: StoreOptions): Promise<{ storage: Storage; remove
 
 async function openS3(options: StoreOptions): Promise<{ storage: Storage; remove: () => Promise<void> }> {
   const { url, prefix } = withUniquePrefix(process.env.PAIL_TEST_STORE!);
-  const { S3Storage } = (await import(S3_BACKEND)) as S3StorageModule;
+  const { S3Storage } = (await import(S3_BACKEND).catch((err: unknown) => {
+    throw new Error(`PAIL_TEST_STORE is set, but the s3 backend cannot be loaded from ${S3_BACKEND}`, { cause: err });
+  })) as S3StorageModule;
   const remove = () => deleteEngineBuckets(url, prefix);
   try {
     return { storage: await S3Storage.open(url, options), remove };
