@@ -44,6 +44,8 @@ export interface GatewayOptions {
   readonly limits?: LimitOptions;
   /** Connections to the bucket server and transfers per client address; the settings' defaults unless given. */
   readonly lanes?: LaneOptions;
+  /** The proxies in front of the gateway whose X-Forwarded-For and -Proto are believed (addresses or CIDR ranges); none unless given. */
+  readonly trustProxy?: readonly string[];
 }
 
 const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 10_000 };
@@ -101,6 +103,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       void sendError(err, request, reply);
     },
     ...serverTimeouts(limits),
+    // Behind a load balancer every client would share its address: believe the forwarded one, from the proxies named only.
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false,
   });
   const lanes = new Lanes(options.bucketServer, options.lanes ?? DEFAULT_LANES);
   const events = new EventHub({

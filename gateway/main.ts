@@ -7,6 +7,7 @@ import { bucketServerAddress, isLoopback, StartupError, type Settings } from '..
 import { buildGateway } from './app.ts';
 import { reportBucketServerAccess } from './bucket-server-access.ts';
 import { parseOrigins } from './origin.ts';
+import { parseTrustedProxies } from './trusted-proxies.ts';
 
 /** The web app's build output, served when it has been built. */
 const WEB_DIST = join(packageRoot(), 'web', 'dist');
@@ -33,6 +34,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<{ a
     maxFileSize: settings.maxFileSize,
     maxLine: settings.maxLine,
     origins: parseOrigins(settings.origins),
+    trustProxy: parseTrustedProxies(settings.trustProxy),
     webRoot: existsSync(WEB_DIST) ? WEB_DIST : undefined,
     access: { token: settings.token, readToken: settings.readToken, sessionTtlMs: settings.sessionTtlMs, loginLimit: settings.loginLimit },
     limits: {

@@ -35,6 +35,8 @@ export interface Settings {
   server: string;
   /** Extra origins (comma-separated) the gateway accepts besides its own. */
   origins: string;
+  /** Proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For and -Proto the gateway believes. */
+  trustProxy: string;
   /** API requests one client address may make to the gateway per minute. */
   rateLimit: number;
   /** Wrong tokens one client address may present per minute (to the gateway or the bucket server) before it must wait. */
@@ -78,6 +80,7 @@ export const DEFAULTS: Readonly<Settings> = {
   logLevel: 'info',
   server: '',
   origins: '',
+  trustProxy: '',
   rateLimit: 6000,
   loginLimit: 10,
   sessionTtlMs: 12 * 3_600_000,
@@ -117,6 +120,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'readToken', flag: '--read-token', env: 'PAIL_READ_TOKEN', kind: 'string', summary: 'a second, read-only access token; changing it ends every read-only login' },
   { key: 'server', flag: '--server', env: 'PAIL_SERVER', kind: 'string', summary: 'HOST:PORT of the bucket server to talk to (default: host and port above)' },
   { key: 'origins', flag: '--origins', env: 'PAIL_ORIGINS', kind: 'string', summary: 'extra origins the gateway accepts, comma-separated' },
+  { key: 'trustProxy', flag: '--trust-proxy', env: 'PAIL_TRUST_PROXY', kind: 'string', summary: 'the load balancers or proxies in front of the gateways (addresses or CIDR ranges, comma-separated): their X-Forwarded-For gives the client address that limits count by, their X-Forwarded-Proto whether login cookies are Secure; none by default' },
   { key: 'rateLimit', flag: '--rate-limit', env: 'PAIL_RATE_LIMIT', kind: 'count', summary: 'gateway API requests one client address may make per minute; more get 429' },
   { key: 'loginLimit', flag: '--login-limit', env: 'PAIL_LOGIN_LIMIT', kind: 'count', summary: 'wrong tokens one client address may present per minute, to the gateway (login or bearer) or the bucket server (auth), counted by each process; then even the right one is refused until the minute ends' },
   { key: 'sessionTtlMs', flag: '--session-ttl', env: 'PAIL_SESSION_TTL', kind: 'ms', summary: 'how long a gateway login lasts from the login on (ms, or with s/m/h); any gateway with the same tokens honours it, and a copy of its cookie stays valid that long, even after logout' },
