@@ -22,6 +22,9 @@ import { tusRoutes } from './routes/tus.ts';
 import { uploadRoutes } from './routes/upload.ts';
 import { zipRoute } from './routes/zip.ts';
 import { serveWebApp } from './routes/web.ts';
+import { shareRoute } from './routes/share.ts';
+import type { ShareSigning } from './share/signing.ts';
+import { DEFAULT_S3_KEY } from '../shared/sigv4/keys.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
 
 export interface GatewayOptions {
@@ -44,10 +47,13 @@ export interface GatewayOptions {
   readonly limits?: LimitOptions;
   /** Connections to the bucket server and transfers per client address; the settings' defaults unless given. */
   readonly lanes?: LaneOptions;
+  /** How share links are signed and where they point; the S3 listener's defaults unless given. */
+  readonly share?: ShareSigning;
 }
 
 const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 10_000 };
 const DEFAULT_LANES: LaneOptions = { clientTransfers: DEFAULTS.clientTransfers, transfers: DEFAULTS.gatewayTransfers };
+const DEFAULT_SHARE: ShareSigning = { key: DEFAULT_S3_KEY, region: DEFAULTS.s3Region, publicUrl: '', s3Port: DEFAULTS.s3Port };
 const DEFAULT_ACCESS: AccessOptions = { token: '', sessionTtlMs: DEFAULTS.sessionTtlMs, loginLimit: DEFAULTS.loginLimit };
 
 /**
@@ -142,6 +148,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(uploadRoutes, { maxFileSize: options.maxFileSize });
   await app.register(tusRoutes, { maxFileSize: options.maxFileSize });
   await app.register(zipRoute);
+  await app.register(shareRoute, options.share ?? DEFAULT_SHARE);
   await app.register(eventsRoute);
   await app.register(consoleRoute, { linesPerSecond: limits.consoleRate });
   if (options.webRoot) await serveWebApp(app, options.webRoot);
