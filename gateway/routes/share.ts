@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { isFolderKey } from '../../shared/protocol/names.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { presignGet } from '../../shared/sigv4/presign.ts';
@@ -60,7 +60,7 @@ export async function shareRoute(app: FastifyInstance, signing: ShareSigning): P
       const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
       const { expiresIn } = request.body;
       const url = presignGet({
-        endpoint: signing.publicUrl || `http://${hostForUrl(request)}:${signing.s3Port}`,
+        endpoint: signing.publicUrl || `http://${request.hostname}:${signing.s3Port}`,
         bucket,
         key,
         accessKey: signing.key.accessKey,
@@ -75,8 +75,3 @@ export async function shareRoute(app: FastifyInstance, signing: ShareSigning): P
   );
 }
 
-/** The host name the request reached the gateway by, bracketed when it is an IPv6 address. */
-function hostForUrl(request: FastifyRequest): string {
-  const name = request.hostname;
-  return name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
-}

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { startBucketServer } from '../../server/main.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { DEFAULTS, type Settings } from '../../shared/config/settings.ts';
 import { presignGet } from '../../shared/sigv4/presign.ts';
-import { postJson } from './harness.ts';
+import { postJson, startHarness } from './harness.ts';
 
 // Share links end to end: a real bucket server, the real S3 listener (SigV4 checked) and the real gateway,
 // started from settings as `pail start` starts them. The links are followed with plain fetch, no cookie.
@@ -115,6 +116,25 @@ describe('share links', () => {
     expect(downloadName(response.headers.get('content-disposition'))).toBe(key.slice(key.lastIndexOf('/') + 1));
   });
 
+  it.each(['localhost', '[::1]', '127.0.0.2'])('points at the host name the gateway was reached by: %s', async (hostname) => {
+    const body = JSON.stringify({ expiresIn: 3600 });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        shareUrl('report.txt'),
+        { method: 'POST', headers: { host: `${hostname}:${new URL(base).port}`, cookie: fullCookie, 'content-type': 'application/json' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
+      req.once('error', reject);
+      req.end(body);
+    });
+    expect(answer.status, answer.text).toBe(200);
+    expect(new URL((JSON.parse(answer.text) as { url: string }).url).host).toBe(`${hostname}:${settings.s3Port}`);
+  });
+
   it('may be made by a read-only login', async () => {
     const { url } = await link('report.txt', 604_800, readCookie);
     const response = await fetch(url);
@@ -178,5 +198,22 @@ describe('share links', () => {
       await restartS3(S3_KEYS);
     }
     expect((await fetch(url)).status).toBe(200);
+  });
+});
+
+describe('share links with PAIL_S3_PUBLIC_URL', () => {
+  it('point at the public URL, whatever host the gateway was reached by', async () => {
+    const share = shareSigningOf({ ...DEFAULTS, s3PublicUrl: 'https://files.example.com' });
+    const h = await startHarness({ gateway: { share } });
+    try {
+      expect((await postJson(`${h.base}/api/buckets`, { name: 'pub' })).status).toBe(201);
+      expect((await fetch(`${h.base}/api/buckets/pub/files/a%20b/c.txt`, { method: 'PUT', body: 'x' })).status).toBe(201);
+      const response = await postJson(`${h.base}/api/buckets/pub/share/a%20b/c.txt`, { expiresIn: 3600 });
+      const { url } = (await response.json()) as { url: string };
+      expect(url.startsWith('https://files.example.com/pub/a%20b/c.txt?')).toBe(true);
+      expect(new URL(url).searchParams.get('X-Amz-Credential')).toMatch(/^pail\//);
+    } finally {
+      await h.close();
+    }
   });
 });
