@@ -16,11 +16,18 @@ test.describe('share links', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.goto(`/b/${bucket}`);
 
-    // The menu by keyboard: Enter opens it on its first item, ArrowDown moves to the next.
+    // Escape closes the menu and gives focus back to its button.
     const menuButton = fileRow(page, name).getByRole('button', { name: `More actions for ${name}` });
-    await menuButton.focus();
-    await page.keyboard.press('Enter');
     const menu = page.getByRole('menu', { name: `Actions for ${name}` });
+    await menuButton.click();
+    await expect(menu).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(menu).toBeHidden();
+    await expect(menuButton).toHaveAttribute('aria-expanded', 'false');
+    await expect(menuButton).toBeFocused();
+
+    // The menu by keyboard: Enter opens it on its first item, ArrowDown moves to the next.
+    await page.keyboard.press('Enter');
     await expect(menu).toBeVisible();
     await expect(menuButton).toHaveAttribute('aria-expanded', 'true');
     await expect(menu.getByRole('menuitem', { name: 'Download' })).toBeFocused();
