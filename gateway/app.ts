@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { DEFAULTS } from '../shared/config/settings.ts';
+import { DEFAULT_S3_KEY } from '../shared/sigv4/keys.ts';
 import { setupAccess, type AccessOptions } from './auth/access.ts';
 import { EventHub, type Backoff } from './event-hub.ts';
 import { noRoute, refusal, sendError } from './errors.ts';
@@ -24,7 +25,6 @@ import { zipRoute } from './routes/zip.ts';
 import { serveWebApp } from './routes/web.ts';
 import { shareRoute } from './routes/share.ts';
 import type { ShareSigning } from './share/signing.ts';
-import { DEFAULT_S3_KEY } from '../shared/sigv4/keys.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
 
 export interface GatewayOptions {
