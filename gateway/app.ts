@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { PailConnection, type ConnectOptions } from '../shared/client/connection.ts';
 import { Reason } from '../shared/protocol/reasons.ts';
 import { DEFAULTS } from '../shared/config/settings.ts';
+import { DEFAULT_S3_KEY } from '../shared/sigv4/keys.ts';
 import { setupAccess, type AccessOptions } from './auth/access.ts';
 import { EventHub, type Backoff } from './event-hub.ts';
 import { noRoute, refusal, sendError } from './errors.ts';
@@ -22,6 +23,8 @@ import { tusRoutes } from './routes/tus.ts';
 import { uploadRoutes } from './routes/upload.ts';
 import { zipRoute } from './routes/zip.ts';
 import { serveWebApp } from './routes/web.ts';
+import { shareRoute } from './routes/share.ts';
+import type { ShareSigning } from './share/signing.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
 
 export interface GatewayOptions {
@@ -46,10 +49,13 @@ export interface GatewayOptions {
   readonly lanes?: LaneOptions;
   /** The proxies in front of the gateway whose X-Forwarded-For and -Proto are believed (addresses or CIDR ranges); none unless given. */
   readonly trustProxy?: readonly string[];
+  /** How share links are signed and where they point; the S3 listener's defaults unless given. */
+  readonly share?: ShareSigning;
 }
 
 const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 10_000 };
 const DEFAULT_LANES: LaneOptions = { clientTransfers: DEFAULTS.clientTransfers, transfers: DEFAULTS.gatewayTransfers };
+const DEFAULT_SHARE: ShareSigning = { key: DEFAULT_S3_KEY, region: DEFAULTS.s3Region, publicUrl: '', s3Port: DEFAULTS.s3Port };
 const DEFAULT_ACCESS: AccessOptions = { token: '', sessionTtlMs: DEFAULTS.sessionTtlMs, loginLimit: DEFAULTS.loginLimit };
 
 /**
@@ -146,6 +152,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(uploadRoutes, { maxFileSize: options.maxFileSize });
   await app.register(tusRoutes, { maxFileSize: options.maxFileSize });
   await app.register(zipRoute);
+  await app.register(shareRoute, options.share ?? DEFAULT_SHARE);
   await app.register(eventsRoute);
   await app.register(consoleRoute, { linesPerSecond: limits.consoleRate });
   if (options.webRoot) await serveWebApp(app, options.webRoot);

@@ -8,6 +8,7 @@ import { buildGateway } from './app.ts';
 import { reportBucketServerAccess } from './bucket-server-access.ts';
 import { parseOrigins } from './origin.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
+import { shareSigningOf } from './share/signing.ts';
 
 /** The web app's build output, served when it has been built. */
 const WEB_DIST = join(packageRoot(), 'web', 'dist');
@@ -28,6 +29,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<{ a
     );
   }
   const bucketServer = bucketServerAddress(settings);
+  const share = shareSigningOf(settings);
   const app = await buildGateway({
     bucketServer: { ...bucketServer, token: settings.token || undefined, replyTimeoutMs: settings.replyTimeoutMs },
     log,
@@ -45,6 +47,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<{ a
       minBodyRate: settings.minBodyRate,
     },
     lanes: { clientTransfers: settings.clientTransfers, transfers: settings.gatewayTransfers },
+    share,
   });
   try {
     await app.listen({ host: settings.host, port: settings.httpPort });

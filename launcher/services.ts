@@ -47,11 +47,12 @@ async function startHttpGateway(settings: Settings, log: Logger): Promise<Runnin
   };
 }
 
-async function startS3Listener(settings: Settings, log: Logger): Promise<Running> {
+async function startS3Listener(settings: Settings, log: Logger): Promise<Running & { port: number }> {
   const { startS3 } = await import('../s3/main.ts');
   const s3 = await startS3(settings, log);
   const { host, port } = bucketServerAddress(settings);
   return {
+    port: s3.address.port,
     lines: [`pail: S3 on http://${hostPort(s3.address.address, s3.address.port)} (bucket server ${hostPort(host, port)})`],
     close: () => s3.close(),
   };
@@ -63,8 +64,10 @@ async function startAll(settings: Settings, log: Logger): Promise<Running> {
   try {
     // The listeners talk to the bucket server just started, wherever it ended up listening (--port 0 picks a free port).
     const beside = { ...settings, server: server.address };
-    listeners.push(await startHttpGateway(beside, log));
-    listeners.push(await startS3Listener(beside, log));
+    // The S3 listener first: the gateway's share links name its port, which --s3-port 0 picks only as it listens.
+    const s3 = await startS3Listener(beside, log);
+    listeners.push(s3);
+    listeners.unshift(await startHttpGateway({ ...beside, s3Port: s3.port }, log));
   } catch (err) {
     for (const listener of listeners) await listener.close();
     await server.close();

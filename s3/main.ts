@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { bucketServerAddress, isLoopback, StartupError, type Settings } from '../shared/config/settings.ts';
 import { createS3Listener } from './app.ts';
-import { DEFAULT_S3_KEY, parseS3Keys } from './auth/keys.ts';
+import { DEFAULT_S3_KEY, parseS3Keys } from '../shared/sigv4/keys.ts';
 import { payloadBytes } from './auth/payload.ts';
 import { verifyRequest } from './auth/verify.ts';
 import type { S3Auth, S3Key } from './request-auth.ts';

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { S3Key } from './auth/keys.ts';
+import type { S3Key } from '../shared/sigv4/keys.ts';
 import type { RequestToVerify, Verified } from './auth/verify.ts';
 
 /**
@@ -8,7 +8,7 @@ import type { RequestToVerify, Verified } from './auth/verify.ts';
  * Version 4, s3/auth/): the two functions as options, so tests may pass
  * their own. The shapes are s3/auth's.
  */
-export type { S3Key } from './auth/keys.ts';
+export type { S3Key } from '../shared/sigv4/keys.ts';
 export type { Payload, RequestToVerify, Verified } from './auth/verify.ts';
 
 /** Checks a request's signature against the keys; throws an error with `s3Code`, `status` and `message` when it fails. */

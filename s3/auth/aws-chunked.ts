@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BodyReader, incomplete } from './body-reader.ts';
 import { badRequest, denied } from './errors.ts';
-import { chunkStringToSign, sameSignature, sha256Hex, signString, trailerStringToSign, EMPTY_SHA256 } from './signing.ts';
+import { chunkStringToSign, sameSignature, sha256Hex, signString, trailerStringToSign, EMPTY_SHA256 } from '../../shared/sigv4/signing.ts';
 import type { ChunkSigning } from './verify.ts';
 
 /**

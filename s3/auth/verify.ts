@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, queryParams, splitTarget, type QueryParam } from './canonical.ts';
+import { canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, queryParams, splitTarget, type QueryParam } from '../../shared/sigv4/canonical.ts';
 import { S3AuthError, badRequest, denied } from './errors.ts';
-import type { S3Key } from './keys.ts';
-import { ALGORITHM, EMPTY_SHA256, requestStringToSign, sameSignature, signString, signingKey } from './signing.ts';
+import type { S3Key } from '../../shared/sigv4/keys.ts';
+import { MAX_PRESIGN_SECONDS } from '../../shared/sigv4/presign.ts';
+import { ALGORITHM, EMPTY_SHA256, requestStringToSign, sameSignature, signString, signingKey } from '../../shared/sigv4/signing.ts';
 
 export interface RequestToVerify {
   readonly method: string;
@@ -39,8 +40,6 @@ export interface Verified {
 
 /** How far a request's clock may be from ours (S3's 15 minutes). */
 export const MAX_SKEW_MS = 15 * 60_000;
-/** The longest a presigned URL may last: 7 days. */
-export const MAX_PRESIGN_SECONDS = 604_800;
 
 const SIGV2_REFUSED = 'Signature Version 2 is not supported; use AWS4-HMAC-SHA256 (s3v4)';
 const MISMATCH = 'The request signature we calculated does not match the signature you provided. Check your key and signing method.';

@@ -59,6 +59,10 @@ export interface Settings {
   s3Region: string;
   /** Virtual-host addressing: a Host of BUCKET.DOMAIN names the bucket; empty means path style only. */
   s3Domain: string;
+  /** The access key id of the PAIL_S3_KEYS pair that signs the web app's share links; empty means the first :ro pair, else the first. */
+  shareKey: string;
+  /** The S3 listener's base URL as a share link's recipient reaches it; empty means http://<the request's host name>:<s3Port>. */
+  s3PublicUrl: string;
 }
 
 export const DEFAULTS: Readonly<Settings> = {
@@ -93,6 +97,8 @@ export const DEFAULTS: Readonly<Settings> = {
   s3Keys: '',
   s3Region: 'us-east-1',
   s3Domain: '',
+  shareKey: '',
+  s3PublicUrl: '',
 };
 
 /**
@@ -132,6 +138,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 's3Keys', flag: '--s3-keys', env: 'PAIL_S3_KEYS', kind: 'string', summary: 'S3 key pairs ACCESS_KEY:SECRET_KEY, comma-separated, a pair ending in :ro read-only; unset, the pair pail:pailsecret works and the S3 listener binds loopback only' },
   { key: 's3Region', flag: '--s3-region', env: 'PAIL_S3_REGION', kind: 'string', summary: 'the region the S3 listener names for its buckets (GetBucketLocation)' },
   { key: 's3Domain', flag: '--s3-domain', env: 'PAIL_S3_DOMAIN', kind: 'string', summary: 'S3 virtual-host addressing: a Host of BUCKET.DOMAIN names the bucket (path style always works)' },
+  { key: 's3PublicUrl', flag: '--s3-public-url', env: 'PAIL_S3_PUBLIC_URL', kind: 'string', summary: "the S3 listener's base URL (scheme://host[:port]) as the recipient of a share link reaches it; unset, http://<the host name the web app was reached by>:<S3 port>" },
+  { key: 'shareKey', flag: '--share-key', env: 'PAIL_SHARE_KEY', kind: 'string', summary: 'the access key id of the PAIL_S3_KEYS pair that signs share links (rotating its secret or removing it revokes them); unset, the first :ro pair, else the first pair' },
   { key: 'logLevel', flag: '--log-level', env: 'PAIL_LOG_LEVEL', kind: 'string', summary: 'pino log level: trace, debug, info, warn, error, silent' },
 ];
 

@@ -64,6 +64,16 @@ describe('running Pail', () => {
     const response = await fetch(`${http}/api/buckets`);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('through-start');
+    // A share link the gateway makes points at the port the S3 listener picked (--s3-port 0), and works.
+    expect((await fetch(`${http}/api/buckets/through-start/files/shared.txt`, { method: 'PUT', body: 'shared through start' })).status).toBe(201);
+    const shared = await fetch(`${http}/api/buckets/through-start/share/shared.txt`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ expiresIn: 3600 }),
+    });
+    const { url } = (await shared.json()) as { url: string };
+    expect(url.startsWith(`${s3}/through-start/shared.txt?`)).toBe(true);
+    expect(await (await fetch(url)).text()).toBe('shared through start');
     both.signal('SIGTERM');
     expect(await both.exited).toEqual({ status: 0, signal: null });
   });

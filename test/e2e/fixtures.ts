@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test as base, expect } from '@playwright/test';
 import { pino } from 'pino';
 import { startGateway } from '../../gateway/main.ts';
+import { startS3 } from '../../s3/main.ts';
 import type { BucketServer } from '../../server/bucket-server.ts';
 import { DEFAULTS, type Settings } from '../../shared/config/settings.ts';
 import { startBucketServer } from '../../server/main.ts';
@@ -21,6 +22,8 @@ export interface Pail {
   /** Stops the gateway (the bucket server keeps running); start it again on the same port. */
   stopGateway(): Promise<void>;
   startGateway(): Promise<void>;
+  /** `http://127.0.0.1:PORT` of the S3 listener, when the spec asked for one (`pailS3`). */
+  readonly s3Url?: string;
   /** A greeted raw protocol connection to the bucket server, like `nc`, authenticated when the servers have a token. */
   raw(): Promise<RawClient>;
 }
@@ -34,23 +37,28 @@ export interface PailAccess {
 let bucketCounter = 0;
 const log = pino({ level: process.env.PAIL_E2E_LOG ?? 'silent' });
 
-export const test = base.extend<{ bucket: string; pageProblems: void }, { pail: Pail; pailAccess: PailAccess; pailSettings: Partial<Settings> }>({
+export const test = base.extend<{ bucket: string; pageProblems: void }, { pail: Pail; pailAccess: PailAccess; pailSettings: Partial<Settings>; pailS3: boolean }>({
   pailAccess: [{ token: '', readToken: '' }, { scope: 'worker', option: true }],
   /** Other settings the worker's servers start with (a quota, say); a spec opts in with `test.use({ pailSettings: … })`. */
   pailSettings: [{}, { scope: 'worker', option: true }],
+  /** Whether the worker also runs the S3 listener (share links point at it); a spec opts in with `test.use({ pailS3: true })`. */
+  pailS3: [false, { scope: 'worker', option: true }],
   pail: [
-    async ({ pailAccess, pailSettings }, use) => {
+    async ({ pailAccess, pailSettings, pailS3 }, use) => {
       const data = await mkdtemp(join(tmpdir(), 'pail-e2e-'));
       const settings: Settings = { ...DEFAULTS, ...pailSettings, ...pailAccess, host: '127.0.0.1', tcpPort: 0, httpPort: 0, data, logLevel: 'silent' };
       let server: BucketServer | null = await startBucketServer(settings, log);
       const serverPort = server.address().port;
-      const gatewaySettings: Settings = { ...settings, tcpPort: serverPort };
+      // Started before the gateway, whose share links name the port it picks.
+      const s3 = pailS3 ? await startS3({ ...settings, tcpPort: serverPort, s3Port: 0 }, log) : null;
+      const gatewaySettings: Settings = { ...settings, tcpPort: serverPort, s3Port: s3?.address.port ?? settings.s3Port };
       let gateway: Awaited<ReturnType<typeof startGateway>> | null = await startGateway(gatewaySettings, log);
       const httpPort = gateway.address.port;
       await use({
         url: `http://127.0.0.1:${httpPort}`,
         serverPort,
         data,
+        s3Url: s3 ? `http://127.0.0.1:${s3.address.port}` : undefined,
         async stopServer() {
           await server?.close();
           server = null;
@@ -75,6 +83,7 @@ export const test = base.extend<{ bucket: string; pageProblems: void }, { pail: 
         },
       });
       await gateway?.close();
+      await s3?.close();
       await server?.close();
       await rm(data, { recursive: true, force: true });
     },

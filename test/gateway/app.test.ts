@@ -24,6 +24,7 @@ describe('OpenAPI document', () => {
       '/api/buckets/{bucket}',
       '/api/buckets/{bucket}/files',
       '/api/buckets/{bucket}/files/{*}',
+      '/api/buckets/{bucket}/share/{*}',
       '/api/buckets/{bucket}/zip',
       '/api/login',
       '/api/logout',
@@ -32,6 +33,7 @@ describe('OpenAPI document', () => {
       '/api/uploads/{id}',
     ]);
     expect(Object.keys(document.paths['/api/buckets/{bucket}/files/{*}']).sort()).toEqual(['delete', 'get', 'put']);
+    expect(Object.keys(document.paths['/api/buckets/{bucket}/share/{*}'])).toEqual(['post']);
     // tus: discovery and creation at the endpoint; offset, bytes and termination at each upload, with their headers.
     expect(Object.keys(document.paths['/api/uploads']).sort()).toEqual(['options', 'post']);
     expect(Object.keys(document.paths['/api/uploads/{id}']).sort()).toEqual(['delete', 'head', 'patch']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_S3_KEY, parseS3Keys } from '../../../s3/auth/keys.ts';
+import { DEFAULT_S3_KEY, parseS3Keys } from '../../../shared/sigv4/keys.ts';
 
 describe('PAIL_S3_KEYS', () => {
   it("reads ACCESS:SECRET pairs, ':ro' making a pair read-only, secrets holding '/', '=', '+' and ':'", () => {

@@ -8,7 +8,7 @@ import { GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, describe, expect, it } from 'vitest';
 import { S3AuthError } from '../../../s3/auth/errors.ts';
-import { parseS3Keys } from '../../../s3/auth/keys.ts';
+import { parseS3Keys } from '../../../shared/sigv4/keys.ts';
 import { objectSize, payloadBytes } from '../../../s3/auth/payload.ts';
 import { verifyRequest } from '../../../s3/auth/verify.ts';
 import { sdkClient } from './recorder.ts';

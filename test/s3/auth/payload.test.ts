@@ -6,7 +6,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_CHUNK_BYTES } from '../../../s3/auth/aws-chunked.ts';
 import { S3AuthError } from '../../../s3/auth/errors.ts';
-import { parseS3Keys } from '../../../s3/auth/keys.ts';
+import { parseS3Keys } from '../../../shared/sigv4/keys.ts';
 import { payloadBytes } from '../../../s3/auth/payload.ts';
 import { verifyRequest, type Verified } from '../../../s3/auth/verify.ts';
 import { DOC_DATA, DOC_KEY, DOC_NOW, documentedSignedUpload, documentedTrailerUpload } from './documented.ts';

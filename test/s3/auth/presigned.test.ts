@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, describe, expect, it } from 'vitest';
 import { S3AuthError } from '../../../s3/auth/errors.ts';
-import { parseS3Keys } from '../../../s3/auth/keys.ts';
+import { parseS3Keys } from '../../../shared/sigv4/keys.ts';
 import { verifyRequest, type RequestToVerify } from '../../../s3/auth/verify.ts';
 import { awsCli } from './cli.ts';
 import { sdkClient, startRecorder } from './recorder.ts';

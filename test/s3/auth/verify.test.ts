@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { S3AuthError } from '../../../s3/auth/errors.ts';
-import { parseS3Keys } from '../../../s3/auth/keys.ts';
+import { parseS3Keys } from '../../../shared/sigv4/keys.ts';
 import { verifyRequest, type Verified } from '../../../s3/auth/verify.ts';
 import { awsCli, curlSigV4 } from './cli.ts';
 import { sdkClient, startRecorder, type Recorded } from './recorder.ts';
