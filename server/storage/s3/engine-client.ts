@@ -1,0 +1,32 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { StoreUrl } from './store-url.ts';
+
+/** Sockets kept open to the engine: uploads and downloads stream in parallel, each holding one while it runs. */
+const MAX_SOCKETS = 256;
+
+/**
+ * An S3 client for the engine: path-style addressing (engine bucket names
+ * need no DNS), keep-alive sockets, and checksums only where S3 requires
+ * them (RGW 16.2 refuses the SDK's default aws-chunked bodies with a CRC
+ * trailer). `destroy()` releases the sockets.
+ */
+export function engineClient(store: StoreUrl): S3Client {
+  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: 32 };
+  return new S3Client({
+    endpoint: store.endpoint,
+    region: store.region,
+    credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
+    requestHandler: {
+      // An http endpoint gets a plain agent: AWS_CA_BUNDLE on the machine then changes nothing.
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: 10_000,
+    },
+  });
+}
