@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectsV2Command, AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { engineClient } from '../../server/storage/s3/engine-client.ts';
-import { parseStoreUrl } from '../../server/storage/s3/store-url.ts';
+import { parseStoreUrl } from '../../shared/config/store-url.ts';
 
 /** The engine the s3 backend's tests run on: `PAIL_TEST_STORE` (scripts/test.sh brings Ceph up and sets it). */
 export const TEST_STORE = process.env.PAIL_TEST_STORE;

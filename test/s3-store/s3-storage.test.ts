@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3Storage } from '../../server/storage/s3/s3-storage.ts';
 import { StorageError, type OpenedFile, type Storage } from '../../server/storage/storage.ts';
-import { parseStoreUrl } from '../../server/storage/s3/store-url.ts';
+import { parseStoreUrl } from '../../shared/config/store-url.ts';
 import type { ListingRow } from '../../shared/protocol/listing.ts';
 import { inPieces, NEEDS_ENGINE, rawEngine, removePrefix, storeUrlWithOwnPrefix, TEST_STORE } from './engine.ts';
 
@@ -35,7 +35,7 @@ async function readAll(file: OpenedFile): Promise<Buffer> {
 
 async function rows(storage: Storage, bucket: string, query = {}): Promise<string[]> {
   const out: string[] = [];
-  for await (const row of storage.list(bucket, query) as AsyncIterable<ListingRow>) out.push(row.kind === 'file' ? row.file.name : `[${row.prefix}]`);
+  for await (const row of storage.list(bucket, query)) out.push(row.kind === 'file' ? row.file.name : `[${row.prefix}]`);
   return out;
 }
 

@@ -75,29 +75,27 @@ export class ByteSource {
    * bytes that never come) and the stream just ends.
    */
   piece(length: number, abort: () => void): Readable {
-    const source = this;
-    return Readable.from(
-      (async function* () {
-        let sent = 0;
-        while (sent < length) {
-          let chunk: Buffer | undefined;
-          try {
-            chunk = await source.next(length - sent);
-          } catch {
-            abort();
-            return;
-          }
-          if (!chunk) {
-            source.failure ??= new ShortBody(length - sent);
-            abort();
-            return;
-          }
-          sent += chunk.length;
-          yield chunk;
-        }
-      })(),
-      { objectMode: false },
-    );
+    return Readable.from(this.#pieceBytes(length, abort), { objectMode: false });
+  }
+
+  async *#pieceBytes(length: number, abort: () => void): AsyncGenerator<Buffer> {
+    let sent = 0;
+    while (sent < length) {
+      let chunk: Buffer | undefined;
+      try {
+        chunk = await this.next(length - sent);
+      } catch {
+        abort();
+        return;
+      }
+      if (!chunk) {
+        this.failure ??= new ShortBody(length - sent);
+        abort();
+        return;
+      }
+      sent += chunk.length;
+      yield chunk;
+    }
   }
 
   /** Ends the body early (a refused upload), so its source stops. */

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { StoreUrl } from './store-url.ts';
+import type { StoreUrl } from '../../../shared/config/store-url.ts';
 
 /** Sockets kept open to the engine: uploads and downloads stream in parallel, each holding one while it runs. */
 const MAX_SOCKETS = 256;

@@ -42,7 +42,7 @@ import { isNoSuchBucket, isNotFound, isPreconditionFailed } from './engine-error
 import { EngineReader } from './engine-reader.ts';
 import { receiveBody, type ReceivedBody } from './received-body.ts';
 import { S3Sessions } from './s3-sessions.ts';
-import { ENGINE_BUCKET_MAX, parseStoreUrl, redactStoreUrl, type StoreUrl } from './store-url.ts';
+import { ENGINE_BUCKET_MAX, parseStoreUrl, redactStoreUrl, type StoreUrl } from '../../../shared/config/store-url.ts';
 
 export interface S3StorageOptions {
   readonly maxFileSize: number;

@@ -1,5 +1,5 @@
-import { StorageError } from '../storage.ts';
-import { Reason } from '../../../shared/protocol/reasons.ts';
+/** A `PAIL_STORE` value that is neither `fs` nor a usable S3 URL; its message never holds the secret. */
+export class StoreUrlError extends Error {}
 
 /** Where an S3 engine is and how to sign for it, read from a `PAIL_STORE` URL. */
 export interface StoreUrl {
@@ -21,7 +21,7 @@ export const ENGINE_BUCKET_MAX = 63;
  * refused with a message that never repeats the secret.
  */
 export function parseStoreUrl(raw: string): StoreUrl {
-  const fail = (why: string) => new StorageError(Reason.badArgs, `the store ${redactStoreUrl(raw)} ${why}`);
+  const fail = (why: string) => new StoreUrlError(`the store ${redactStoreUrl(raw)} ${why}`);
   let url: URL;
   try {
     url = new URL(raw);
