@@ -136,6 +136,14 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     await storage.put('files', 'ranged.bin', inPieces(randomBytes(body.length)), { size: body.length, overwrite: true });
     expect(sha(await readAll(opened))).toBe(sha(body));
     expect(await reason(storage.get('files', 'ranged.bin', { offset: 0, length: 10 }, { sha256: sha(body) }))).toBe('changed');
+    // A read that jumps opens a new GET pinned to the version opened: after an overwrite it is refused, never the other version's bytes.
+    const current = await storage.stat('files', 'ranged.bin');
+    const jumping = await storage.get('files', 'ranged.bin');
+    expect(await jumping.read(buf, 10, 0)).toBe(10);
+    await storage.put('files', 'ranged.bin', inPieces(randomBytes(body.length)), { size: body.length, overwrite: true });
+    expect(await reason(jumping.read(buf, 10, 2 * MiB))).toBe('changed');
+    await jumping.close();
+    expect((await storage.stat('files', 'ranged.bin')).sha256).not.toBe(current.sha256);
   });
 
   it('lists in key order with prefix, delimiter and after (after a folder row: past everything under it)', async () => {
