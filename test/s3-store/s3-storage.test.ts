@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3Storage } from '../../server/storage/s3/s3-storage.ts';
+import { receiveBody } from '../../server/storage/s3/received-body.ts';
 import { StorageError, type OpenedFile, type Storage } from '../../server/storage/storage.ts';
 import { parseStoreUrl } from '../../shared/config/store-url.ts';
 import type { ListingRow } from '../../shared/protocol/listing.ts';
@@ -112,6 +113,30 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     expect(winners).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as StorageError).reason).toBe('exists');
     expect((await storage.stat('files', 'raced.bin')).sha256).toBe(sha(bodies[winners[0]]));
+  });
+
+  it('of N staged bodies published at once as creates of one key (copies, which ignore If-None-Match), exactly one wins', async () => {
+    const engine = rawEngine(url);
+    const system = `${parseStoreUrl(url).prefix}pail-system`;
+    try {
+      for (const round of [1, 2, 3]) {
+        const bodies = Array.from({ length: 6 }, () => randomBytes(9 * MiB));
+        // Every body received and staged first, so the publishes (claim, look, copy) all run at the same moment.
+        const staged = await Promise.all(
+          bodies.map((b) => receiveBody(engine, system, inPieces(b, MiB), { size: b.length, maxSize: 1024 ** 3, tooLargeMessage: 'too large', md5: false })),
+        );
+        expect(staged.every((r) => r.staging !== undefined)).toBe(true);
+        const key = `published-${round}.bin`;
+        const results = await Promise.allSettled(staged.map((r) => storage.publish('files', key, r, { sha256: r.sha256 }, false)));
+        await Promise.all(staged.map((r) => r.discard()));
+        const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+        expect(winners).toHaveLength(1);
+        for (const r of results) if (r.status === 'rejected') expect((r.reason as StorageError).reason).toBe('exists');
+        expect((await storage.stat('files', key)).sha256).toBe(sha(bodies[winners[0]]));
+      }
+    } finally {
+      engine.destroy();
+    }
   });
 
   it('reads ranges, and a download pinned to a SHA-256 is refused (changed) once the file is another', async () => {
