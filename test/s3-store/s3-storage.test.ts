@@ -242,12 +242,16 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     const system = `${parseStoreUrl(url).prefix}pail-system`;
     try {
       const { Claims } = await import('../../server/storage/s3/claims.ts');
-      const claims = new Claims(engine, system);
-      const claimKey = claims.keyFor('files', 'stale.bin');
+      const claimKey = new Claims(engine, system).keyFor('files', 'stale.bin');
       const stale = JSON.stringify({ holder: 'dead', at: Date.now() - 3_600_000 });
       await engine.send(new PutObjectCommand({ Bucket: system, Key: claimKey, Body: stale, ContentLength: stale.length }));
-      const body = randomBytes(100);
-      const results = await Promise.allSettled(Array.from({ length: 6 }, () => storage.put('files', 'stale.bin', inPieces(body), { size: 100 })));
+      // Staged bodies (published by copies, which no If-None-Match guards): only the claim keeps it to one winner.
+      const bodies = Array.from({ length: 6 }, () => randomBytes(9 * MiB));
+      const staged = await Promise.all(
+        bodies.map((b) => receiveBody(engine, system, inPieces(b, MiB), { size: b.length, maxSize: 1024 ** 3, tooLargeMessage: 'too large', md5: false })),
+      );
+      const results = await Promise.allSettled(staged.map((r) => storage.publish('files', 'stale.bin', r, { sha256: r.sha256 }, false)));
+      await Promise.all(staged.map((r) => r.discard()));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       await expect(engine.send(new HeadObjectCommand({ Bucket: system, Key: claimKey }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     } finally {
