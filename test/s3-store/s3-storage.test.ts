@@ -187,6 +187,13 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     expect(await rows(storage, 'listing', { prefix: 'b/', after: 'b/1' })).toEqual(['b/2', 'b/c/3']);
     const first = (await storage.list('listing')[Symbol.asyncIterator]().next()).value as ListingRow;
     expect(first).toMatchObject({ kind: 'file', file: { name: 'a.txt', size: 0 } });
+    // File rows carry the SHA-256, etag and attributes kept as metadata (looked up ahead of the caller).
+    const body = Buffer.from('listed body');
+    await storage.put('listing', 'b/2', inPieces(body), { size: body.length, overwrite: true, md5: true, attrs: 'k=v' });
+    const listed = [];
+    for await (const row of storage.list('listing', { prefix: 'b/' })) if (row.kind === 'file') listed.push(row.file);
+    expect(listed.find((f) => f.name === 'b/2')).toMatchObject({ size: body.length, sha256: sha(body), etag: md5(body), attrs: 'k=v' });
+    expect(listed.find((f) => f.name === 'b/1')).toMatchObject({ size: 0, sha256: sha(Buffer.alloc(0)) });
     expect(await reason(rows(storage, 'nobucket'))).toBe('no-such-bucket');
     // A folder key and a key under it may both exist on S3.
     await storage.put('listing', 'b', inPieces(Buffer.from('x')), { size: 1 });
@@ -223,6 +230,9 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     } finally {
       engine.destroy();
     }
+    const listed = [];
+    for await (const row of storage.list('files', { prefix: 'foreign' })) if (row.kind === 'file') listed.push(row.file);
+    expect(listed).toMatchObject([{ name: 'foreign.bin', size: 5000, sha256: null }]);
     expect(await storage.stat('files', 'foreign.bin')).toMatchObject({ size: 5000, sha256: sha(body) });
     expect(await readAll(await storage.get('files', 'foreign.bin', undefined, { sha256: sha(body) }))).toEqual(body);
     await storage.deleteFile('files', 'foreign.bin');
