@@ -19,7 +19,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Reason } from '../../../shared/protocol/reasons.ts';
-import type { BucketInfo, FileInfo, PailEvent } from '../../../shared/protocol/types.ts';
+import type { BucketInfo, FileInfo, ListedFile, PailEvent } from '../../../shared/protocol/types.ts';
 import { bucketNameProblem, compareKeys, isFolderKey } from '../../../shared/protocol/names.ts';
 import type { ListingRow } from '../../../shared/protocol/listing.ts';
 import { Quota } from '../quota.ts';
@@ -58,6 +58,8 @@ const COPY_MAX = 5 * 1024 ** 3;
 const COPY_PART = 1024 ** 3;
 /** A bucket's file count and bytes, found by listing it, are kept this long (other servers' writes show after it). */
 const TOTALS_TTL_MS = 5_000;
+/** A listing looks up this many file rows' metadata ahead of its caller. */
+const LIST_HEADS_AHEAD = 32;
 
 /** The metadata every file Pail writes carries (x-amz-meta-*). */
 const META_SHA256 = 'pail-sha256';
@@ -246,18 +248,21 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
   /**
    * A bucket's rows: ListObjectsV2 pages (prefix, delimiter, StartAfter)
    * merged into key order, files and folders. Listings carry no metadata, so
-   * a row's SHA-256 is null (stat and download give it) and it has no etag.
+   * each file row is completed by a HEAD (its SHA-256, etag and attributes),
+   * a few rows ahead of the caller: a caller that stops early costs little
+   * more than what it took. A file deleted between the listing and its HEAD
+   * is left out; one written behind Pail's back lists with a null SHA-256.
    */
   async *list(bucket: string, query: ListingQuery = {}): AsyncGenerator<ListingRow> {
     const after = query.after;
     // After a folder row, everything under it is skipped; the engine does that itself (RGW does), this makes sure.
     const skipUnder = query.delimiter !== undefined && after !== undefined && after.endsWith(query.delimiter) && after.startsWith(query.prefix ?? '') ? after : undefined;
+    const engineBucket = this.engineBucket(bucket);
     for await (const page of this.#pages(bucket, query)) {
+      const rows: ListingRow[] = [];
       const files = page.Contents ?? [];
       const folders = page.CommonPrefixes ?? [];
-      let f = 0;
-      let d = 0;
-      while (f < files.length || d < folders.length) {
+      for (let f = 0, d = 0; f < files.length || d < folders.length; ) {
         const takeFile = d >= folders.length || (f < files.length && compareKeys(files[f].Key!, folders[d].Prefix!) < 0);
         let row: ListingRow;
         if (takeFile) {
@@ -267,8 +272,47 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
           row = { kind: 'folder', bucket, prefix: folders[d++].Prefix! };
         }
         const key = row.kind === 'file' ? row.file.name : row.prefix;
-        if (skipUnder !== undefined && key.startsWith(skipUnder)) continue;
-        yield row;
+        if (skipUnder === undefined || !key.startsWith(skipUnder)) rows.push(row);
+      }
+      const heads: (Promise<HeadObjectCommandOutput | undefined> | undefined)[] = [];
+      const headAhead = (upTo: number) => {
+        for (let i = heads.length; i < Math.min(upTo, rows.length); i++) {
+          const row = rows[i];
+          const head =
+            row.kind === 'file' && row.file.sha256 === null
+              ? this.#engine.send(new HeadObjectCommand({ Bucket: engineBucket, Key: row.file.name })).catch((err: unknown) => {
+                  if (isNotFound(err)) return undefined;
+                  throw this.#fail(err, `cannot list ${bucket}`);
+                })
+              : undefined;
+          // A caller that stops early leaves some looked up for nothing: their failures are nobody's.
+          head?.catch(() => {});
+          heads.push(head);
+        }
+      };
+      for (let i = 0; i < rows.length; i++) {
+        headAhead(i + LIST_HEADS_AHEAD);
+        const row = rows[i];
+        const pending = heads[i];
+        if (row.kind === 'folder' || pending === undefined) {
+          yield row;
+          continue;
+        }
+        const head = await pending;
+        heads[i] = undefined;
+        if (!head) continue;
+        const meta = head.Metadata ?? {};
+        const sha256 = meta[META_SHA256] !== undefined && /^[0-9a-f]{64}$/.test(meta[META_SHA256]) ? meta[META_SHA256] : null;
+        const file: ListedFile = {
+          bucket,
+          name: row.file.name,
+          size: head.ContentLength ?? row.file.size,
+          modified: (head.LastModified ?? new Date(row.file.modified)).toISOString(),
+          sha256,
+          ...(sha256 !== null && meta[META_ETAG] !== undefined ? { etag: meta[META_ETAG] } : {}),
+          ...(meta[META_ATTRS] !== undefined ? { attrs: decodeURIComponent(meta[META_ATTRS]) } : {}),
+        };
+        yield { kind: 'file', file };
       }
     }
   }
