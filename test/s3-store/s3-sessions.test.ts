@@ -136,6 +136,21 @@ describe.skipIf(!TEST_STORE)(`S3Storage upload sessions on an engine (${NEEDS_EN
     }
   });
 
+  it('a session untouched for the time to live is swept (by any server), one written to since is kept', async () => {
+    const idle = await storage.beginUpload('uploads', 'idle.bin', { size: 10 });
+    const later = Date.now() + options.uploadTtlMs + 1_000;
+    const second = await S3Storage.open(url, options);
+    try {
+      expect(await second.sweepUploads(later - 2 * options.uploadTtlMs)).toBe(0);
+      expect((await storage.uploadStatus(idle.id)).id).toBe(idle.id);
+      expect(await second.sweepUploads(later)).toBeGreaterThanOrEqual(1);
+      expect(await reason(storage.uploadStatus(idle.id))).toBe('no-such-upload');
+      expect((await storage.listUploads('uploads')).map((u) => u.id)).not.toContain(idle.id);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('deleting a bucket removes its upload sessions', async () => {
     await storage.createBucket('gone');
     const session = await storage.beginUpload('gone', 'x', { size: 10 });

@@ -239,6 +239,20 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     expect(await reason(storage.deleteFile('files', 'foreign.bin'))).toBe('no-such-file');
   });
 
+  it('with a quota, usage is counted from the engine at open and an upload past it is refused (no-space) before any byte', async () => {
+    await storage.put('files', 'quota-base.bin', inPieces(randomBytes(1000)), { size: 1000 });
+    const used = (await storage.listBuckets()).reduce((sum, b) => sum + b.bytes, 0);
+    const limited = await S3Storage.open(url, { ...options, quota: used + 5000 });
+    try {
+      await limited.put('files', 'quota-1.bin', inPieces(randomBytes(4000)), { size: 4000 });
+      expect(await reason(limited.put('files', 'quota-2.bin', inPieces(randomBytes(4000)), { size: 4000 }))).toBe('no-space');
+      await limited.deleteFile('files', 'quota-1.bin');
+      await limited.put('files', 'quota-2.bin', inPieces(randomBytes(4000)), { size: 4000 });
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('a second S3Storage on the same engine (another bucket server) sees the first one\'s files at once', async () => {
     const second = await S3Storage.open(url, options);
     try {

@@ -91,10 +91,10 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     readonly options: S3StorageOptions,
   ) {
     super();
-    this.#engine = engineClient(store);
+    this.#log = options.log ?? SILENT_LOG;
+    this.#engine = engineClient(store, this.#log);
     this.#system = store.prefix + SYSTEM_BUCKET;
     this.#claims = new Claims(this.#engine, this.#system);
-    this.#log = options.log ?? SILENT_LOG;
   }
 
   /** Connects to the engine named by a `PAIL_STORE` URL and makes the system bucket if need be. */
@@ -594,6 +594,11 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       assembled.release();
       await assembled.received.discard().catch((err) => this.#log.warn({ err }, 'cannot remove a staging object'));
     }
+  }
+
+  /** Removes upload sessions untouched for the time to live as of `now` (the sweep runs on a timer too); resolves to how many. */
+  sweepUploads(now = Date.now()): Promise<number> {
+    return this.#sessions.sweep(now);
   }
 
   #wrote(bucket: string): void {
