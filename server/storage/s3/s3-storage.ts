@@ -160,10 +160,39 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     return buckets.sort((a, b) => compareKeys(a.name, b.name));
   }
 
-  /** A bucket's files and bytes, by listing it (S3 has no cheaper way), kept a few seconds. */
+  /**
+   * A bucket's files and bytes: RGW says them in HEAD bucket's
+   * x-rgw-object-count and x-rgw-bytes-used (kept by its bucket index);
+   * another engine's bucket is listed and added up. Kept a few seconds.
+   */
   async #bucketTotals(bucket: string): Promise<{ files: number; bytes: number }> {
     const kept = this.#totals.get(bucket);
     if (kept && Date.now() - kept.at < TOTALS_TTL_MS) return { files: kept.files, bytes: kept.bytes };
+    const totals = (await this.#engineTotals(bucket)) ?? (await this.#listedTotals(bucket));
+    this.#totals.set(bucket, { ...totals, at: Date.now() });
+    return totals;
+  }
+
+  async #engineTotals(bucket: string): Promise<{ files: number; bytes: number } | undefined> {
+    const head = new HeadBucketCommand({ Bucket: this.engineBucket(bucket) });
+    let headers: Record<string, string | undefined> = {};
+    head.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        headers = (result.response as { headers?: Record<string, string> }).headers ?? {};
+        return result;
+      },
+      { step: 'deserialize', name: 'pailBucketTotals' },
+    );
+    await this.#engine.send(head).catch((err: unknown) => {
+      throw isNotFound(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot read bucket ${bucket}`);
+    });
+    const files = Number(headers['x-rgw-object-count']);
+    const bytes = Number(headers['x-rgw-bytes-used']);
+    return Number.isSafeInteger(files) && Number.isSafeInteger(bytes) && headers['x-rgw-object-count'] !== undefined ? { files, bytes } : undefined;
+  }
+
+  async #listedTotals(bucket: string): Promise<{ files: number; bytes: number }> {
     let files = 0;
     let bytes = 0;
     for await (const page of this.#pages(bucket, {})) {
@@ -172,7 +201,6 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
         bytes += o.Size ?? 0;
       }
     }
-    this.#totals.set(bucket, { files, bytes, at: Date.now() });
     return { files, bytes };
   }
 
