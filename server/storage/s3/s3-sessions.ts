@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   CopyObjectCommand,
+  ListMultipartUploadsCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -344,6 +346,12 @@ export class S3Sessions {
     }
     for await (const o of this.#listAll('staging/')) {
       if (now - (o.LastModified?.getTime() ?? now) > LEFTOVER_MS) await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: o.Key! })).catch(() => {});
+    }
+    const uploads = await this.engine.send(new ListMultipartUploadsCommand({ Bucket: this.bucket }));
+    for (const u of uploads.Uploads ?? []) {
+      if (now - (u.Initiated?.getTime() ?? now) > LEFTOVER_MS) {
+        await this.engine.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key!, UploadId: u.UploadId! })).catch(() => {});
+      }
     }
     if (removed) this.#log.info({ sessions: removed }, 'removed expired upload sessions');
     return removed;

@@ -15,6 +15,7 @@ import {
   UploadPartCopyCommand,
   CompleteMultipartUploadCommand,
   AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
   type HeadObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -237,6 +238,11 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
         const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
         freed += (page.Contents ?? []).reduce((sum, o) => sum + (o.Size ?? 0), 0);
         if (keys.length) await this.#engine.send(new DeleteObjectsCommand({ Bucket: engineBucket, Delete: { Objects: keys, Quiet: true } }));
+      }
+      // A publish of a file over 5 GiB in progress (a multipart copy) holds parts the engine counts as contents.
+      const uploads = await this.#engine.send(new ListMultipartUploadsCommand({ Bucket: engineBucket }));
+      for (const u of uploads.Uploads ?? []) {
+        await this.#engine.send(new AbortMultipartUploadCommand({ Bucket: engineBucket, Key: u.Key!, UploadId: u.UploadId! })).catch(() => {});
       }
     }
     await this.#engine.send(new DeleteBucketCommand({ Bucket: engineBucket })).catch((err) => {
