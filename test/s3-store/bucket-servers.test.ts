@@ -58,12 +58,13 @@ describe.skipIf(!TEST_STORE)(`two bucket servers over one engine, through the pr
   it('creates of one key through both servers at once: exactly one is stored', async () => {
     const connections = await Promise.all(servers.flatMap((s) => [0, 1, 2].map(() => PailConnection.connect({ host: '127.0.0.1', port: s.address().port }))));
     try {
+      await clients[0].createBucket('raced');
       const bodies = connections.map(() => randomBytes(9 * MiB));
-      const results = await Promise.allSettled(connections.map((c, i) => c.upload('shared', 'raced.bin', bodies[i])));
+      const results = await Promise.allSettled(connections.map((c, i) => c.upload('raced', 'raced.bin', bodies[i])));
       const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
       expect(winners).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ reason: 'exists' });
-      expect((await clients[1].stat('shared', 'raced.bin')).sha256).toBe(sha(bodies[winners[0]]));
+      expect((await clients[1].stat('raced', 'raced.bin')).sha256).toBe(sha(bodies[winners[0]]));
     } finally {
       for (const c of connections) await c.quit().catch(() => {});
     }
