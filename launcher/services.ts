@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { SERVICE_WORDS, type ServiceWord } from '../shared/config/services.ts';
 import { bucketServerAddress, hostPort, type Settings } from '../shared/config/settings.ts';
+import { redactStoreUrl } from '../shared/config/store-url.ts';
 
 /** A running service: what to tell the person, and how to stop it. */
 export interface Running {
@@ -32,7 +33,7 @@ async function startServer(settings: Settings, log: Logger): Promise<Running & {
   const { address, port } = server.address();
   return {
     address: hostPort(address, port),
-    lines: [`pail: bucket server on ${hostPort(address, port)} (data in ${settings.data})`],
+    lines: [`pail: bucket server on ${hostPort(address, port)} (${settings.store === 'fs' ? `data in ${settings.data}` : `store ${redactStoreUrl(settings.store)}`})`],
     close: () => server.close(),
   };
 }

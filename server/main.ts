@@ -1,20 +1,18 @@
-import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { BucketServer } from './bucket-server.ts';
 import { isLoopback, StartupError, type Settings } from '../shared/config/settings.ts';
-import { FsStorage } from './storage/fs-storage.ts';
+import { openStorage } from './storage/open-storage.ts';
 
 export { StartupError } from '../shared/config/settings.ts';
 
-/** Opens the data folder and starts a bucket server as the settings say. */
+/** Opens the storage (the data folder, or an S3 engine) and starts a bucket server as the settings say. */
 export async function startBucketServer(settings: Settings, log: Logger = pino({ level: settings.logLevel })): Promise<BucketServer> {
   if (!isLoopback(settings.host) && !settings.token) {
     throw new StartupError(
       `refusing to serve ${settings.host} without an access token: anyone who can reach it could read and delete every file. Set PAIL_TOKEN (or --token), or bind 127.0.0.1.`,
     );
   }
-  const data = resolve(settings.data);
-  const storage = await FsStorage.open(data, { maxFileSize: settings.maxFileSize, quota: settings.quota, uploadTtlMs: settings.uploadTtlMs, log });
+  const { storage, where } = await openStorage(settings, log);
   const server = new BucketServer({
     storage,
     log,
@@ -31,8 +29,11 @@ export async function startBucketServer(settings: Settings, log: Logger = pino({
       loginLimit: settings.loginLimit,
     },
   });
-  const address = await server.listen(settings.tcpPort, settings.host);
-  log.info({ address: address.address, port: address.port, data }, 'bucket server listening');
+  const address = await server.listen(settings.tcpPort, settings.host).catch(async (err: unknown) => {
+    await storage.close();
+    throw err;
+  });
+  log.info({ address: address.address, port: address.port, store: where }, 'bucket server listening');
   return server;
 }
 

@@ -1,4 +1,5 @@
 import { DEFAULT_TCP_PORT } from '../protocol/version.ts';
+import { parseStoreUrl, StoreUrlError } from './store-url.ts';
 
 /**
  * Every setting of the bucket server and gateway, once: its flag, its
@@ -9,7 +10,7 @@ export interface SettingSpec {
   readonly key: keyof Settings;
   readonly flag: string;
   readonly env: string;
-  readonly kind: 'string' | 'port' | 'bytes' | 'count' | 'ms';
+  readonly kind: 'string' | 'port' | 'bytes' | 'count' | 'ms' | 'store';
   readonly summary: string;
 }
 
@@ -18,6 +19,8 @@ export interface Settings {
   tcpPort: number;
   httpPort: number;
   data: string;
+  /** Where files are kept: `fs` (the data folder) or an S3 engine's URL, `s3+http://ACCESS:SECRET@HOST:PORT/?prefix=pail-`. */
+  store: string;
   maxFileSize: number;
   maxLine: number;
   maxChunk: number;
@@ -70,6 +73,7 @@ export const DEFAULTS: Readonly<Settings> = {
   tcpPort: DEFAULT_TCP_PORT,
   httpPort: 8080,
   data: './data',
+  store: 'fs',
   maxFileSize: 64 * 1024 ** 3,
   maxLine: 8 * 1024,
   maxChunk: 16 * 1024 ** 2,
@@ -113,6 +117,14 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'tcpPort', flag: '--port', env: 'PAIL_TCP_PORT', kind: 'port', summary: 'TCP port of the bucket server' },
   { key: 'httpPort', flag: '--http-port', env: 'PAIL_HTTP_PORT', kind: 'port', summary: 'HTTP port of the gateway' },
   { key: 'data', flag: '--data', env: 'PAIL_DATA', kind: 'string', summary: 'data folder' },
+  {
+    key: 'store',
+    flag: '--store',
+    env: 'PAIL_STORE',
+    kind: 'store',
+    summary:
+      'where files are kept: fs (the data folder), or an S3 engine (Ceph RGW, any S3-compatible one) as s3+http://ACCESS_KEY:SECRET_KEY@HOST:PORT/?prefix=pail-&region=us-east-1 (s3+https:// for TLS; the secret percent-encoded; each bucket B is the engine bucket PREFIX+B, so bucket names have at most 63 minus the prefix\'s length characters, and pail-system is reserved)',
+  },
   { key: 'maxFileSize', flag: '--max-file-size', env: 'PAIL_MAX_FILE_SIZE', kind: 'bytes', summary: 'largest file accepted (bytes, or with K/M/G/T)' },
   { key: 'maxLine', flag: '--max-line', env: 'PAIL_MAX_LINE', kind: 'bytes', summary: 'longest command line accepted' },
   { key: 'maxChunk', flag: '--max-chunk', env: 'PAIL_MAX_CHUNK', kind: 'bytes', summary: 'largest chunk of a chunked upload' },
@@ -155,6 +167,16 @@ export function parseValue(spec: SettingSpec, raw: string): string | number {
   const fail = (what: string) => new ConfigError(`${spec.flag} (${spec.env}) ${what}, got ${JSON.stringify(raw)}`);
   switch (spec.kind) {
     case 'string':
+      return raw;
+    case 'store':
+      if (raw === 'fs') return raw;
+      try {
+        parseStoreUrl(raw);
+      } catch (err) {
+        // The store's own message names the URL with its secret hidden.
+        if (err instanceof StoreUrlError) throw new ConfigError(`${spec.flag} (${spec.env}) takes fs or an s3+http(s):// URL: ${err.message}`);
+        throw err;
+      }
       return raw;
     case 'port': {
       const n = Number(raw);

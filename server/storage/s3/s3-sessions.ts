@@ -1,0 +1,571 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
+  ListMultipartUploadsCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type _Object,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Reason } from '../../../shared/protocol/reasons.ts';
+import type { Quota } from '../quota.ts';
+import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, type UploadSessionInfo } from '../storage.ts';
+import { SILENT_LOG, type StorageLog } from '../storage-log.ts';
+import { isNotFound, isPreconditionFailed } from './engine-errors.ts';
+import type { ReceiveOptions, ReceivedBody } from './received-body.ts';
+
+/**
+ * Upload sessions kept in the engine's system bucket, so any bucket server
+ * over the engine can continue, describe, complete or abort any session:
+ *
+ *   sessions/ID/session.json           the bucket, key, size and options it was begun with
+ *   sessions/ID/at/OFFSET-LENGTH       a part of a session of offsets (16 digits each), its SHA-256 in metadata
+ *   sessions/ID/part/NUMBER            a numbered part (5 digits), its MD5 and SHA-256 in metadata
+ *   uploads/BUCKET/ID                  an empty marker: the sessions of a bucket, listed without reading every session
+ *
+ * A part is received and checked before it is placed (a PutObject, or a
+ * copy of a staged body), so a part's object only ever holds a whole part
+ * whose digest was checked; placing it is the moment it counts. A session
+ * was last touched when its newest object was written. Completion reads the
+ * pieces back in order, each GET pinned to the etag listed (a part replaced
+ * meanwhile fails the completion with part-conflict), into a new staged
+ * body. Parts being written and completions in progress are known only to
+ * the server running them: two servers may write overlapping parts of one
+ * session at once (each is checked against what is held before it is placed).
+ */
+export interface S3SessionsOptions {
+  readonly maxFileSize: number;
+  readonly ttlMs: number;
+  readonly log?: StorageLog;
+  readonly quota?: Quota;
+  /** Receives a body into memory or a staging object (received-body.ts). */
+  readonly receive: (body: AsyncIterable<Buffer>, options: ReceiveOptions) => Promise<ReceivedBody>;
+}
+
+export interface SessionMeta {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size?: number;
+  readonly overwrite: boolean;
+  readonly sha256?: string;
+  readonly attrs?: string;
+  readonly parts?: true;
+  readonly created: string;
+}
+
+/** A session assembled into a received body, ready to publish. */
+export interface AssembledSession {
+  readonly meta: SessionMeta;
+  readonly received: ReceivedBody;
+  readonly etag?: string;
+  /** Removes the session's objects, after its file is published. */
+  finish(): Promise<void>;
+  /** Lets parts and completions of the session in again (call once, whatever happened). */
+  release(): void;
+}
+
+/** Bytes [start, end) of the file, read from `key` beginning at `from`. */
+interface Piece {
+  readonly key: string;
+  readonly etag: string;
+  readonly start: number;
+  readonly end: number;
+  readonly from: number;
+}
+
+/** CopyObject's limit: a part placed by a copy is at most this large. */
+const PART_MAX = 5 * 1024 ** 3;
+const SWEEP_INTERVAL_MS = 10 * 60_000;
+/** Staging objects and engine multipart uploads of the system bucket older than this were left by a server that died. */
+const LEFTOVER_MS = 24 * 3_600_000;
+
+export class S3Sessions {
+  readonly #log: StorageLog;
+  /** Sessions' descriptions, which never change once written. */
+  readonly #metas = new Map<string, SessionMeta>();
+  /** Byte ranges of parts this server is writing now, by session. */
+  readonly #writing = new Map<string, { start: number; end: number }[]>();
+  /** Sessions this server is completing now. */
+  readonly #completing = new Set<string>();
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(
+    readonly engine: S3Client,
+    readonly bucket: string,
+    readonly options: S3SessionsOptions,
+  ) {
+    this.#log = options.log ?? SILENT_LOG;
+    this.#sweeper = setInterval(() => void this.sweep().catch((err) => this.#log.warn({ err }, 'cannot sweep expired upload sessions')), Math.min(SWEEP_INTERVAL_MS, Math.max(1_000, options.ttlMs / 4)));
+    this.#sweeper.unref();
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
+  }
+
+  async begin(bucket: string, key: string, options: PutOptions & { readonly numbered?: boolean }): Promise<UploadSessionInfo> {
+    if (options.size !== undefined && options.size > this.options.maxFileSize) {
+      throw new StorageError(Reason.tooLarge, `files are limited to ${this.options.maxFileSize} bytes`);
+    }
+    const id = randomBytes(16).toString('hex');
+    const meta: SessionMeta = {
+      bucket,
+      key,
+      ...(options.size === undefined ? {} : { size: options.size }),
+      overwrite: options.overwrite === true,
+      ...(options.sha256 === undefined ? {} : { sha256: options.sha256 }),
+      ...(options.attrs === undefined ? {} : { attrs: options.attrs }),
+      ...(options.numbered ? { parts: true } : {}),
+      created: new Date().toISOString(),
+    };
+    // The marker first: a marker without its session is skipped by listings and swept.
+    await this.#putText(markerKey(bucket, id), '');
+    await this.#putText(`sessions/${id}/session.json`, JSON.stringify(meta));
+    this.#metas.set(id, meta);
+    return describe(id, meta, []);
+  }
+
+  async status(id: string): Promise<UploadSessionInfo> {
+    const meta = await this.#meta(id);
+    return describe(id, meta, await this.#objects(id));
+  }
+
+  async list(bucket: string): Promise<UploadSessionInfo[]> {
+    const ids: string[] = [];
+    for await (const o of this.#listAll(`uploads/${bucket}/`)) ids.push(o.Key!.slice(`uploads/${bucket}/`.length));
+    const sessions: UploadSessionInfo[] = [];
+    for (const id of ids) {
+      const info = await this.status(id).catch((err: unknown) => {
+        if (err instanceof StorageError && err.reason === Reason.noSuchUpload) return undefined;
+        throw err;
+      });
+      if (info) sessions.push(info);
+    }
+    return sessions.sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
+  }
+
+  async checkPart(id: string, offset: number, size: number | undefined): Promise<void> {
+    const meta = await this.#live(id);
+    this.#judge(id, meta, offset, size);
+  }
+
+  async checkNumberedPart(id: string, number: number, size: number | undefined): Promise<void> {
+    const meta = await this.#live(id);
+    if (!meta.parts) throw new StorageError(Reason.notNow, `upload ${id} is a session of offsets: send its parts with part_u`);
+    const max = Math.min(this.options.maxFileSize, PART_MAX);
+    if (size !== undefined && size > max) throw new StorageError(Reason.tooLarge, `a part is limited to ${max} bytes`);
+    if (size !== undefined) this.options.quota?.check(size);
+    void number;
+  }
+
+  async writePart(id: string, offset: number, body: AsyncIterable<Buffer>, options: { size?: number; sha256?: string }): Promise<StoredPart> {
+    const meta = await this.#live(id);
+    const range = this.#judge(id, meta, offset, options.size);
+    const writing = this.#writing.get(id) ?? [];
+    writing.push(range);
+    this.#writing.set(id, writing);
+    let received: ReceivedBody | undefined;
+    try {
+      const limit = Math.min(meta.size ?? this.options.maxFileSize, offset + PART_MAX) - offset;
+      received = await this.options.receive(body, {
+        size: options.size,
+        maxSize: limit,
+        tooLargeMessage: `the part goes past the upload's ${meta.size ?? this.options.maxFileSize} bytes`,
+        md5: false,
+      });
+      if (options.sha256 !== undefined && options.sha256 !== received.sha256) {
+        throw new StorageError(Reason.checksumMismatch, `the part's SHA-256 is ${received.sha256}, not ${options.sha256}`);
+      }
+      if (received.size > 0) {
+        await this.#sameAsHeld(id, offset, received);
+        await this.#place(`sessions/${id}/at/${digits(offset, 16)}-${digits(received.size, 16)}`, received, { 'pail-sha256': received.sha256 });
+      }
+      // Aborted or completed meanwhile (here or on another server): what was placed goes with it.
+      if (!(await this.#exists(id))) {
+        await this.#remove(id).catch(() => {});
+        throw noSuchUpload(id);
+      }
+      return { offset, size: received.size, sha256: received.sha256 };
+    } finally {
+      writing.splice(writing.indexOf(range), 1);
+      if (writing.length === 0) this.#writing.delete(id);
+      await received?.discard().catch(() => {});
+    }
+  }
+
+  async writeNumberedPart(id: string, number: number, body: AsyncIterable<Buffer>, options: { size?: number; md5?: string; sha256?: string }): Promise<NumberedPartInfo> {
+    const meta = await this.#live(id);
+    if (!meta.parts) throw new StorageError(Reason.notNow, `upload ${id} is a session of offsets: send its parts with part_u`);
+    if (this.#completing.has(id)) throw new StorageError(Reason.partConflict, 'the upload is being completed');
+    const max = Math.min(this.options.maxFileSize, PART_MAX);
+    let received: ReceivedBody | undefined;
+    try {
+      received = await this.options.receive(body, { size: options.size, maxSize: max, tooLargeMessage: `a part is limited to ${max} bytes`, md5: true });
+      if (options.sha256 !== undefined && options.sha256 !== received.sha256) throw new StorageError(Reason.checksumMismatch, `the part's SHA-256 is ${received.sha256}, not ${options.sha256}`);
+      if (options.md5 !== undefined && options.md5 !== received.md5) throw new StorageError(Reason.checksumMismatch, `the part's MD5 is ${received.md5}, not ${options.md5}`);
+      if (this.#completing.has(id)) throw new StorageError(Reason.partConflict, 'the upload is being completed');
+      await this.#place(partKey(id, number), received, { 'pail-sha256': received.sha256, 'pail-md5': received.md5! });
+      if (!(await this.#exists(id))) {
+        await this.#remove(id).catch(() => {});
+        throw noSuchUpload(id);
+      }
+      return { number, size: received.size, md5: received.md5!, sha256: received.sha256, modified: new Date().toISOString() };
+    } finally {
+      await received?.discard().catch(() => {});
+    }
+  }
+
+  async listParts(id: string): Promise<NumberedPartInfo[]> {
+    const meta = await this.#meta(id);
+    if (!meta.parts) throw new StorageError(Reason.notNow, `upload ${id} is a session of offsets: it has no numbered parts`);
+    const objects = (await this.#objects(id)).filter((o) => o.Key!.startsWith(`sessions/${id}/part/`));
+    return Promise.all(objects.map((o) => this.#partInfo(o)));
+  }
+
+  /** A numbered part's record: its size and time from the listing, its digests from its metadata. */
+  async #partInfo(o: _Object): Promise<NumberedPartInfo & { etag: string }> {
+    const head = await this.engine.send(new HeadObjectCommand({ Bucket: this.bucket, Key: o.Key! }));
+    return {
+      number: Number(o.Key!.slice(o.Key!.lastIndexOf('/') + 1)),
+      size: head.ContentLength ?? 0,
+      md5: head.Metadata?.['pail-md5'] ?? '',
+      sha256: head.Metadata?.['pail-sha256'] ?? '',
+      modified: (head.LastModified ?? new Date()).toISOString(),
+      etag: head.ETag!,
+    };
+  }
+
+  /**
+   * Reads a session's pieces back in order into one received body: the
+   * offset parts covering 0 to its size, or the numbered parts listed. The
+   * session stays as it is until `finish`; refused digests leave it so.
+   */
+  async assemble(id: string, options: { sha256?: string; parts?: readonly number[] }): Promise<AssembledSession> {
+    const meta = await this.#live(id);
+    if (this.#completing.has(id)) throw new StorageError(Reason.partConflict, `upload ${id} is being completed`);
+    if (!meta.parts && options.parts) throw new StorageError(Reason.badArgs, `upload ${id} is a session of offsets: complete it without parts=`);
+    if (meta.parts && !options.parts) throw new StorageError(Reason.badArgs, `upload ${id} is a session of numbered parts: complete it with parts=LIST`);
+    if (this.#writing.has(id)) throw new StorageError(Reason.partConflict, `upload ${id} still has parts being written`);
+    this.#completing.add(id);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#completing.delete(id);
+    };
+    try {
+      const objects = await this.#objects(id);
+      let pieces: Piece[];
+      let size: number;
+      let etag: string | undefined;
+      if (meta.parts) {
+        const held = new Map(
+          objects.filter((o) => o.Key!.startsWith(`sessions/${id}/part/`)).map((o) => [Number(o.Key!.slice(o.Key!.lastIndexOf('/') + 1)), o] as const),
+        );
+        const listed = options.parts!.map((n) => {
+          const o = held.get(n);
+          if (!o) throw new StorageError(Reason.noSuchPart, `the upload holds no part ${n}`);
+          return o;
+        });
+        size = listed.reduce((sum, o) => sum + (o.Size ?? 0), 0);
+        if (size > this.options.maxFileSize) throw new StorageError(Reason.tooLarge, `the parts listed make ${size} bytes; files are limited to ${this.options.maxFileSize} bytes`);
+        const infos = await Promise.all(listed.map((o) => this.#partInfo(o)));
+        // S3's rule for a multipart object: the MD5 of the parts' binary MD5s, then a dash and their count.
+        const md5s = createHash('md5');
+        for (const part of infos) md5s.update(Buffer.from(part.md5, 'hex'));
+        etag = `${md5s.digest('hex')}-${infos.length}`;
+        let start = 0;
+        pieces = infos.map((p) => {
+          const piece = { key: partKey(id, p.number), etag: p.etag, start, end: start + p.size, from: 0 };
+          start += p.size;
+          return piece;
+        });
+      } else {
+        const ranges = offsetParts(id, objects);
+        size = meta.size ?? (ranges.length ? Math.max(...ranges.map((r) => r.end)) : 0);
+        pieces = cover(ranges, size);
+        const covered = pieces.length ? pieces[pieces.length - 1].end : 0;
+        if (covered !== size || (pieces.length > 0 && pieces[0].start !== 0)) {
+          throw new StorageError(Reason.incomplete, `upload ${id} holds ${describeRanges(merged(ranges))} of ${size} bytes`);
+        }
+      }
+      const received = await this.options.receive(this.#read(pieces), { size, maxSize: this.options.maxFileSize, tooLargeMessage: `files are limited to ${this.options.maxFileSize} bytes`, md5: false });
+      for (const wanted of [options.sha256, meta.sha256]) {
+        if (wanted !== undefined && wanted !== received.sha256) {
+          await received.discard().catch(() => {});
+          throw new StorageError(Reason.checksumMismatch, `the upload's SHA-256 is ${received.sha256}, not ${wanted}`);
+        }
+      }
+      return { meta, received, ...(etag === undefined ? {} : { etag }), finish: () => this.#remove(id), release };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** The pieces' bytes in order, each GET pinned to the etag it was listed with. */
+  async *#read(pieces: readonly Piece[]): AsyncGenerator<Buffer> {
+    for (const piece of pieces) {
+      if (piece.end === piece.start) continue;
+      let reply;
+      try {
+        reply = await this.engine.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: piece.key, IfMatch: piece.etag.replace(/"/g, ''), Range: `bytes=${piece.from}-${piece.from + piece.end - piece.start - 1}` }),
+        );
+      } catch (err) {
+        if (isPreconditionFailed(err) || isNotFound(err)) throw new StorageError(Reason.partConflict, 'a part was replaced or removed while the upload was being completed');
+        throw err;
+      }
+      for await (const chunk of reply.Body as Readable) yield chunk as Buffer;
+    }
+  }
+
+  async abort(id: string): Promise<void> {
+    await this.#live(id);
+    await this.#remove(id);
+  }
+
+  /** Removes sessions untouched for longer than the time to live, and what dead servers left in the system bucket. */
+  async sweep(now = Date.now()): Promise<number> {
+    const last = new Map<string, number>();
+    for await (const o of this.#listAll('sessions/')) {
+      const id = o.Key!.split('/')[1];
+      last.set(id, Math.max(last.get(id) ?? 0, o.LastModified?.getTime() ?? 0));
+    }
+    let removed = 0;
+    for (const [id, updated] of last) {
+      if (this.#writing.has(id) || this.#completing.has(id) || now - updated < this.options.ttlMs) continue;
+      await this.#remove(id).catch((err) => this.#log.warn({ err, upload: id }, 'cannot remove an expired upload session'));
+      removed++;
+    }
+    for await (const o of this.#listAll('staging/')) {
+      if (now - (o.LastModified?.getTime() ?? now) > LEFTOVER_MS) await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: o.Key! })).catch(() => {});
+    }
+    const uploads = await this.engine.send(new ListMultipartUploadsCommand({ Bucket: this.bucket }));
+    for (const u of uploads.Uploads ?? []) {
+      if (now - (u.Initiated?.getTime() ?? now) > LEFTOVER_MS) {
+        await this.engine.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key!, UploadId: u.UploadId! })).catch(() => {});
+      }
+    }
+    if (removed) this.#log.info({ sessions: removed }, 'removed expired upload sessions');
+    return removed;
+  }
+
+  async dropBucket(bucket: string): Promise<void> {
+    for await (const o of this.#listAll(`uploads/${bucket}/`)) {
+      const id = o.Key!.slice(`uploads/${bucket}/`.length);
+      await this.#remove(id, bucket).catch(() => {});
+    }
+  }
+
+  /** Deletes a session's objects: its description first, so no one writes to or lists it from then on. */
+  async #remove(id: string, bucketHint?: string): Promise<void> {
+    const meta = this.#metas.get(id) ?? (await this.#readMeta(id).catch(() => undefined));
+    await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: `sessions/${id}/session.json` }));
+    this.#metas.delete(id);
+    const keys: string[] = [];
+    for await (const o of this.#listAll(`sessions/${id}/`)) keys.push(o.Key!);
+    for (let i = 0; i < keys.length; i += 1000) {
+      await this.engine.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
+    }
+    const bucket = meta?.bucket ?? bucketHint;
+    if (bucket !== undefined) await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: markerKey(bucket, id) }));
+  }
+
+  /** Refuses bytes that would change bytes already held: the overlap's digest on both sides must agree. */
+  async #sameAsHeld(id: string, offset: number, received: ReceivedBody): Promise<void> {
+    const end = offset + received.size;
+    for (const held of offsetParts(id, await this.#objects(id))) {
+      if (held.end <= offset || held.start >= end) continue;
+      const from = Math.max(held.start, offset);
+      const to = Math.min(held.end, end);
+      const theirs = await this.#digestOf(held.key, held.etag, from - held.start, to - from);
+      const ours = received.small
+        ? createHash('sha256').update(received.small.subarray(from - offset, to - offset)).digest('hex')
+        : await this.#digestOf(received.staging!, undefined, from - offset, to - from);
+      if (theirs !== ours) throw new StorageError(Reason.partConflict, `bytes ${from} to ${to} are already held with different contents`);
+    }
+  }
+
+  async #digestOf(key: string, etag: string | undefined, offset: number, length: number): Promise<string> {
+    const reply = await this.engine.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}`, ...(etag ? { IfMatch: etag.replace(/"/g, '') } : {}) }),
+    );
+    const hash = createHash('sha256');
+    for await (const chunk of reply.Body as Readable) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  }
+
+  /** Places a received, checked body at a key of the system bucket with its metadata. */
+  async #place(key: string, received: ReceivedBody, metadata: Record<string, string>): Promise<void> {
+    if (received.small) {
+      await this.engine.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: received.small, ContentLength: received.small.length, Metadata: metadata }));
+    } else {
+      await this.engine.send(new CopyObjectCommand({ Bucket: this.bucket, Key: key, CopySource: `${this.bucket}/${received.staging}`, MetadataDirective: 'REPLACE', Metadata: metadata }));
+    }
+  }
+
+  /** Where a part may go: inside the size, clear of the parts this server is writing. */
+  #judge(id: string, meta: SessionMeta, offset: number, size: number | undefined): { start: number; end: number } {
+    if (meta.parts) throw new StorageError(Reason.notNow, `upload ${id} is a session of numbered parts: send its parts with part_n`);
+    if (this.#completing.has(id)) throw new StorageError(Reason.partConflict, `upload ${id} is being completed`);
+    const end = size === undefined ? Infinity : offset + size;
+    const limit = meta.size ?? this.options.maxFileSize;
+    if (end !== Infinity && end > limit) {
+      throw new StorageError(meta.size === undefined ? Reason.tooLarge : Reason.badRange, `the part ${offset}+${size} goes past the upload's ${limit} bytes`);
+    }
+    if (offset > limit) throw new StorageError(Reason.badRange, `the part starts past the upload's ${limit} bytes`);
+    if ((this.#writing.get(id) ?? []).some((r) => r.start < end && offset < r.end)) {
+      throw new StorageError(Reason.partConflict, `the part ${offset}+${size ?? 'chunked'} overlaps a part still being written`);
+    }
+    return { start: offset, end };
+  }
+
+  /** A session's description, from memory or the engine; no-such-upload when it is gone. */
+  async #meta(id: string): Promise<SessionMeta> {
+    if (!/^[0-9a-f]{32}$/.test(id)) throw noSuchUpload(id);
+    const known = this.#metas.get(id);
+    if (known) return known;
+    const meta = await this.#readMeta(id);
+    this.#metas.set(id, meta);
+    return meta;
+  }
+
+  async #readMeta(id: string): Promise<SessionMeta> {
+    try {
+      const reply = await this.engine.send(new GetObjectCommand({ Bucket: this.bucket, Key: `sessions/${id}/session.json` }));
+      return JSON.parse(await reply.Body!.transformToString()) as SessionMeta;
+    } catch (err) {
+      if (isNotFound(err)) throw noSuchUpload(id);
+      throw err;
+    }
+  }
+
+  /** A session to write to or complete: its description must still be in the engine (another server may have ended it). */
+  async #live(id: string): Promise<SessionMeta> {
+    const meta = await this.#meta(id);
+    if (!(await this.#exists(id))) {
+      this.#metas.delete(id);
+      throw noSuchUpload(id);
+    }
+    return meta;
+  }
+
+  async #exists(id: string): Promise<boolean> {
+    try {
+      await this.engine.send(new HeadObjectCommand({ Bucket: this.bucket, Key: `sessions/${id}/session.json` }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Every object of a session (its description, parts); no-such-upload without a description. */
+  async #objects(id: string): Promise<_Object[]> {
+    const objects: _Object[] = [];
+    for await (const o of this.#listAll(`sessions/${id}/`)) objects.push(o);
+    if (!objects.some((o) => o.Key === `sessions/${id}/session.json`)) {
+      this.#metas.delete(id);
+      throw noSuchUpload(id);
+    }
+    return objects;
+  }
+
+  async *#listAll(prefix: string): AsyncGenerator<_Object> {
+    let token: string | undefined;
+    do {
+      const page = await this.engine.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      yield* page.Contents ?? [];
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  #putText(key: string, text: string) {
+    return this.engine.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text, ContentLength: Buffer.byteLength(text) }));
+  }
+}
+
+interface HeldRange {
+  readonly key: string;
+  readonly etag: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The offset parts a session's objects hold. */
+function offsetParts(id: string, objects: readonly _Object[]): HeldRange[] {
+  const prefix = `sessions/${id}/at/`;
+  return objects
+    .filter((o) => o.Key!.startsWith(prefix))
+    .map((o) => {
+      const [offset, length] = o.Key!.slice(prefix.length).split('-').map(Number);
+      return { key: o.Key!, etag: o.ETag!, start: offset, end: offset + length };
+    })
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+}
+
+/**
+ * Pieces covering 0..size without a gap, as far as the parts reach: from
+ * each part, the bytes past what the parts before it covered (`from` is
+ * where in the part's object they begin).
+ */
+function cover(ranges: readonly HeldRange[], size: number): Piece[] {
+  const pieces: Piece[] = [];
+  let at = 0;
+  for (const r of ranges) {
+    if (r.start > at) break;
+    if (r.end <= at) continue;
+    const end = Math.min(r.end, size);
+    if (end <= at) continue;
+    pieces.push({ key: r.key, etag: r.etag, start: at, end, from: at - r.start });
+    at = end;
+  }
+  return pieces;
+}
+
+function merged(ranges: readonly HeldRange[]): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const r of ranges) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else out.push({ start: r.start, end: r.end });
+  }
+  return out;
+}
+
+function describeRanges(ranges: readonly { start: number; end: number }[]): string {
+  return ranges.length ? ranges.map((r) => `${r.start}–${r.end}`).join(', ') : 'no bytes';
+}
+
+/** A session's description as the protocol gives it, from its objects. */
+function describe(id: string, meta: SessionMeta, objects: readonly _Object[]): UploadSessionInfo {
+  const updated = Math.max(Date.parse(meta.created), ...objects.map((o) => o.LastModified?.getTime() ?? 0));
+  const ranges = merged(offsetParts(id, objects));
+  const partsHeld = objects.filter((o) => o.Key!.startsWith(`sessions/${id}/part/`)).reduce((sum, o) => sum + (o.Size ?? 0), 0);
+  return {
+    id,
+    bucket: meta.bucket,
+    key: meta.key,
+    size: meta.size,
+    overwrite: meta.overwrite,
+    sha256: meta.sha256,
+    attrs: meta.attrs,
+    created: meta.created,
+    updated: new Date(updated).toISOString(),
+    numbered: meta.parts === true,
+    held: meta.parts ? partsHeld : ranges.length && ranges[0].start === 0 ? ranges[0].end : 0,
+    ranges: ranges.map((r) => ({ offset: r.start, length: r.end - r.start })),
+  };
+}
+
+const digits = (n: number, width: number) => String(n).padStart(width, '0');
+const partKey = (id: string, number: number) => `sessions/${id}/part/${digits(number, 5)}`;
+const markerKey = (bucket: string, id: string) => `uploads/${bucket}/${id}`;
+const noSuchUpload = (id: string) => new StorageError(Reason.noSuchUpload, `no upload session ${id}`);

@@ -1,0 +1,654 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCopyCommand,
+  CompleteMultipartUploadCommand,
+  AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Reason } from '../../../shared/protocol/reasons.ts';
+import type { BucketInfo, FileInfo, ListedFile, PailEvent } from '../../../shared/protocol/types.ts';
+import { bucketNameProblem, compareKeys, isFolderKey } from '../../../shared/protocol/names.ts';
+import type { ListingRow } from '../../../shared/protocol/listing.ts';
+import { Quota } from '../quota.ts';
+import {
+  StorageError,
+  type ByteRange,
+  type ListingQuery,
+  type NumberedPartInfo,
+  type OpenedFile,
+  type PutOptions,
+  type Storage,
+  type StoredPart,
+  type UploadSessionInfo,
+} from '../storage.ts';
+import { SILENT_LOG, type StorageLog } from '../storage-log.ts';
+import { EMPTY_SHA256 } from '../tree-listing.ts';
+import { Claims } from './claims.ts';
+import { engineClient } from './engine-client.ts';
+import { isNoSuchBucket, isNotFound, isPreconditionFailed } from './engine-errors.ts';
+import { EngineReader } from './engine-reader.ts';
+import { receiveBody, type ReceivedBody } from './received-body.ts';
+import { S3Sessions } from './s3-sessions.ts';
+import { ENGINE_BUCKET_MAX, parseStoreUrl, redactStoreUrl, type StoreUrl } from '../../../shared/config/store-url.ts';
+
+export interface S3StorageOptions {
+  readonly maxFileSize: number;
+  readonly quota?: number;
+  readonly uploadTtlMs: number;
+  readonly log?: StorageLog;
+}
+
+/** The Pail bucket name this backend keeps for its own objects (claims, staging, upload sessions). */
+export const SYSTEM_BUCKET = 'pail-system';
+/** CopyObject copies at most 5 GiB; larger files are published with a multipart copy of parts this large. */
+const COPY_MAX = 5 * 1024 ** 3;
+const COPY_PART = 1024 ** 3;
+/** A bucket's file count and bytes, found by listing it, are kept this long (other servers' writes show after it). */
+const TOTALS_TTL_MS = 5_000;
+/** A listing looks up this many file rows' metadata ahead of its caller. */
+const LIST_HEADS_AHEAD = 32;
+
+/** The metadata every file Pail writes carries (x-amz-meta-*). */
+const META_SHA256 = 'pail-sha256';
+const META_ETAG = 'pail-etag';
+const META_ATTRS = 'pail-attrs';
+
+/**
+ * Pail's files in an S3 engine (Ceph RGW, or any S3-compatible one). Each
+ * Pail bucket B is the engine bucket PREFIX+B; a Pail key is the engine key
+ * unchanged; a file's SHA-256, etag and attributes are its object's
+ * metadata. Pail's own objects (create claims, staging bodies, upload
+ * sessions) live in one engine bucket, PREFIX+pail-system, so several bucket
+ * servers over one engine share everything and keep nothing of their own
+ * but caches. See docs in s3-sessions.ts, claims.ts and received-body.ts.
+ */
+export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements Storage {
+  readonly #engine: S3Client;
+  readonly #system: string;
+  readonly #claims: Claims;
+  readonly #log: StorageLog;
+  readonly #totals = new Map<string, { files: number; bytes: number; at: number }>();
+  /** SHA-256s computed for objects written behind Pail's back, by bucket, key and engine etag. */
+  readonly #computed = new Map<string, string>();
+  #quota: Quota | undefined;
+  #sessions!: S3Sessions;
+
+  private constructor(
+    readonly store: StoreUrl,
+    readonly options: S3StorageOptions,
+  ) {
+    super();
+    this.#log = options.log ?? SILENT_LOG;
+    this.#engine = engineClient(store, this.#log);
+    this.#system = store.prefix + SYSTEM_BUCKET;
+    this.#claims = new Claims(this.#engine, this.#system);
+  }
+
+  /** Connects to the engine named by a `PAIL_STORE` URL and makes the system bucket if need be. */
+  static async open(url: string, options: S3StorageOptions): Promise<S3Storage> {
+    const storage = new S3Storage(parseStoreUrl(url), options);
+    try {
+      await storage.#engine.send(new CreateBucketCommand({ Bucket: storage.#system })).catch((err: unknown) => {
+        if ((err as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw err;
+      });
+      if (options.quota) {
+        const buckets = await storage.listBuckets();
+        storage.#quota = new Quota(options.quota, buckets.reduce((sum, b) => sum + b.bytes, 0));
+      }
+    } catch (err) {
+      storage.#engine.destroy();
+      throw new StorageError(Reason.internal, `cannot open the store ${redactStoreUrl(url)}: ${(err as Error).message}`, { cause: err });
+    }
+    storage.#sessions = new S3Sessions(storage.#engine, storage.#system, {
+      maxFileSize: options.maxFileSize,
+      ttlMs: options.uploadTtlMs,
+      log: storage.#log,
+      quota: storage.#quota,
+      receive: (body, receiveOptions) => storage.#receive(body, receiveOptions),
+    });
+    return storage;
+  }
+
+  async close(): Promise<void> {
+    this.#sessions.close();
+    this.#engine.destroy();
+    this.removeAllListeners();
+  }
+
+  /** The engine bucket of a Pail bucket; a name the engine cannot hold with the prefix is refused. */
+  engineBucket(bucket: string): string {
+    const problem = bucketNameProblem(bucket);
+    if (problem) throw new StorageError(Reason.badName, `${bucket} is not a bucket name: ${problem}`);
+    if (bucket === SYSTEM_BUCKET) throw new StorageError(Reason.badName, `${SYSTEM_BUCKET} is reserved for Pail's own objects on this store`);
+    const room = ENGINE_BUCKET_MAX - this.store.prefix.length;
+    if (bucket.length > room) {
+      throw new StorageError(
+        Reason.badName,
+        `${bucket} is too long for this store: its engine bucket names start with ${JSON.stringify(this.store.prefix)}, so a bucket name has at most ${room} characters`,
+      );
+    }
+    return this.store.prefix + bucket;
+  }
+
+  async listBuckets(): Promise<BucketInfo[]> {
+    const listed = await this.#engine.send(new ListBucketsCommand({})).catch((err) => {
+      throw this.#fail(err, 'cannot list the buckets');
+    });
+    const buckets: BucketInfo[] = [];
+    for (const b of listed.Buckets ?? []) {
+      const name = b.Name!.slice(this.store.prefix.length);
+      if (!b.Name!.startsWith(this.store.prefix) || name === SYSTEM_BUCKET || bucketNameProblem(name)) continue;
+      const totals = await this.#bucketTotals(name).catch((err: unknown) => {
+        if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
+        throw err;
+      });
+      if (totals) buckets.push({ name, ...totals, created: (b.CreationDate ?? new Date(0)).toISOString() });
+    }
+    return buckets.sort((a, b) => compareKeys(a.name, b.name));
+  }
+
+  /**
+   * A bucket's files and bytes: RGW says them in HEAD bucket's
+   * x-rgw-object-count and x-rgw-bytes-used (kept by its bucket index);
+   * another engine's bucket is listed and added up. Kept a few seconds.
+   */
+  async #bucketTotals(bucket: string): Promise<{ files: number; bytes: number }> {
+    const kept = this.#totals.get(bucket);
+    if (kept && Date.now() - kept.at < TOTALS_TTL_MS) return { files: kept.files, bytes: kept.bytes };
+    const totals = (await this.#engineTotals(bucket)) ?? (await this.#listedTotals(bucket));
+    this.#totals.set(bucket, { ...totals, at: Date.now() });
+    return totals;
+  }
+
+  async #engineTotals(bucket: string): Promise<{ files: number; bytes: number } | undefined> {
+    const head = new HeadBucketCommand({ Bucket: this.engineBucket(bucket) });
+    let headers: Record<string, string | undefined> = {};
+    head.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        headers = (result.response as { headers?: Record<string, string> }).headers ?? {};
+        return result;
+      },
+      { step: 'deserialize', name: 'pailBucketTotals' },
+    );
+    await this.#engine.send(head).catch((err: unknown) => {
+      throw isNotFound(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot read bucket ${bucket}`);
+    });
+    const files = Number(headers['x-rgw-object-count']);
+    const bytes = Number(headers['x-rgw-bytes-used']);
+    return Number.isSafeInteger(files) && Number.isSafeInteger(bytes) && headers['x-rgw-object-count'] !== undefined ? { files, bytes } : undefined;
+  }
+
+  async #listedTotals(bucket: string): Promise<{ files: number; bytes: number }> {
+    let files = 0;
+    let bytes = 0;
+    for await (const page of this.#pages(bucket, {})) {
+      for (const o of page.Contents ?? []) {
+        files++;
+        bytes += o.Size ?? 0;
+      }
+    }
+    return { files, bytes };
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    const engineBucket = this.engineBucket(bucket);
+    // The engine answers 200 to a create of a bucket its owner has (measured on RGW 16.2): look first.
+    if (await this.#bucketExists(engineBucket)) throw new StorageError(Reason.exists, `bucket ${bucket} already exists`);
+    await this.#engine.send(new CreateBucketCommand({ Bucket: engineBucket })).catch((err) => {
+      if (['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((err as { name?: string }).name ?? '')) {
+        throw new StorageError(Reason.exists, `bucket ${bucket} already exists`);
+      }
+      throw this.#fail(err, `cannot create bucket ${bucket}`);
+    });
+    this.emit('change', { kind: 'bucket-created', bucket });
+  }
+
+  async #bucketExists(engineBucket: string): Promise<boolean> {
+    try {
+      await this.#engine.send(new HeadBucketCommand({ Bucket: engineBucket }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw this.#fail(err, `cannot look for bucket ${engineBucket}`);
+    }
+  }
+
+  async deleteBucket(bucket: string, options: { force?: boolean } = {}): Promise<void> {
+    const engineBucket = this.engineBucket(bucket);
+    if (!(await this.#bucketExists(engineBucket))) throw noSuchBucket(bucket);
+    let freed = 0;
+    if (options.force) {
+      // Emptied a page at a time (the engine deletes a bucket only when it is empty).
+      for await (const page of this.#pages(bucket, {})) {
+        const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        freed += (page.Contents ?? []).reduce((sum, o) => sum + (o.Size ?? 0), 0);
+        if (keys.length) await this.#engine.send(new DeleteObjectsCommand({ Bucket: engineBucket, Delete: { Objects: keys, Quiet: true } }));
+      }
+      // A publish of a file over 5 GiB in progress (a multipart copy) holds parts the engine counts as contents.
+      const uploads = await this.#engine.send(new ListMultipartUploadsCommand({ Bucket: engineBucket }));
+      for (const u of uploads.Uploads ?? []) {
+        await this.#engine.send(new AbortMultipartUploadCommand({ Bucket: engineBucket, Key: u.Key!, UploadId: u.UploadId! })).catch(() => {});
+      }
+    }
+    await this.#engine.send(new DeleteBucketCommand({ Bucket: engineBucket })).catch((err) => {
+      if ((err as { name?: string }).name === 'BucketNotEmpty') throw new StorageError(Reason.notEmpty, `bucket ${bucket} still holds files; delete it with force`);
+      if (isNotFound(err)) throw noSuchBucket(bucket);
+      throw this.#fail(err, `cannot delete bucket ${bucket}`);
+    });
+    this.#quota?.freed(freed);
+    this.#totals.delete(bucket);
+    await this.#sessions.dropBucket(bucket).catch((err) => this.#log.warn({ err, bucket }, "cannot remove a deleted bucket's upload sessions"));
+    this.emit('change', { kind: 'bucket-deleted', bucket });
+  }
+
+  /** ListObjectsV2 pages of a bucket, taken one at a time as the caller goes on. */
+  async *#pages(bucket: string, query: ListingQuery) {
+    const engineBucket = this.engineBucket(bucket);
+    let token: string | undefined;
+    do {
+      const page = await this.#engine
+        .send(
+          new ListObjectsV2Command({
+            Bucket: engineBucket,
+            Prefix: query.prefix || undefined,
+            Delimiter: query.delimiter,
+            StartAfter: token === undefined ? query.after : undefined,
+            ContinuationToken: token,
+          }),
+        )
+        .catch((err) => {
+          throw isNoSuchBucket(err) || isNotFound(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot list ${bucket}`);
+        });
+      yield page;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /**
+   * A bucket's rows: ListObjectsV2 pages (prefix, delimiter, StartAfter)
+   * merged into key order, files and folders. Listings carry no metadata, so
+   * each file row is completed by a HEAD (its SHA-256, etag and attributes),
+   * a few rows ahead of the caller: a caller that stops early costs little
+   * more than what it took. A file deleted between the listing and its HEAD
+   * is left out; one written behind Pail's back lists with a null SHA-256.
+   */
+  async *list(bucket: string, query: ListingQuery = {}): AsyncGenerator<ListingRow> {
+    const after = query.after;
+    // After a folder row, everything under it is skipped; the engine does that itself (RGW does), this makes sure.
+    const skipUnder = query.delimiter !== undefined && after !== undefined && after.endsWith(query.delimiter) && after.startsWith(query.prefix ?? '') ? after : undefined;
+    const engineBucket = this.engineBucket(bucket);
+    for await (const page of this.#pages(bucket, query)) {
+      const rows: ListingRow[] = [];
+      const files = page.Contents ?? [];
+      const folders = page.CommonPrefixes ?? [];
+      for (let f = 0, d = 0; f < files.length || d < folders.length; ) {
+        const takeFile = d >= folders.length || (f < files.length && compareKeys(files[f].Key!, folders[d].Prefix!) < 0);
+        let row: ListingRow;
+        if (takeFile) {
+          const o = files[f++];
+          row = { kind: 'file', file: { bucket, name: o.Key!, size: o.Size ?? 0, modified: (o.LastModified ?? new Date(0)).toISOString(), sha256: isFolderKey(o.Key!) && !o.Size ? EMPTY_SHA256 : null } };
+        } else {
+          row = { kind: 'folder', bucket, prefix: folders[d++].Prefix! };
+        }
+        const key = row.kind === 'file' ? row.file.name : row.prefix;
+        if (skipUnder === undefined || !key.startsWith(skipUnder)) rows.push(row);
+      }
+      const heads: (Promise<HeadObjectCommandOutput | undefined> | undefined)[] = [];
+      const headAhead = (upTo: number) => {
+        for (let i = heads.length; i < Math.min(upTo, rows.length); i++) {
+          const row = rows[i];
+          const head =
+            row.kind === 'file' && row.file.sha256 === null
+              ? this.#engine.send(new HeadObjectCommand({ Bucket: engineBucket, Key: row.file.name })).catch((err: unknown) => {
+                  if (isNotFound(err)) return undefined;
+                  throw this.#fail(err, `cannot list ${bucket}`);
+                })
+              : undefined;
+          // A caller that stops early leaves some looked up for nothing: their failures are nobody's.
+          head?.catch(() => {});
+          heads.push(head);
+        }
+      };
+      for (let i = 0; i < rows.length; i++) {
+        headAhead(i + LIST_HEADS_AHEAD);
+        const row = rows[i];
+        const pending = heads[i];
+        if (row.kind === 'folder' || pending === undefined) {
+          yield row;
+          continue;
+        }
+        const head = await pending;
+        heads[i] = undefined;
+        if (!head) continue;
+        const meta = head.Metadata ?? {};
+        const sha256 = meta[META_SHA256] !== undefined && /^[0-9a-f]{64}$/.test(meta[META_SHA256]) ? meta[META_SHA256] : null;
+        const file: ListedFile = {
+          bucket,
+          name: row.file.name,
+          size: head.ContentLength ?? row.file.size,
+          modified: (head.LastModified ?? new Date(row.file.modified)).toISOString(),
+          sha256,
+          ...(sha256 !== null && meta[META_ETAG] !== undefined ? { etag: meta[META_ETAG] } : {}),
+          ...(meta[META_ATTRS] !== undefined ? { attrs: decodeURIComponent(meta[META_ATTRS]) } : {}),
+        };
+        yield { kind: 'file', file };
+      }
+    }
+  }
+
+  async stat(bucket: string, name: string): Promise<FileInfo> {
+    const head = await this.#head(bucket, name);
+    return this.#describe(bucket, name, head);
+  }
+
+  async #head(bucket: string, name: string): Promise<HeadObjectCommandOutput> {
+    const engineBucket = this.engineBucket(bucket);
+    try {
+      return await this.#engine.send(new HeadObjectCommand({ Bucket: engineBucket, Key: name }));
+    } catch (err) {
+      if (isNotFound(err)) {
+        // A HEAD's 404 has no body: whether the bucket is there tells the two apart.
+        throw (await this.#bucketExists(engineBucket)) ? noSuchFile(bucket, name) : noSuchBucket(bucket);
+      }
+      throw this.#fail(err, `cannot read ${bucket}/${name}`);
+    }
+  }
+
+  /** A file's description from its HEAD; an object written behind Pail's back has its SHA-256 computed once per process. */
+  async #describe(bucket: string, name: string, head: HeadObjectCommandOutput): Promise<FileInfo> {
+    const meta = head.Metadata ?? {};
+    const size = head.ContentLength ?? 0;
+    let sha256 = meta[META_SHA256];
+    if (sha256 === undefined || !/^[0-9a-f]{64}$/.test(sha256)) sha256 = size === 0 ? EMPTY_SHA256 : await this.#computeSha256(bucket, name, head.ETag!, size);
+    const attrs = meta[META_ATTRS] === undefined ? undefined : decodeURIComponent(meta[META_ATTRS]);
+    return {
+      bucket,
+      name,
+      size,
+      modified: (head.LastModified ?? new Date()).toISOString(),
+      sha256,
+      ...(meta[META_ETAG] === undefined ? {} : { etag: meta[META_ETAG] }),
+      ...(attrs === undefined ? {} : { attrs }),
+    };
+  }
+
+  /**
+   * The SHA-256 of an object without Pail's metadata (written to the engine
+   * directly), read once through a GET pinned to its etag and kept in memory
+   * by etag. It is not written back: RGW ignores CopySourceIfMatch (measured),
+   * so a metadata copy could pin a hash on a newer version.
+   */
+  async #computeSha256(bucket: string, name: string, etag: string, size: number): Promise<string> {
+    const cacheKey = `${bucket}\n${name}\n${etag}`;
+    const known = this.#computed.get(cacheKey);
+    if (known) return known;
+    const reader = new EngineReader(this.#engine, this.engineBucket(bucket), name, etag, size, `${bucket}/${name}`);
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    try {
+      for (let position = 0; position < size; ) {
+        const n = await reader.read(buffer, buffer.length, position);
+        hash.update(buffer.subarray(0, n));
+        position += n;
+      }
+    } finally {
+      await reader.close();
+    }
+    const sha256 = hash.digest('hex');
+    if (this.#computed.size > 100_000) this.#computed.clear();
+    this.#computed.set(cacheKey, sha256);
+    return sha256;
+  }
+
+  async checkPut(bucket: string, name: string, options: PutOptions): Promise<void> {
+    if (isFolderKey(name) && (options.size === undefined || options.size > 0)) {
+      throw new StorageError(Reason.badSize, `${JSON.stringify(name)} is a folder: upload it with size 0`);
+    }
+    if (options.size !== undefined && options.size > this.options.maxFileSize) throw tooLarge(this.options.maxFileSize);
+    const existing = await this.#head(bucket, name).catch((err: unknown) => {
+      if (err instanceof StorageError && err.reason === Reason.noSuchFile) return undefined;
+      throw err;
+    });
+    if (existing && !options.overwrite) throw fileExists(bucket, name);
+    this.#quota?.check(options.size ?? 0);
+  }
+
+  async put(bucket: string, name: string, body: AsyncIterable<Buffer>, options: PutOptions): Promise<FileInfo> {
+    await this.checkPut(bucket, name, options);
+    const reservation = this.#quota?.reserve(options.size ?? 0);
+    let received: ReceivedBody | undefined;
+    try {
+      received = await this.#receive(body, {
+        size: options.size,
+        maxSize: this.options.maxFileSize,
+        tooLargeMessage: `files are limited to ${this.options.maxFileSize} bytes`,
+        md5: options.md5 !== undefined,
+        grow: reservation ? (bytes) => reservation.grow(bytes) : undefined,
+      });
+      if (isFolderKey(name) && received.size > 0) throw new StorageError(Reason.badSize, `${JSON.stringify(name)} is a folder: it holds no bytes`);
+      if (options.sha256 !== undefined && options.sha256 !== received.sha256) {
+        throw new StorageError(Reason.checksumMismatch, `the body's SHA-256 is ${received.sha256}, not ${options.sha256}`);
+      }
+      if (typeof options.md5 === 'string' && options.md5 !== received.md5) {
+        throw new StorageError(Reason.checksumMismatch, `the body's MD5 is ${received.md5}, not ${options.md5}`);
+      }
+      const writer = { ...(received.md5 === undefined ? {} : { etag: received.md5 }), ...(options.attrs === undefined ? {} : { attrs: options.attrs }) };
+      const replaced = await this.publish(bucket, name, received, { sha256: received.sha256, ...writer }, options.overwrite === true);
+      reservation?.commit(received.size, replaced);
+      const info: FileInfo = { bucket, name, size: received.size, modified: new Date().toISOString(), sha256: received.sha256, ...writer };
+      this.#wrote(bucket);
+      this.emit('change', { kind: 'file-uploaded', bucket, file: info });
+      return info;
+    } catch (err) {
+      reservation?.release();
+      throw err instanceof StorageError || (err as { $metadata?: unknown }).$metadata === undefined ? err : this.#fail(err, `cannot store ${bucket}/${name}`);
+    } finally {
+      await received?.discard().catch((err) => this.#log.warn({ err }, 'cannot remove a staging object'));
+    }
+  }
+
+  #receive(body: AsyncIterable<Buffer>, options: Parameters<typeof receiveBody>[3]): Promise<ReceivedBody> {
+    return receiveBody(this.#engine, this.#system, body, options);
+  }
+
+  /**
+   * Makes a received body visible at its key with its metadata, in one step
+   * a reader sees whole or not at all: one PutObject of a small body, a copy
+   * of a staged one. Without overwrite it holds the key's claim, checks the
+   * key is free, and (small) puts with If-None-Match too. Resolves to the
+   * size of the file replaced (0 for none, or when not known without a quota).
+   */
+  async publish(bucket: string, name: string, received: ReceivedBody, meta: { sha256: string; etag?: string; attrs?: string }, overwrite: boolean): Promise<number> {
+    const engineBucket = this.engineBucket(bucket);
+    const metadata: Record<string, string> = { [META_SHA256]: meta.sha256 };
+    if (meta.etag !== undefined) metadata[META_ETAG] = meta.etag;
+    if (meta.attrs !== undefined) metadata[META_ATTRS] = encodeURIComponent(meta.attrs);
+    const write = async (create: boolean) => {
+      if (received.small) {
+        await this.#engine
+          .send(new PutObjectCommand({ Bucket: engineBucket, Key: name, Body: received.small, ContentLength: received.small.length, Metadata: metadata, ...(create ? { IfNoneMatch: '*' } : {}) }))
+          .catch((err) => {
+            if (create && isPreconditionFailed(err)) throw fileExists(bucket, name);
+            throw isNoSuchBucket(err) ? noSuchBucket(bucket) : err;
+          });
+      } else {
+        await this.#copy(engineBucket, name, received.staging!, received.size, metadata).catch((err) => {
+          throw isNoSuchBucket(err) ? noSuchBucket(bucket) : err;
+        });
+      }
+    };
+    if (!overwrite) {
+      return this.#claims.hold(bucket, name, async () => {
+        const existing = await this.#head(bucket, name).catch((err: unknown) => {
+          if (err instanceof StorageError && err.reason === Reason.noSuchFile) return undefined;
+          throw err;
+        });
+        if (existing) throw fileExists(bucket, name);
+        await write(true);
+        return 0;
+      });
+    }
+    const replaced = this.#quota ? await this.#head(bucket, name).then((h) => h.ContentLength ?? 0, () => 0) : 0;
+    await write(false);
+    return replaced;
+  }
+
+  /** Copies a staging object to its key with new metadata: CopyObject up to 5 GiB, a multipart copy above. */
+  async #copy(engineBucket: string, name: string, staging: string, size: number, metadata: Record<string, string>): Promise<void> {
+    const source = `${this.#system}/${staging}`;
+    if (size <= COPY_MAX) {
+      await this.#engine.send(new CopyObjectCommand({ Bucket: engineBucket, Key: name, CopySource: source, MetadataDirective: 'REPLACE', Metadata: metadata }));
+      return;
+    }
+    const { UploadId } = await this.#engine.send(new CreateMultipartUploadCommand({ Bucket: engineBucket, Key: name, Metadata: metadata }));
+    try {
+      const parts = [];
+      for (let offset = 0, number = 1; offset < size; offset += COPY_PART, number++) {
+        const end = Math.min(size, offset + COPY_PART) - 1;
+        const copied = await this.#engine.send(
+          new UploadPartCopyCommand({ Bucket: engineBucket, Key: name, UploadId, PartNumber: number, CopySource: source, CopySourceRange: `bytes=${offset}-${end}` }),
+        );
+        parts.push({ PartNumber: number, ETag: copied.CopyPartResult!.ETag! });
+      }
+      await this.#engine.send(new CompleteMultipartUploadCommand({ Bucket: engineBucket, Key: name, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (err) {
+      await this.#engine.send(new AbortMultipartUploadCommand({ Bucket: engineBucket, Key: name, UploadId })).catch(() => {});
+      throw err;
+    }
+  }
+
+  async get(bucket: string, name: string, range?: ByteRange, options: { readonly sha256?: string } = {}): Promise<OpenedFile> {
+    const head = await this.#head(bucket, name);
+    const info = await this.#describe(bucket, name, head);
+    if (options.sha256 !== undefined && info.sha256 !== options.sha256) {
+      throw new StorageError(Reason.changed, `${bucket}/${name} has SHA-256 ${info.sha256} now, not ${options.sha256}`);
+    }
+    const offset = range?.offset ?? 0;
+    const length = range?.length ?? info.size - offset;
+    if (offset > info.size || offset + length > info.size) {
+      throw new StorageError(Reason.badRange, `the range ${offset}+${length} lies outside the file's ${info.size} bytes`);
+    }
+    const reader = new EngineReader(this.#engine, this.engineBucket(bucket), name, head.ETag!, offset + length, `${bucket}/${name}`);
+    // The GET starts now, pinned to the version described: an overwrite after this does not change what is read.
+    if (length > 0) await reader.open(offset);
+    return { info, offset, length, read: (buffer, count, position) => reader.read(buffer, count, position), close: () => reader.close() };
+  }
+
+  async deleteFile(bucket: string, name: string): Promise<void> {
+    const head = await this.#head(bucket, name);
+    await this.#engine.send(new DeleteObjectCommand({ Bucket: this.engineBucket(bucket), Key: name })).catch((err) => {
+      throw isNoSuchBucket(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot delete ${bucket}/${name}`);
+    });
+    this.#quota?.freed(head.ContentLength ?? 0);
+    this.#wrote(bucket);
+    this.emit('change', { kind: 'file-deleted', bucket, name });
+  }
+
+  async beginUpload(bucket: string, name: string, options: PutOptions & { readonly numbered?: boolean }): Promise<UploadSessionInfo> {
+    if (isFolderKey(name)) throw new StorageError(Reason.badName, `${JSON.stringify(name)} is a folder: make it with a plain upload of size 0`);
+    await this.checkPut(bucket, name, { ...options, size: options.size ?? 0 });
+    return this.#sessions.begin(bucket, name, options);
+  }
+
+  checkPart(upload: string, offset: number, size: number | undefined): Promise<void> {
+    return this.#sessions.checkPart(upload, offset, size);
+  }
+
+  writePart(upload: string, offset: number, body: AsyncIterable<Buffer>, options: { size?: number; sha256?: string }): Promise<StoredPart> {
+    return this.#sessions.writePart(upload, offset, body, options);
+  }
+
+  checkNumberedPart(upload: string, number: number, size: number | undefined): Promise<void> {
+    return this.#sessions.checkNumberedPart(upload, number, size);
+  }
+
+  writeNumberedPart(upload: string, number: number, body: AsyncIterable<Buffer>, options: { size?: number; md5?: string; sha256?: string }): Promise<NumberedPartInfo> {
+    return this.#sessions.writeNumberedPart(upload, number, body, options);
+  }
+
+  listParts(upload: string): Promise<NumberedPartInfo[]> {
+    return this.#sessions.listParts(upload);
+  }
+
+  uploadStatus(upload: string): Promise<UploadSessionInfo> {
+    return this.#sessions.status(upload);
+  }
+
+  abortUpload(upload: string): Promise<void> {
+    return this.#sessions.abort(upload);
+  }
+
+  async listUploads(bucket: string): Promise<UploadSessionInfo[]> {
+    if (!(await this.#bucketExists(this.engineBucket(bucket)))) throw noSuchBucket(bucket);
+    return this.#sessions.list(bucket);
+  }
+
+  /**
+   * Completes a session: its pieces, read in order from the engine, are
+   * hashed into a new staged body, checked, and published as a plain
+   * upload's (with the key's claim when it must not exist); the session's
+   * objects go after. A refused completion leaves the session as it was.
+   */
+  async completeUpload(upload: string, options: { sha256?: string; parts?: readonly number[]; create?: boolean }): Promise<FileInfo> {
+    const assembled = await this.#sessions.assemble(upload, options);
+    try {
+      const { bucket, key, attrs } = assembled.meta;
+      const overwrite = assembled.meta.overwrite && options.create !== true;
+      const writer = { ...(assembled.etag === undefined ? {} : { etag: assembled.etag }), ...(attrs === undefined ? {} : { attrs }) };
+      const reservation = this.#quota?.reserve(assembled.received.size);
+      let replaced: number;
+      try {
+        replaced = await this.publish(bucket, key, assembled.received, { sha256: assembled.received.sha256, ...writer }, overwrite);
+      } catch (err) {
+        reservation?.release();
+        throw err;
+      }
+      reservation?.commit(assembled.received.size, replaced);
+      await assembled.finish().catch((err) => this.#log.warn({ err, upload }, 'cannot remove a completed upload session; it expires'));
+      const info: FileInfo = { bucket, name: key, size: assembled.received.size, modified: new Date().toISOString(), sha256: assembled.received.sha256, ...writer };
+      this.#wrote(bucket);
+      this.emit('change', { kind: 'file-uploaded', bucket, file: info });
+      return info;
+    } finally {
+      assembled.release();
+      await assembled.received.discard().catch((err) => this.#log.warn({ err }, 'cannot remove a staging object'));
+    }
+  }
+
+  /** Removes upload sessions untouched for the time to live as of `now` (the sweep runs on a timer too); resolves to how many. */
+  sweepUploads(now = Date.now()): Promise<number> {
+    return this.#sessions.sweep(now);
+  }
+
+  #wrote(bucket: string): void {
+    this.#totals.delete(bucket);
+  }
+
+  /** The StorageError for an engine failure: logged with its cause, `internal` to the client. */
+  #fail(err: unknown, message: string): StorageError {
+    if (err instanceof StorageError) return err;
+    this.#log.error({ err }, message);
+    return new StorageError(Reason.internal, `${message}: ${(err as Error).name ?? String(err)}`, { cause: err });
+  }
+}
+
+const noSuchBucket = (bucket: string) => new StorageError(Reason.noSuchBucket, `no bucket named ${bucket}`);
+const noSuchFile = (bucket: string, name: string) => new StorageError(Reason.noSuchFile, `no file named ${JSON.stringify(name)} in bucket ${bucket}`);
+const fileExists = (bucket: string, name: string) =>
+  new StorageError(Reason.exists, `a file named ${JSON.stringify(name)} already exists in ${bucket}; upload with overwrite to replace it`);
+const tooLarge = (max: number) => new StorageError(Reason.tooLarge, `files are limited to ${max} bytes`);

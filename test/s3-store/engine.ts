@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { DeleteBucketCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectsV2Command, AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { engineClient } from '../../server/storage/s3/engine-client.ts';
+import { parseStoreUrl } from '../../shared/config/store-url.ts';
+
+/** The engine the s3 backend's tests run on: `PAIL_TEST_STORE` (scripts/test.sh brings Ceph up and sets it). */
+export const TEST_STORE = process.env.PAIL_TEST_STORE;
+export const NEEDS_ENGINE = 'needs an S3 engine: run through scripts/test.sh, which brings Ceph up and sets PAIL_TEST_STORE';
+
+/** The test store's URL with a prefix of this test file's own (`t<random>-`), so files running at once never meet. */
+export function storeUrlWithOwnPrefix(): string {
+  const url = new URL(TEST_STORE!);
+  url.searchParams.set('prefix', `${url.searchParams.get('prefix') ?? ''}t${randomBytes(4).toString('hex')}-`);
+  return url.toString();
+}
+
+/** A plain engine client for the same store (to look behind Pail's back, and to clean up). */
+export function rawEngine(url: string): S3Client {
+  return engineClient(parseStoreUrl(url));
+}
+
+/** Deletes every engine bucket of the prefix (and all in them): what a test file made. */
+export async function removePrefix(url: string): Promise<void> {
+  const engine = rawEngine(url);
+  const { prefix } = parseStoreUrl(url);
+  try {
+    const { Buckets } = await engine.send(new ListBucketsCommand({}));
+    for (const b of Buckets ?? []) {
+      if (!b.Name!.startsWith(prefix)) continue;
+      const uploads = await engine.send(new ListMultipartUploadsCommand({ Bucket: b.Name! }));
+      for (const u of uploads.Uploads ?? []) await engine.send(new AbortMultipartUploadCommand({ Bucket: b.Name!, Key: u.Key!, UploadId: u.UploadId! }));
+      for (;;) {
+        const page = await engine.send(new ListObjectsV2Command({ Bucket: b.Name! }));
+        const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        if (keys.length === 0) break;
+        await engine.send(new DeleteObjectsCommand({ Bucket: b.Name!, Delete: { Objects: keys, Quiet: true } }));
+      }
+      await engine.send(new DeleteBucketCommand({ Bucket: b.Name! }));
+    }
+  } finally {
+    engine.destroy();
+  }
+}
+
+/** An async iterable of a buffer in pieces, as a socket would give it. */
+export async function* inPieces(data: Buffer, piece = 64 * 1024): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; i += piece) yield data.subarray(i, Math.min(data.length, i + piece));
+}
