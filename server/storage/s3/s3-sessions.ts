@@ -14,7 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Reason } from '../../../shared/protocol/reasons.ts';
-import type { Quota } from '../quota.ts';
+import type { Quota, Reservation } from '../quota.ts';
 import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, type UploadSessionInfo } from '../storage.ts';
 import { SILENT_LOG, type StorageLog } from '../storage-log.ts';
 import { isNotFound, isPreconditionFailed } from './engine-errors.ts';
@@ -94,6 +94,8 @@ export class S3Sessions {
   /** Sessions this server is completing now. */
   readonly #completing = new Set<string>();
   readonly #sweeper: NodeJS.Timeout;
+  /** Room held by the quota for sessions begun here with a size. */
+  readonly #held = new Map<string, Reservation>();
 
   constructor(
     readonly engine: S3Client,
@@ -114,6 +116,8 @@ export class S3Sessions {
       throw new StorageError(Reason.tooLarge, `files are limited to ${this.options.maxFileSize} bytes`);
     }
     const id = randomBytes(16).toString('hex');
+    // Room for a session begun with its size is held from the start, as on fs, by the server it was begun on.
+    const reservation = options.size ? this.options.quota?.reserve(options.size) : undefined;
     const meta: SessionMeta = {
       bucket,
       key,
@@ -125,8 +129,14 @@ export class S3Sessions {
       created: new Date().toISOString(),
     };
     // The marker first: a marker without its session is skipped by listings and swept.
-    await this.#putText(markerKey(bucket, id), '');
-    await this.#putText(`sessions/${id}/session.json`, JSON.stringify(meta));
+    try {
+      await this.#putText(markerKey(bucket, id), '');
+      await this.#putText(`sessions/${id}/session.json`, JSON.stringify(meta));
+    } catch (err) {
+      reservation?.release();
+      throw err;
+    }
+    if (reservation) this.#held.set(id, reservation);
     this.#metas.set(id, meta);
     return describe(id, meta, []);
   }
@@ -338,6 +348,8 @@ export class S3Sessions {
       const id = o.Key!.split('/')[1];
       last.set(id, Math.max(last.get(id) ?? 0, o.LastModified?.getTime() ?? 0));
     }
+    // Sessions completed or aborted through another server give back the room held for them here.
+    for (const id of [...this.#held.keys()]) if (!last.has(id) && !this.#completing.has(id)) this.releaseHeld(id);
     let removed = 0;
     for (const [id, updated] of last) {
       if (this.#writing.has(id) || this.#completing.has(id) || now - updated < this.options.ttlMs) continue;
@@ -364,8 +376,15 @@ export class S3Sessions {
     }
   }
 
+  /** Gives back the room held for a session begun here: at its completion (which reserves the file's own), abort or removal. */
+  releaseHeld(id: string): void {
+    this.#held.get(id)?.release();
+    this.#held.delete(id);
+  }
+
   /** Deletes a session's objects: its description first, so no one writes to or lists it from then on. */
   async #remove(id: string, bucketHint?: string): Promise<void> {
+    this.releaseHeld(id);
     const meta = this.#metas.get(id) ?? (await this.#readMeta(id).catch(() => undefined));
     await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: `sessions/${id}/session.json` }));
     this.#metas.delete(id);

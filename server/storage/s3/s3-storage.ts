@@ -610,6 +610,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       const { bucket, key, attrs } = assembled.meta;
       const overwrite = assembled.meta.overwrite && options.create !== true;
       const writer = { ...(assembled.etag === undefined ? {} : { etag: assembled.etag }), ...(attrs === undefined ? {} : { attrs }) };
+      this.#sessions.releaseHeld(upload);
       const reservation = this.#quota?.reserve(assembled.received.size);
       let replaced: number;
       try {
