@@ -182,8 +182,8 @@ try {
   };
   const baseline = (measure: string, t: Measured) => row('baseline', measure, `${mbps(t).toFixed(0)} MB/s`, `CPU ${cpuPerGiB(t)} s/GiB`);
 
-  // The ceiling speaks the raw baseline's exchange, so the same client functions time it.
   if (wants('transfers')) {
+    // The ceiling speaks the raw baseline's exchange, so the same client functions time it.
     const ceilingPaths: Path[] = ceiling
       ? [
           { name: 'ceiling upload', servers: [ceiling], kind: 'upload', run: () => rawTcpUpload(ceiling.port, body), reportsSha256: false },
