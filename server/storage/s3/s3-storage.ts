@@ -38,6 +38,7 @@ import {
 import { SILENT_LOG, type StorageLog } from '../storage-log.ts';
 import { EMPTY_SHA256 } from '../tree-listing.ts';
 import { Claims } from './claims.ts';
+import { EventLog } from './event-log.ts';
 import { engineClient } from './engine-client.ts';
 import { isNoSuchBucket, isNotFound, isPreconditionFailed } from './engine-errors.ts';
 import { EngineReader } from './engine-reader.ts';
@@ -54,6 +55,14 @@ export interface S3StorageOptions {
 
 /** The Pail bucket name this backend keeps for its own objects (claims, staging, upload sessions). */
 export const SYSTEM_BUCKET = 'pail-system';
+
+/**
+ * How live events cross bucket servers (event-log.ts): looked for four times
+ * a second, from 5 s before the last look (clocks and slow writes), kept 10
+ * minutes. A change made through another server is seen within about a poll
+ * and a round trip to the engine; issue 17 asks for 2 s.
+ */
+const EVENT_TIMING = { pollMs: 250, windowMs: 5_000, keepMs: 600_000 };
 /** CopyObject copies at most 5 GiB; larger files are published with a multipart copy of parts this large. */
 const COPY_MAX = 5 * 1024 ** 3;
 const COPY_PART = 1024 ** 3;
@@ -86,6 +95,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
   readonly #computed = new Map<string, string>();
   #quota: Quota | undefined;
   #sessions!: S3Sessions;
+  #events!: EventLog;
 
   private constructor(
     readonly store: StoreUrl,
@@ -113,6 +123,16 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       storage.#engine.destroy();
       throw new StorageError(Reason.internal, `cannot open the store ${redactStoreUrl(url)}: ${(err as Error).message}`, { cause: err });
     }
+    storage.#events = new EventLog(storage.#engine, storage.#system, {
+      ...EVENT_TIMING,
+      log: storage.#log,
+      onEvent: (event) => {
+        // Another bucket server's change: this server's cached totals of that bucket are stale too.
+        storage.#wrote(event.bucket);
+        storage.emit('change', event);
+      },
+    });
+    storage.#events.start();
     storage.#sessions = new S3Sessions(storage.#engine, storage.#system, {
       maxFileSize: options.maxFileSize,
       ttlMs: options.uploadTtlMs,
@@ -124,6 +144,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   async close(): Promise<void> {
+    await this.#events.close();
     this.#sessions.close();
     this.#engine.destroy();
     this.removeAllListeners();
@@ -215,7 +236,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       }
       throw this.#fail(err, `cannot create bucket ${bucket}`);
     });
-    this.emit('change', { kind: 'bucket-created', bucket });
+    this.#changed({ kind: 'bucket-created', bucket });
   }
 
   async #bucketExists(engineBucket: string): Promise<boolean> {
@@ -253,7 +274,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     this.#quota?.freed(freed);
     this.#totals.delete(bucket);
     await this.#sessions.dropBucket(bucket).catch((err) => this.#log.warn({ err, bucket }, "cannot remove a deleted bucket's upload sessions"));
-    this.emit('change', { kind: 'bucket-deleted', bucket });
+    this.#changed({ kind: 'bucket-deleted', bucket });
   }
 
   /** ListObjectsV2 pages of a bucket, taken one at a time as the caller goes on. */
@@ -452,7 +473,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       reservation?.commit(received.size, replaced);
       const info: FileInfo = { bucket, name, size: received.size, modified: new Date().toISOString(), sha256: received.sha256, ...writer };
       this.#wrote(bucket);
-      this.emit('change', { kind: 'file-uploaded', bucket, file: info });
+      this.#changed({ kind: 'file-uploaded', bucket, file: info });
       return info;
     } catch (err) {
       reservation?.release();
@@ -556,7 +577,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     });
     this.#quota?.freed(head.ContentLength ?? 0);
     this.#wrote(bucket);
-    this.emit('change', { kind: 'file-deleted', bucket, name });
+    this.#changed({ kind: 'file-deleted', bucket, name });
   }
 
   async beginUpload(bucket: string, name: string, options: PutOptions & { readonly numbered?: boolean }): Promise<UploadSessionInfo> {
@@ -623,7 +644,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       await assembled.finish().catch((err) => this.#log.warn({ err, upload }, 'cannot remove a completed upload session; it expires'));
       const info: FileInfo = { bucket, name: key, size: assembled.received.size, modified: new Date().toISOString(), sha256: assembled.received.sha256, ...writer };
       this.#wrote(bucket);
-      this.emit('change', { kind: 'file-uploaded', bucket, file: info });
+      this.#changed({ kind: 'file-uploaded', bucket, file: info });
       return info;
     } finally {
       assembled.release();
@@ -634,6 +655,12 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
   /** Removes upload sessions untouched for the time to live as of `now` (the sweep runs on a timer too); resolves to how many. */
   sweepUploads(now = Date.now()): Promise<number> {
     return this.#sessions.sweep(now);
+  }
+
+  /** A change made here: told to this server's watchers at once, and to the other servers' through the event log. */
+  #changed(event: PailEvent): void {
+    this.emit('change', event);
+    this.#events.publish(event);
   }
 
   #wrote(bucket: string): void {
