@@ -9,6 +9,8 @@ import { etagOf } from '../etag.ts';
 import { headerValue } from '../headers.ts';
 import { readSmallBody } from '../small-body.ts';
 import { escapeXml, S3_NAMESPACE, XmlWriter } from '../xml.ts';
+import { sendXml } from '../respond.ts';
+import { multipartEtag } from '../../shared/protocol/etags.ts';
 import { uploadIdOf } from './multipart-uploads.ts';
 
 /** S3's least size of every part of a multipart upload but the last. */
@@ -39,7 +41,15 @@ export async function completeMultipartUpload(context: ObjectContext): Promise<v
   const { request, response, setup, bucket, key, signal } = context;
   const upload = uploadIdOf(context);
   const listed = parseCompleteRequest(await readSmallBody(context, MAX_COMPLETE_BODY));
-  const held = await setup.lanes.command(signal, (c) => c.listParts(upload));
+  const held = await setup.lanes.command(signal, (c) => c.listParts(upload)).catch(async (err: unknown) => {
+    if (err instanceof PailError && err.reason === Reason.noSuchUpload && (await completedAlready(context, listed))) return undefined;
+    throw err;
+  });
+  if (held === undefined) {
+    // The same completion sent again (a client that lost the first answer): S3 answers it again.
+    sendXml(response, 200, completionResult(bucket, key, `"${multipartEtag(listed.map((part) => bareMd5(part.etag)))}"`));
+    return;
+  }
   checkParts(listed, held);
   const ifNoneMatch = headerValue(request.headers, 'if-none-match');
   if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') throw new S3Error('NotImplemented', 'a CompleteMultipartUpload takes If-None-Match: * only');
@@ -65,9 +75,7 @@ export async function completeMultipartUpload(context: ObjectContext): Promise<v
   let document: string;
   try {
     const stored = await transfers.use((c) => c.completeUpload(upload, { parts: listed.map((p) => p.number), create: ifNoneMatch !== undefined }), signal);
-    const xml = new XmlWriter().open('CompleteMultipartUploadResult', { xmlns: S3_NAMESPACE });
-    xml.leaf('Location', `/${bucket}/${key}`).leaf('Bucket', bucket).leaf('Key', key).leaf('ETag', etagOf(stored)).close();
-    document = xml.toString().slice(DECLARATION.length);
+    document = completionResult(bucket, key, etagOf(stored)).toString().slice(DECLARATION.length);
   } catch (err) {
     let failure = asS3Error(err);
     if (err instanceof PailError && err.reason === Reason.exists) failure = new S3Error('PreconditionFailed', `${key} exists and If-None-Match: * was given`);
@@ -78,6 +86,29 @@ export async function completeMultipartUpload(context: ObjectContext): Promise<v
     clearInterval(keepAlive);
   }
   response.end(document);
+}
+
+function completionResult(bucket: string, key: string, etag: string): XmlWriter {
+  const xml = new XmlWriter().open('CompleteMultipartUploadResult', { xmlns: S3_NAMESPACE });
+  return xml.leaf('Location', `/${bucket}/${key}`).leaf('Bucket', bucket).leaf('Key', key).leaf('ETag', etag).close();
+}
+
+/** A part's ETag as a client lists it (quoted or not) as the MD5 it names, or undefined when it is not one. */
+function bareMd5(etag: string): string {
+  return etag.trim().replace(/^"|"$/g, '').toLowerCase();
+}
+
+/**
+ * Whether a completion of a session no longer held was already made: the
+ * object at the key is the one these parts make, by S3's multipart ETag of
+ * the part ETags listed. No record of completed sessions is needed, and an
+ * object replaced since is not mistaken for it.
+ */
+async function completedAlready(context: ObjectContext, listed: readonly ListedPart[]): Promise<boolean> {
+  const md5s = listed.map((part) => bareMd5(part.etag));
+  if (!md5s.every((md5) => /^[0-9a-f]{32}$/.test(md5))) return false;
+  const current = await context.setup.lanes.command(context.signal, (c) => c.stat(context.bucket, context.key)).catch(() => undefined);
+  return current?.etag === multipartEtag(md5s);
 }
 
 /** Refuses a completion whose parts are not held with their ETags (InvalidPart), not ascending (InvalidPartOrder), or too small (EntityTooSmall). */

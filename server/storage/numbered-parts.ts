@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Reason } from '../../shared/protocol/reasons.ts';
+import { multipartEtag } from '../../shared/protocol/etags.ts';
 import { syncDir, writeSynced } from './durable.ts';
 import { StorageError, type NumberedPartInfo } from './storage.ts';
 import { SILENT_LOG, type StorageLog } from './storage-log.ts';
@@ -214,10 +215,7 @@ export class NumberedParts {
       this.completing = true;
       try {
         const sha256 = await copyParts(listed.map((p) => ({ path: join(this.#partsDir, p.file), size: p.size })), dataPath);
-        // S3's rule for a multipart object: the MD5 of the parts' binary MD5s, then a dash and their count.
-        const md5s = createHash('md5');
-        for (const part of listed) md5s.update(Buffer.from(part.md5, 'hex'));
-        return { size, sha256, etag: `${md5s.digest('hex')}-${listed.length}` };
+        return { size, sha256, etag: multipartEtag(listed.map((part) => part.md5)) };
       } catch (err) {
         this.completing = false;
         throw err;

@@ -135,6 +135,26 @@ describe('S3 multipart uploads', () => {
     expect(await (await h.protocol()).stat(BUCKET, key)).toMatchObject({ sha256: sha256(body) });
   });
 
+  it('answers a completion sent again with the same result, as S3 does, until the object is replaced; then NoSuchUpload', async () => {
+    const key = 'completed/twice.bin';
+    const upload = await begin(key);
+    const p1 = randomBytes(5 * MiB);
+    const p2 = randomBytes(1234);
+    const parts = [
+      { PartNumber: 1, ETag: await part(key, upload, 1, p1) },
+      { PartNumber: 2, ETag: await part(key, upload, 2, p2) },
+    ];
+    const first = await complete(key, upload, parts);
+    const again = await complete(key, upload, parts);
+    expect([again.ETag, again.Key]).toEqual([first.ETag, key]);
+    expect(first.ETag).toBe(multipartEtag([p1, p2]));
+    // Other parts than those completed are not the object there.
+    await expect(complete(key, upload, [parts[0]])).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'replaced' }));
+    await expect(complete(key, upload, parts)).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    expect(await (await h.protocol()).stat(BUCKET, key)).toMatchObject({ sha256: sha256('replaced') });
+  });
+
   it('completes with If-None-Match: * only when the key does not exist (412 otherwise, the object kept)', async () => {
     const key = 'conditional.bin';
     const body = Buffer.from('only part');

@@ -14,6 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Reason } from '../../../shared/protocol/reasons.ts';
+import { multipartEtag } from '../../../shared/protocol/etags.ts';
 import type { Quota, Reservation } from '../quota.ts';
 import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, type UploadSessionInfo } from '../storage.ts';
 import { SILENT_LOG, type StorageLog } from '../storage-log.ts';
@@ -286,10 +287,7 @@ export class S3Sessions {
         size = listed.reduce((sum, o) => sum + (o.Size ?? 0), 0);
         if (size > this.options.maxFileSize) throw new StorageError(Reason.tooLarge, `the parts listed make ${size} bytes; files are limited to ${this.options.maxFileSize} bytes`);
         const infos = await Promise.all(listed.map((o) => this.#partInfo(o)));
-        // S3's rule for a multipart object: the MD5 of the parts' binary MD5s, then a dash and their count.
-        const md5s = createHash('md5');
-        for (const part of infos) md5s.update(Buffer.from(part.md5, 'hex'));
-        etag = `${md5s.digest('hex')}-${infos.length}`;
+        etag = multipartEtag(infos.map((part) => part.md5));
         let start = 0;
         pieces = infos.map((p) => {
           const piece = { key: partKey(id, p.number), etag: p.etag, start, end: start + p.size, from: 0 };
