@@ -13,13 +13,4 @@ command -v monmaptool >/dev/null 2>&1 || missing+=(ceph-base)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [[ ${#missing[@]} -eq 0 ]]; then exit 0; fi
 
-if command -v apt-get >/dev/null 2>&1; then
-  echo "tests: installing Debian's ${missing[*]} for the tests on Ceph" >&2
-  sudo=""
-  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-  echo "tests: ${missing[*]} missing and no apt-get to install them" >&2
-  exit 1
-fi
+bash "$(dirname "$0")/apt-install.sh" "the tests on Ceph" "${missing[@]}"

@@ -11,13 +11,4 @@ command -v rclone >/dev/null 2>&1 || missing+=(rclone)
 command -v s3cmd >/dev/null 2>&1 || missing+=(s3cmd)
 if [[ ${#missing[@]} -eq 0 ]]; then exit 0; fi
 
-if command -v apt-get >/dev/null 2>&1; then
-  echo "tests: installing Debian's ${missing[*]} for the S3 tests" >&2
-  sudo=""
-  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-  echo "tests: ${missing[*]} missing and no apt-get to install them" >&2
-  exit 1
-fi
+bash "$(dirname "$0")/apt-install.sh" "the S3 tests" "${missing[@]}"
