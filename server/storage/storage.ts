@@ -58,6 +58,20 @@ export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
   close(): Promise<void>;
 }
 
+/** What an upload session was begun with, as a backend keeps it beside the session's parts. */
+export interface SessionMeta {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size?: number;
+  readonly overwrite: boolean;
+  readonly sha256?: string;
+  /** The writer's attributes, given to the file the session completes. */
+  readonly attrs?: string;
+  /** A session of numbered parts. */
+  readonly parts?: true;
+  readonly created: string;
+}
+
 /** An upload session as the server holds it. */
 export interface UploadSessionInfo {
   readonly id: string;

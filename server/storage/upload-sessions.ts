@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Reason } from '../../shared/protocol/reasons.ts';
 import { NumberedParts } from './numbered-parts.ts';
 import type { Quota, Reservation } from './quota.ts';
-import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, type UploadSessionInfo } from './storage.ts';
+import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, type UploadSessionInfo, type SessionMeta } from './storage.ts';
 import { errnoCode, SILENT_LOG, type StorageLog } from './storage-log.ts';
 
 /**
@@ -41,18 +41,6 @@ export interface UploadSessionsOptions {
   readonly log?: StorageLog;
 }
 
-interface SessionMeta {
-  readonly bucket: string;
-  readonly key: string;
-  readonly size?: number;
-  readonly overwrite: boolean;
-  readonly sha256?: string;
-  /** The writer's attributes, given to the file the session completes. */
-  readonly attrs?: string;
-  /** A session of numbered parts. */
-  readonly parts?: true;
-  readonly created: string;
-}
 
 interface Range {
   start: number;

@@ -16,7 +16,7 @@ import {
 import { Reason } from '../../../shared/protocol/reasons.ts';
 import { multipartEtag } from '../../../shared/protocol/etags.ts';
 import type { Quota, Reservation } from '../quota.ts';
-import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, type UploadSessionInfo } from '../storage.ts';
+import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, type UploadSessionInfo, type SessionMeta } from '../storage.ts';
 import { SILENT_LOG, type StorageLog } from '../storage-log.ts';
 import { isNotFound, isPreconditionFailed } from './engine-errors.ts';
 import type { ReceiveOptions, ReceivedBody } from './received-body.ts';
@@ -49,16 +49,6 @@ export interface S3SessionsOptions {
   readonly receive: (body: AsyncIterable<Buffer>, options: ReceiveOptions) => Promise<ReceivedBody>;
 }
 
-export interface SessionMeta {
-  readonly bucket: string;
-  readonly key: string;
-  readonly size?: number;
-  readonly overwrite: boolean;
-  readonly sha256?: string;
-  readonly attrs?: string;
-  readonly parts?: true;
-  readonly created: string;
-}
 
 /** A session assembled into a received body, ready to publish. */
 export interface AssembledSession {
