@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -9,6 +9,8 @@ const run = promisify(execFile);
 export interface BenchCeph {
   /** The store URL of its S3 user, without a prefix. */
   readonly url: string;
+  /** CPU seconds used so far by its gateway (radosgw) and its OSD together. */
+  cpu(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -37,11 +39,24 @@ export async function startCeph(scripts: string, dir: string, ports: CephPorts):
   }
   try {
     const { stdout } = await run('bash', [join(scripts, 'ceph-up.sh'), dir], { env, timeout: 300_000 });
-    return { url: stdout.trim(), stop };
+    const daemonCpu = async (name: string) => {
+      const pid = (await readFile(join(dir, 'run', `${name}.pid`), 'utf8')).trim();
+      return processCpu(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    };
+    return { url: stdout.trim(), stop, cpu: async () => (await daemonCpu('client.rgw.a')) + (await daemonCpu('osd.0')) };
   } catch (err) {
     await stop();
     return { skipped: `Ceph could not be started on ports ${ports.mon}/${ports.rgw} (scripts/ceph-up.sh): ${lastLine(err)}` };
   }
+}
+
+/** Linux's USER_HZ, the unit of /proc's CPU times. */
+const CLOCK_TICKS = 100;
+
+/** User and system CPU seconds from a /proc/PID/stat line (fields 14 and 15, counted after the command's parenthesis). */
+function processCpu(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 function lastLine(err: unknown): string {

@@ -318,13 +318,41 @@ try {
           await c.deleteFile('bench', name);
           await c.quit();
         };
+        // The engine's CPU (radosgw and the OSD) per path, every round, so a row can say what the engine spent beside Pail.
+        const engineCpu = new Map<string, number[]>();
+        const engineTimed = (name: string, run: () => Promise<Transfer>) => async () => {
+          const before = await ceph.cpu();
+          const t = await run();
+          engineCpu.set(name, [...(engineCpu.get(name) ?? []), ((await ceph.cpu()) - before) / (t.bytes / (1024 * MiB))]);
+          return t;
+        };
+        const engineCpuPerGiB = (name: string) => {
+          const all = [...(engineCpu.get(name) ?? [])].sort((a, b) => a - b);
+          return `engine CPU ${all[all.length >> 1]?.toFixed(2) ?? '?'} s/GiB`;
+        };
         // Each download removes what it read once timed, so the OSD holds at most this round's objects.
         const [viaUp, viaDown, directUp, directDown, fsUp, fsDown] = await transfers(
           [
-            { name: 'Pail on RGW upload', servers: [onRgw], kind: 'upload', run: () => pailUpload(onRgw.port, s3Body, 'rgw.bin') },
-            { name: 'Pail on RGW download', servers: [onRgw], kind: 'download', run: async () => ((t) => removeOn(onRgw.port, 'rgw.bin').then(() => t))(await pailDownload(onRgw.port, 'rgw.bin')) },
-            { name: 'direct RGW upload', servers: [], kind: 'upload', run: () => directUpload(direct, 'direct-bench', 'direct.bin', s3Body, STAGING_PART_SIZE, STAGING_PARTS_IN_FLIGHT), reportsSha256: false },
-            { name: 'direct RGW download', servers: [], kind: 'download', run: async () => ((t) => directDelete(direct, 'direct-bench', 'direct.bin').then(() => t))(await directDownload(direct, 'direct-bench', 'direct.bin')) },
+            { name: 'Pail on RGW upload', servers: [onRgw], kind: 'upload', run: engineTimed('via up', () => pailUpload(onRgw.port, s3Body, 'rgw.bin')) },
+            {
+              name: 'Pail on RGW download',
+              servers: [onRgw],
+              kind: 'download',
+              run: async () => ((t) => removeOn(onRgw.port, 'rgw.bin').then(() => t))(await engineTimed('via down', () => pailDownload(onRgw.port, 'rgw.bin'))()),
+            },
+            {
+              name: 'direct RGW upload',
+              servers: [],
+              kind: 'upload',
+              run: engineTimed('direct up', () => directUpload(direct, 'direct-bench', 'direct.bin', s3Body, STAGING_PART_SIZE, STAGING_PARTS_IN_FLIGHT)),
+              reportsSha256: false,
+            },
+            {
+              name: 'direct RGW download',
+              servers: [],
+              kind: 'download',
+              run: async () => ((t) => directDelete(direct, 'direct-bench', 'direct.bin').then(() => t))(await engineTimed('direct down', () => directDownload(direct, 'direct-bench', 'direct.bin'))()),
+            },
             { name: 'Pail on fs upload (beside RGW)', servers: [pail], kind: 'upload', run: () => pailUpload(pail.port, s3Body, 'fs-beside-rgw.bin') },
             { name: 'Pail on fs download (beside RGW)', servers: [pail], kind: 'download', run: async () => ((t) => removeOn(pail.port, 'fs-beside-rgw.bin').then(() => t))(await pailDownload(pail.port, 'fs-beside-rgw.bin')) },
           ],
@@ -334,11 +362,12 @@ try {
         direct.destroy();
         const parts = `${mib(STAGING_PART_SIZE)} parts, ${STAGING_PARTS_IN_FLIGHT} in flight`;
         row('s3 backend', 'rounds', `median of ${s3Rounds}`, `Ceph RGW on 127.0.0.1:${rgwPort}, memstore OSD · objects removed after each download`);
-        row('s3 backend', `direct RGW upload ${s3Label} (SDK multipart, ${parts})`, `${mbps(directUp).toFixed(0)} MB/s`, 'the engine alone');
-        row('s3 backend', `direct RGW download ${s3Label} (SDK GetObject)`, `${mbps(directDown).toFixed(0)} MB/s`, 'the engine alone');
-        const against = (t: Measured, base: Measured, fs: Measured) => `${(mbps(t) / mbps(base)).toFixed(2)}× direct · ${(mbps(t) / mbps(fs)).toFixed(2)}× fs · CPU ${cpuPerGiB(t)} s/GiB`;
-        row('s3 backend', `Pail on RGW upload ${s3Label} over TCP`, `${mbps(viaUp).toFixed(0)} MB/s`, against(viaUp, directUp, fsUp));
-        row('s3 backend', `Pail on RGW download ${s3Label} over TCP`, `${mbps(viaDown).toFixed(0)} MB/s`, against(viaDown, directDown, fsDown));
+        row('s3 backend', `direct RGW upload ${s3Label} (SDK multipart, ${parts})`, `${mbps(directUp).toFixed(0)} MB/s`, `the engine alone · ${engineCpuPerGiB('direct up')}`);
+        row('s3 backend', `direct RGW download ${s3Label} (SDK GetObject)`, `${mbps(directDown).toFixed(0)} MB/s`, `the engine alone · ${engineCpuPerGiB('direct down')}`);
+        const against = (t: Measured, base: Measured, fs: Measured, engine: string) =>
+          `${(mbps(t) / mbps(base)).toFixed(2)}× direct · ${(mbps(t) / mbps(fs)).toFixed(2)}× fs · CPU ${cpuPerGiB(t)} s/GiB · ${engineCpuPerGiB(engine)}`;
+        row('s3 backend', `Pail on RGW upload ${s3Label} over TCP`, `${mbps(viaUp).toFixed(0)} MB/s`, against(viaUp, directUp, fsUp, 'via up'));
+        row('s3 backend', `Pail on RGW download ${s3Label} over TCP`, `${mbps(viaDown).toFixed(0)} MB/s`, against(viaDown, directDown, fsDown, 'via down'));
         row('s3 backend', `Pail on fs upload ${s3Label} (same rounds)`, `${mbps(fsUp).toFixed(0)} MB/s`, `CPU ${cpuPerGiB(fsUp)} s/GiB`);
         row('s3 backend', `Pail on fs download ${s3Label} (same rounds)`, `${mbps(fsDown).toFixed(0)} MB/s`, `CPU ${cpuPerGiB(fsDown)} s/GiB`);
         const changes = quick ? 10 : 40;
@@ -353,7 +382,7 @@ try {
           `max ${(sorted.at(-1) ?? NaN).toFixed(0)} ms · from the start of the upload · event log polled every 250 ms`,
         );
         await s3Setup.quit();
-        results.s3Backend = { size: s3Size, rounds: s3Rounds, partSize: STAGING_PART_SIZE, partsInFlight: STAGING_PARTS_IN_FLIGHT, viaUp, viaDown, directUp, directDown, fsUp, fsDown, events };
+        results.s3Backend = { size: s3Size, rounds: s3Rounds, partSize: STAGING_PART_SIZE, partsInFlight: STAGING_PARTS_IN_FLIGHT, viaUp, viaDown, directUp, directDown, fsUp, fsDown, engineCpuPerGiB: Object.fromEntries(engineCpu), events };
       } finally {
         step('taking the test Ceph down');
         for (const p of processes.filter((p) => p.name.startsWith('pail on RGW'))) await p.stop();
