@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--size BYTES] [--memory-size BYTES] [--huge FILES,FILES,...] [--only SECTION,...] [--compare]`
+// `npm run bench [-- --quick] [--size BYTES] [--memory-size BYTES] [--huge FILES,FILES,...] [--only SECTION,...] [--ceph-ports MON,RGW] [--compare]`
 // Measures Pail against baselines run on this machine in the same run, prints one table, writes JSON to bench/results/.
 // Every load loop is bounded in count and time; only loopback is used. Checks (completion, checksums) fail the run;
 // timings never do.
@@ -15,13 +15,17 @@ import { hugeBucketRows, memoryGrowthRow } from './huge-bucket-report.ts';
 import { lockout, type LockoutPlan } from './lockout.ts';
 import { concurrentUploads, holdIdle, httpLoad, opsLoad, seedBucket, timeHttp, timeListing, type OpsResult } from './load.ts';
 import { baselineSmallFiles, pailSmallFiles } from './small-files.ts';
+import { startCeph } from './ceph.ts';
+import { eventDelays } from './event-delay.ts';
+import { directBucket, directClient, directDelete, directDownload, directUpload } from './s3-direct.ts';
+import { STAGING_PART_SIZE, STAGING_PARTS_IN_FLIGHT } from '../server/storage/s3/received-body.ts';
 import { awsDownload, awsStartup, awsUpload, ensureS3Clients, s3Clients } from './s3-clients.ts';
 import { treeRound, writeSmallTree, type TreeRound } from './small-tree.ts';
 import { smallTreeChecks, smallTreeRows } from './small-tree-report.ts';
 import { spawnProgram, spawnServer, type BenchProcess } from './spawn.ts';
 import { tusChunkSize, tusCutUpload, tusTransfer } from './tus.ts';
 import { buildCeiling, cliStartup, cliUpload, writePayloadFile } from './upload-paths.ts';
-import { MB, MiB, seconds } from './stats.ts';
+import { MB, MiB, percentile, seconds } from './stats.ts';
 import { httpDownload, httpUpload, pailDownload, pailUpload, payload, rawTcpDownload, rawTcpUpload, type Payload, type Transfer } from './transfer.ts';
 
 const { values: flags } = parseArgs({
@@ -32,10 +36,12 @@ const { values: flags } = parseArgs({
     huge: { type: 'string' },
     compare: { type: 'boolean', default: false },
     only: { type: 'string' },
+    // The test Ceph of the s3-backend section: ports of its own, beside the CI's (3310/7490) and a dev one (3300/7480).
+    'ceph-ports': { type: 'string', default: '3320,7500' },
   },
 });
 /** The sections a run may be narrowed to with --only (say `--only gateway,s3-tree` for the S3 rows and theirs to compare). */
-const SECTIONS = ['transfers', 'gateway', 'tus', 'ops', 'small-files', 's3-tree', 'listing', 'memory', 'connections', 'lockout', 'huge'];
+const SECTIONS = ['transfers', 'gateway', 's3-backend', 'tus', 'ops', 'small-files', 's3-tree', 'listing', 'memory', 'connections', 'lockout', 'huge'];
 const only = flags.only?.split(',');
 const unknown = only?.filter((s) => !SECTIONS.includes(s)) ?? [];
 if (unknown.length) throw new Error(`--only takes sections among ${SECTIONS.join(', ')}; not ${unknown.join(', ')}`);
@@ -156,18 +162,18 @@ try {
    * the same pool (in this VM, memory not touched since boot made a first upload's writes cost 3× the system
    * time). A download follows its own upload in the order, so it reads from a warm cache on both sides.
    */
-  const transfers = async (paths: Path[]): Promise<Measured[]> => {
+  const transfers = async (paths: Path[], rounds = plan.rounds, expected: Payload = body): Promise<Measured[]> => {
     const runs: Measured[][] = paths.map(() => []);
-    for (let round = 0; round < plan.rounds; round++) {
+    for (let round = 0; round < rounds; round++) {
       for (const [i, path] of paths.entries()) {
-        step(`${path.name}${plan.rounds > 1 ? ` (${round + 1} of ${plan.rounds})` : ''}`);
+        step(`${path.name}${rounds > 1 ? ` (${round + 1} of ${rounds})` : ''}`);
         execFileSync('sync');
         if (path.kind === 'upload') dropCleanPages();
         const cpuBefore = await totalCpu(path.servers);
         const t = await path.run();
         runs[i].push({ ...t, cpuSeconds: (await totalCpu(path.servers)) - cpuBefore });
-        if (path.reportsSha256 !== false) check(`${path.name}: ${t.bytes} bytes, SHA-256 matches`, t.bytes === size && t.sha256 === body.sha256);
-        else check(`${path.name}: ${t.bytes} bytes (the download checks them)`, t.bytes === size);
+        if (path.reportsSha256 !== false) check(`${path.name}: ${t.bytes} bytes, SHA-256 matches`, t.bytes === expected.size && t.sha256 === expected.sha256);
+        else check(`${path.name}: ${t.bytes} bytes (the download checks them)`, t.bytes === expected.size);
       }
     }
     // Every round's MB/s goes into the JSON beside the median, so the spread can be seen.
@@ -278,6 +284,110 @@ try {
       results.s3 = { aws: clients.aws, awsUp, awsDown, awsStartupSeconds: awsStart };
     } else {
       row('S3', 'aws s3 cp', 'not measured', noS3 ?? (gateway ? 'no aws CLI found' : 'no gateway to compare with'));
+    }
+  }
+
+  // 3c. The s3 backend (issue 17) on a test Ceph of its own: Pail's bucket server over RGW beside a direct client of
+  // RGW (the SDK, with the part size and parts in flight of Pail's staging upload, and one plain GetObject), and the fs
+  // backend's same transfer, in the same interleaved rounds; then the delay of live events across two bucket servers.
+  if (wants('s3-backend')) {
+    const s3Size = flags.size ? size : quick ? 64 * MiB : 1024 * MiB;
+    const s3Body = s3Size === size ? body : payload(s3Size);
+    const s3Label = mib(s3Size);
+    const s3Rounds = quick ? 3 : plan.rounds;
+    const [monPort, rgwPort] = flags['ceph-ports'].split(',').map(Number);
+    // The OSD keeps objects in memory: Pail's, the direct client's and the last round's, until garbage-collected (~10 s).
+    const memstoreBytes = Math.max(2 * 1024 * MiB, 4 * s3Size + 512 * MiB);
+    step(`starting a test Ceph on 127.0.0.1:${monPort}/${rgwPort}`);
+    const ceph = await startCeph(join(here, '..', 'scripts'), join(data, 'ceph'), { mon: monPort, rgw: rgwPort, memstoreBytes });
+    if ('skipped' in ceph) {
+      step(`s3-backend skipped: ${ceph.skipped}`);
+      row('s3 backend', 'not measured', 'skipped', ceph.skipped);
+    } else {
+      try {
+        const store = `${ceph.url}?prefix=bench-`;
+        const onRgw = await start('pail on RGW (A)', 'pail.ts', [join(data, 'pail-s3'), '20000', store]);
+        const onRgwB = await start('pail on RGW (B)', 'pail.ts', [join(data, 'pail-s3-b'), '20000', store]);
+        const direct = directClient(ceph.url);
+        await directBucket(direct, 'direct-bench');
+        const s3Setup = await PailConnection.connect({ host: '127.0.0.1', port: onRgw.port });
+        await s3Setup.createBucket('bench');
+        await s3Setup.createBucket('events');
+        const removeOn = async (port: number, name: string) => {
+          const c = await PailConnection.connect({ host: '127.0.0.1', port });
+          await c.deleteFile('bench', name);
+          await c.quit();
+        };
+        // The engine's CPU (radosgw and the OSD) per path, every round, so a row can say what the engine spent beside Pail.
+        const engineCpu = new Map<string, number[]>();
+        const engineTimed = (name: string, run: () => Promise<Transfer>) => async () => {
+          const before = await ceph.cpu();
+          const t = await run();
+          engineCpu.set(name, [...(engineCpu.get(name) ?? []), ((await ceph.cpu()) - before) / (t.bytes / (1024 * MiB))]);
+          return t;
+        };
+        const engineCpuPerGiB = (name: string) => {
+          const all = [...(engineCpu.get(name) ?? [])].sort((a, b) => a - b);
+          return `engine CPU ${all[all.length >> 1]?.toFixed(2) ?? '?'} s/GiB`;
+        };
+        // Each download removes what it read once timed, so the OSD holds at most this round's objects.
+        const [viaUp, viaDown, directUp, directDown, fsUp, fsDown] = await transfers(
+          [
+            { name: 'Pail on RGW upload', servers: [onRgw], kind: 'upload', run: engineTimed('via up', () => pailUpload(onRgw.port, s3Body, 'rgw.bin')) },
+            {
+              name: 'Pail on RGW download',
+              servers: [onRgw],
+              kind: 'download',
+              run: async () => ((t) => removeOn(onRgw.port, 'rgw.bin').then(() => t))(await engineTimed('via down', () => pailDownload(onRgw.port, 'rgw.bin'))()),
+            },
+            {
+              name: 'direct RGW upload',
+              servers: [],
+              kind: 'upload',
+              run: engineTimed('direct up', () => directUpload(direct, 'direct-bench', 'direct.bin', s3Body, STAGING_PART_SIZE, STAGING_PARTS_IN_FLIGHT)),
+              reportsSha256: false,
+            },
+            {
+              name: 'direct RGW download',
+              servers: [],
+              kind: 'download',
+              run: async () => ((t) => directDelete(direct, 'direct-bench', 'direct.bin').then(() => t))(await engineTimed('direct down', () => directDownload(direct, 'direct-bench', 'direct.bin'))()),
+            },
+            { name: 'Pail on fs upload (beside RGW)', servers: [pail], kind: 'upload', run: () => pailUpload(pail.port, s3Body, 'fs-beside-rgw.bin') },
+            { name: 'Pail on fs download (beside RGW)', servers: [pail], kind: 'download', run: async () => ((t) => removeOn(pail.port, 'fs-beside-rgw.bin').then(() => t))(await pailDownload(pail.port, 'fs-beside-rgw.bin')) },
+          ],
+          s3Rounds,
+          s3Body,
+        );
+        direct.destroy();
+        const parts = `${mib(STAGING_PART_SIZE)} parts, ${STAGING_PARTS_IN_FLIGHT} in flight`;
+        row('s3 backend', 'rounds', `median of ${s3Rounds}`, `Ceph RGW on 127.0.0.1:${rgwPort}, memstore OSD · objects removed after each download`);
+        row('s3 backend', `direct RGW upload ${s3Label} (SDK multipart, ${parts})`, `${mbps(directUp).toFixed(0)} MB/s`, `the engine alone · ${engineCpuPerGiB('direct up')}`);
+        row('s3 backend', `direct RGW download ${s3Label} (SDK GetObject)`, `${mbps(directDown).toFixed(0)} MB/s`, `the engine alone · ${engineCpuPerGiB('direct down')}`);
+        const against = (t: Measured, base: Measured, fs: Measured, engine: string) =>
+          `${(mbps(t) / mbps(base)).toFixed(2)}× direct · ${(mbps(t) / mbps(fs)).toFixed(2)}× fs · CPU ${cpuPerGiB(t)} s/GiB · ${engineCpuPerGiB(engine)}`;
+        row('s3 backend', `Pail on RGW upload ${s3Label} over TCP`, `${mbps(viaUp).toFixed(0)} MB/s`, against(viaUp, directUp, fsUp, 'via up'));
+        row('s3 backend', `Pail on RGW download ${s3Label} over TCP`, `${mbps(viaDown).toFixed(0)} MB/s`, against(viaDown, directDown, fsDown, 'via down'));
+        row('s3 backend', `Pail on fs upload ${s3Label} (same rounds)`, `${mbps(fsUp).toFixed(0)} MB/s`, `CPU ${cpuPerGiB(fsUp)} s/GiB`);
+        row('s3 backend', `Pail on fs download ${s3Label} (same rounds)`, `${mbps(fsDown).toFixed(0)} MB/s`, `CPU ${cpuPerGiB(fsDown)} s/GiB`);
+        const changes = quick ? 10 : 40;
+        step(`live events: ${changes} changes through bucket server B, seen on A`);
+        const events = await eventDelays(onRgw.port, onRgwB.port, 'events', changes, 5_000);
+        const sorted = [...events.delays].sort((a, b) => a - b);
+        check(`live events: all ${changes} changes through B seen on A within 5 s`, events.missed === 0, `${events.missed} not seen`);
+        row(
+          's3 backend',
+          `live event, change through server B → watch on A (× ${changes})`,
+          `p50 ${percentile(sorted, 50).toFixed(0)} ms`,
+          `max ${(sorted.at(-1) ?? NaN).toFixed(0)} ms · from the start of the upload · event log polled every 250 ms`,
+        );
+        await s3Setup.quit();
+        results.s3Backend = { size: s3Size, rounds: s3Rounds, partSize: STAGING_PART_SIZE, partsInFlight: STAGING_PARTS_IN_FLIGHT, viaUp, viaDown, directUp, directDown, fsUp, fsDown, engineCpuPerGiB: Object.fromEntries(engineCpu), events };
+      } finally {
+        step('taking the test Ceph down');
+        for (const p of processes.filter((p) => p.name.startsWith('pail on RGW'))) await p.stop();
+        await ceph.stop();
+      }
     }
   }
 

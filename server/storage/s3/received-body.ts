@@ -14,7 +14,10 @@ import { ByteSource, ShortBody } from './byte-source.ts';
 /** Bodies up to this size are held in memory, checked, then stored with one PutObject: no copy. */
 export const SMALL_BODY = 8 * 1024 * 1024;
 /** The part size of a staged body (S3 allows 10,000 parts: larger bodies get larger parts). */
-const PART_SIZE = 16 * 1024 * 1024;
+export const STAGING_PART_SIZE = 16 * 1024 * 1024;
+const PART_SIZE = STAGING_PART_SIZE;
+/** Parts of a staged body sent at once (the benchmark's direct client uses the same). */
+export const STAGING_PARTS_IN_FLIGHT = 1;
 const MAX_PARTS = 10_000;
 
 /**
