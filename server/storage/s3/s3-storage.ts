@@ -71,6 +71,9 @@ const TOTALS_TTL_MS = 5_000;
 /** A listing looks up this many file rows' metadata ahead of its caller. */
 const LIST_HEADS_AHEAD = 32;
 
+/** A character XML 1.0 cannot carry (its Char production): such a key cannot be named in a DeleteObjects body. */
+const NOT_IN_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 /** The metadata every file Pail writes carries (x-amz-meta-*). */
 const META_SHA256 = 'pail-sha256';
 const META_ETAG = 'pail-etag';
@@ -256,9 +259,13 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     if (options.force) {
       // Emptied a page at a time (the engine deletes a bucket only when it is empty).
       for await (const page of this.#pages(bucket, {})) {
-        const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        const keys = (page.Contents ?? []).map((o) => o.Key!);
         freed += (page.Contents ?? []).reduce((sum, o) => sum + (o.Size ?? 0), 0);
-        if (keys.length) await this.#engine.send(new DeleteObjectsCommand({ Bucket: engineBucket, Delete: { Objects: keys, Quiet: true } }));
+        // DeleteObjects names its keys in an XML body, which cannot carry some characters a key may hold (U+FFFF):
+        // those go one at a time, named in the request's path.
+        const inXml = keys.filter((key) => !NOT_IN_XML.test(key));
+        if (inXml.length) await this.#engine.send(new DeleteObjectsCommand({ Bucket: engineBucket, Delete: { Objects: inXml.map((Key) => ({ Key })), Quiet: true } }));
+        for (const Key of keys.filter((key) => NOT_IN_XML.test(key))) await this.#engine.send(new DeleteObjectCommand({ Bucket: engineBucket, Key }));
       }
       // A publish of a file over 5 GiB in progress (a multipart copy) holds parts the engine counts as contents.
       const uploads = await this.#engine.send(new ListMultipartUploadsCommand({ Bucket: engineBucket }));
