@@ -143,6 +143,8 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       quota: storage.#quota,
       receive: (body, receiveOptions) => storage.#receive(body, receiveOptions),
     });
+    // Sessions past their time to live go at start-up, as on the data folder, not a sweep interval later.
+    await storage.#sessions.sweep().catch((err) => storage.#log.warn({ err }, 'cannot sweep expired upload sessions at start-up'));
     return storage;
   }
 
