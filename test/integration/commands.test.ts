@@ -225,9 +225,7 @@ describe('files', () => {
     expect(await reply('get nothing a')).toEqual([Code.FDFBF, Reason.noSuchBucket]);
   });
 
-  // On s3 the engine gives a file's time to the second in HEAD (stat) and to the millisecond in listings, and a
-  // PutObject answers no time at all: the upload's reply and stat differ below the second (left: issue 17).
-  it.skipIf(onEngine)('stat answers 1100 FSS with size, SHA-256 and time and no bytes, by every alias; 1150 FSF says why it cannot (the data folder only: the time of the upload reply equals stat\'s to the millisecond)', async () => {
+  it('stat answers 1100 FSS with size, SHA-256 and time and no bytes, by every alias; 1150 FSF says why it cannot', async () => {
     const stored = parseStatus(await upload('photos', 'a b.txt', 'hello world'));
     for (const alias of ['stat', 'STAT']) {
       const status = parseStatus(await client.command(`${alias} photos "a b.txt"`));
