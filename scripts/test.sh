@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (npm test): type checks and the linter, then unit and integration tests
 # (codec, bucket server, faults, gateway, S3 listener, CLI, the storage contract suite on the fs
-# backend), then the storage contract suite and the s3 backend's tests on a one-node Ceph brought up
-# and taken down for them (scripts/test-on-ceph.sh), then the ceph/s3-tests suite against the S3
+# backend), then the storage contract suite, the s3 backend's tests (two bucket servers and two
+# gateways, a bucket server and the engine's gateway killed mid-upload) and the protocol integration
+# tests on a one-node Ceph brought up and taken down for them (scripts/test-on-ceph.sh), then the ceph/s3-tests suite against the S3
 # listener (scripts/s3-tests.sh), then the web app in a real Chromium. Installs Debian's chromium with
 # apt-get when no browser is found, Debian's Ceph (mon, osd, radosgw) when missing, and Debian's unzip
 # (the zip tests' reader) and the S3 tests' aws CLI and curl when missing.

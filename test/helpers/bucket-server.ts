@@ -6,6 +6,8 @@ import { BucketServer } from '../../server/bucket-server.ts';
 import { DEFAULTS } from '../../shared/config/settings.ts';
 import type { Limits } from '../../server/context.ts';
 import { FsStorage } from '../../server/storage/fs-storage.ts';
+import type { Storage } from '../../server/storage/storage.ts';
+import { onEngine, releaseStore, storeFor } from './test-store.ts';
 
 export interface TestServer {
   readonly server: BucketServer;
@@ -15,7 +17,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real bucket server on an ephemeral loopback port over a fresh temporary data folder. */
+/**
+ * A real bucket server on an ephemeral loopback port over a fresh temporary data folder; with
+ * PAIL_TEST_STORE set, over the S3 engine instead, with a prefix of this folder's own (test-store.ts),
+ * whose engine buckets go when the folder does.
+ */
 export async function startTestServer(
   options: {
     limits?: Partial<Limits>;
@@ -41,7 +47,10 @@ export async function startTestServer(
     ...options.limits,
   };
   const log = options.log ?? pino({ level: 'silent' });
-  const storage = await FsStorage.open(data, { maxFileSize: limits.maxFileSize, quota: options.quota, uploadTtlMs: options.uploadTtlMs, log });
+  const storageOptions = { maxFileSize: limits.maxFileSize, quota: options.quota, uploadTtlMs: options.uploadTtlMs ?? DEFAULTS.uploadTtlMs, log };
+  const storage: Storage = onEngine
+    ? await (await import('../../server/storage/s3/s3-storage.ts')).S3Storage.open(storeFor(data), storageOptions)
+    : await FsStorage.open(data, { ...storageOptions, uploadTtlMs: options.uploadTtlMs });
   const server = new BucketServer({
     storage,
     limits,
@@ -57,7 +66,10 @@ export async function startTestServer(
     data,
     async close() {
       await server.close();
-      if (!options.data) await rm(data, { recursive: true, force: true });
+      if (!options.data) {
+        await rm(data, { recursive: true, force: true });
+        await releaseStore(data);
+      }
     },
   };
 }

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { onEngine, releaseStore, storeFor } from './test-store.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'pail.js');
 
@@ -22,7 +23,10 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Runs the real `pail server` binary in its own process, on an ephemeral loopback port. */
+/**
+ * Runs the real `pail server` binary in its own process, on an ephemeral loopback port; with
+ * PAIL_TEST_STORE set, on the S3 engine (PAIL_STORE, a prefix of the data folder's own: test-store.ts).
+ */
 export async function startChildServer(
   options: {
     data?: string;
@@ -34,7 +38,7 @@ export async function startChildServer(
 ): Promise<ChildServer> {
   const data = options.data ?? (await mkdtemp(join(tmpdir(), 'pail-child-')));
   const extraArgs = options.args ?? [];
-  const env = options.env ?? {};
+  const env = { ...(onEngine ? { PAIL_STORE: storeFor(data) } : {}), ...options.env };
   const command = [process.execPath, BIN, 'server', '--port', '0', '--data', data, '--log-level', 'warn', ...extraArgs];
   // setpriv execs the server, so the child's pid is the server's and signals reach it.
   const asUser = options.user
@@ -93,7 +97,10 @@ export async function startChildServer(
         child.kill('SIGTERM');
         await exited;
       }
-      if (!options.data) await rm(data, { recursive: true, force: true });
+      if (!options.data) {
+        await rm(data, { recursive: true, force: true });
+        await releaseStore(data);
+      }
     },
   };
 }

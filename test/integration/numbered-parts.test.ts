@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { onEngine } from '../helpers/test-store.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { PailError } from '../../shared/client/errors.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
@@ -50,7 +51,7 @@ async function downloaded(pail: PailConnection, bucket: string, key: string): Pr
 const partsDir = (data: string, upload: string) => join(data, '.pail', 'uploads', upload, 'parts');
 
 describe('upload sessions of numbered parts', () => {
-  it('take parts out of order on several connections, list them in number order, and complete into the parts concatenated with S3 multipart etag', async () => {
+  it.skipIf(onEngine)('take parts out of order on several connections, list them in number order, and complete into the parts concatenated with S3 multipart etag (the data folder only: looks into the data folder for the session\'s leftovers)', async () => {
     const { server, pail } = await withBucket();
     const parts = [1, 2, 3, 4, 5].map((n) => randomBytes(100_000 + n * 1_111));
     const attrs = 'content-type=video%2Fmp4&x-amz-meta-take=2';
@@ -85,7 +86,7 @@ describe('upload sessions of numbered parts', () => {
     expect(await readdir(join(server.data, '.pail', 'uploads'))).toEqual([]);
   });
 
-  it('replace a part sent again under its number: the file has the replacement bytes and the etag follows them', async () => {
+  it.skipIf(onEngine)('replace a part sent again under its number: the file has the replacement bytes and the etag follows them (the data folder only: looks into the data folder for the parts)', async () => {
     const { server, pail } = await withBucket();
     const first = [randomBytes(70_000), randomBytes(80_000)];
     const replacement = randomBytes(50_000);
@@ -106,7 +107,7 @@ describe('upload sessions of numbered parts', () => {
     expect((await downloaded(pail, 'media', 'replaced.bin')).equals(whole)).toBe(true);
   });
 
-  it('complete with a subset of the parts held: the parts not listed are discarded', async () => {
+  it.skipIf(onEngine)('complete with a subset of the parts held: the parts not listed are discarded (the data folder only: looks into the data folder for the session\'s leftovers)', async () => {
     const { server, pail } = await withBucket({ quota: 1_000_000 });
     const parts = [1, 2, 3, 4, 5].map(() => randomBytes(30_000));
     const upload = await pail.beginUpload('media', 'subset.bin', { parts: true });
@@ -196,7 +197,7 @@ describe('upload sessions of numbered parts', () => {
     expect((await downloaded(pail, 'media', 'taken.bin')).toString()).toBe('one;TWO;three');
   });
 
-  it('hold their parts against the quota again after a restart, and expire as other sessions do', async () => {
+  it.skipIf(onEngine)('hold their parts against the quota again after a restart, and expire as other sessions do (the data folder only: on s3 the quota is each bucket server\'s own view, and a session holds room only for a size given at its start)', async () => {
     const { server, pail } = await withBucket({ quota: 1_000, uploadTtlMs: 3600_000 });
     const upload = await pail.beginUpload('media', 'idle.bin', { parts: true });
     await pail.writeNumberedPart(upload, 1, Buffer.alloc(700));
@@ -224,7 +225,7 @@ describe('upload sessions of numbered parts', () => {
     expect(stored.md5).toBe(md5('two'));
   });
 
-  it('record replacements of one number sent at once one at a time: the part that stays is the last record, before and after a restart', async () => {
+  it.skipIf(onEngine)('record replacements of one number sent at once one at a time: the part that stays is the last record, before and after a restart (the data folder only: looks into the data folder for the parts)', async () => {
     const { server, pail } = await withBucket({ quota: 10_000_000 });
     const upload = await pail.beginUpload('media', 'raced.bin', { parts: true });
     const connections = await Promise.all(Array.from({ length: 8 }, () => connect(server.port)));
@@ -253,7 +254,7 @@ describe('upload sessions of numbered parts', () => {
     await pail2.upload('media', 'fill.bin', Buffer.alloc(10_000_000 - 64 * 1024));
   });
 
-  it('count parts against the quota, a replacement by its difference', async () => {
+  it.skipIf(onEngine)('count parts against the quota, a replacement by its difference (the data folder only: on s3 the quota is each bucket server\'s own view, and a session holds room only for a size given at its start)', async () => {
     const { server, pail } = await withBucket({ quota: 1_000 });
     const upload = await pail.beginUpload('media', 'counted.bin', { parts: true });
     await pail.writeNumberedPart(upload, 1, Buffer.alloc(600, 1));
@@ -269,7 +270,7 @@ describe('upload sessions of numbered parts', () => {
     await pail.upload('media', 'fits.bin', Buffer.alloc(100));
   });
 
-  it('keep acknowledged parts across a kill -9, and a replacement cut by the kill never pairs a record with other bytes', async () => {
+  it.skipIf(onEngine)('keep acknowledged parts across a kill -9, and a replacement cut by the kill never pairs a record with other bytes (the data folder only: looks into the data folder for the parts acknowledged)', async () => {
     const first = await startChildServer();
     cleanup.push(() => first.stop());
     const pail = await connect(first.port);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteBucketCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectsV2Command, AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectsV2Command, AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { engineClient } from '../../server/storage/s3/engine-client.ts';
 import { parseStoreUrl } from '../../shared/config/store-url.ts';
 
@@ -31,9 +31,13 @@ export async function removePrefix(url: string): Promise<void> {
       for (const u of uploads.Uploads ?? []) await engine.send(new AbortMultipartUploadCommand({ Bucket: b.Name!, Key: u.Key!, UploadId: u.UploadId! }));
       for (;;) {
         const page = await engine.send(new ListObjectsV2Command({ Bucket: b.Name! }));
-        const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        const keys = (page.Contents ?? []).map((o) => o.Key!);
         if (keys.length === 0) break;
-        await engine.send(new DeleteObjectsCommand({ Bucket: b.Name!, Delete: { Objects: keys, Quiet: true } }));
+        // A key XML cannot carry (U+FFFF) cannot be named in DeleteObjects' body: such keys go one at a time.
+        const odd = (key: string) => /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.test(key);
+        const inXml = keys.filter((key) => !odd(key));
+        if (inXml.length) await engine.send(new DeleteObjectsCommand({ Bucket: b.Name!, Delete: { Objects: inXml.map((Key) => ({ Key })), Quiet: true } }));
+        for (const Key of keys.filter(odd)) await engine.send(new DeleteObjectCommand({ Bucket: b.Name!, Key }));
       }
       await engine.send(new DeleteBucketCommand({ Bucket: b.Name! }));
     }

@@ -47,6 +47,14 @@ forEachBackend((backend) => {
     expect(await rowsOf(storage.list('full'))).toEqual([]);
   });
 
+  it('deletes with force a bucket holding keys an XML body cannot name (U+FFFF), with the rest', async () => {
+    const storage = await backend.open();
+    await storage.createBucket('odd');
+    for (const key of ['\uffff', 'x\ufffe', 'plain.txt']) await storage.put('odd', key, body(Buffer.from(key)), {});
+    await storage.deleteBucket('odd', { force: true });
+    expect(await storage.listBuckets()).toEqual([]);
+  });
+
   it("drops a bucket's upload sessions with it when forced", async () => {
     const storage = await backend.open();
     await storage.createBucket('sessions');

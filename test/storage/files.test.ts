@@ -32,6 +32,15 @@ forEachBackend((backend) => {
       expect(sha256(await readOpened(await storage.get('atomic', 'f.bin')))).toBe(sha256(next));
     });
 
+    it.each(SIZES)('answers for %i bytes the time stat then gives, a create and an overwrite alike', async (size) => {
+      const storage = await backend.open();
+      await storage.createBucket('times');
+      const created = await storage.put('times', 'f.bin', body(bytes(size, 4)), { size });
+      expect((await storage.stat('times', 'f.bin')).modified).toBe(created.modified);
+      const replaced = await storage.put('times', 'f.bin', body(bytes(size, 5)), { size, overwrite: true });
+      expect((await storage.stat('times', 'f.bin')).modified).toBe(replaced.modified);
+    });
+
     it('lets a file opened before an overwrite be read to its end as the version opened', async () => {
       const storage = await backend.open();
       await storage.createBucket('opened');

@@ -71,6 +71,9 @@ const TOTALS_TTL_MS = 5_000;
 /** A listing looks up this many file rows' metadata ahead of its caller. */
 const LIST_HEADS_AHEAD = 32;
 
+/** A character XML 1.0 cannot carry (its Char production): such a key cannot be named in a DeleteObjects body. */
+const NOT_IN_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 /** The metadata every file Pail writes carries (x-amz-meta-*). */
 const META_SHA256 = 'pail-sha256';
 const META_ETAG = 'pail-etag';
@@ -140,6 +143,8 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       quota: storage.#quota,
       receive: (body, receiveOptions) => storage.#receive(body, receiveOptions),
     });
+    // Sessions past their time to live go at start-up, as on the data folder, not a sweep interval later.
+    await storage.#sessions.sweep().catch((err) => storage.#log.warn({ err }, 'cannot sweep expired upload sessions at start-up'));
     return storage;
   }
 
@@ -256,9 +261,13 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     if (options.force) {
       // Emptied a page at a time (the engine deletes a bucket only when it is empty).
       for await (const page of this.#pages(bucket, {})) {
-        const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        const keys = (page.Contents ?? []).map((o) => o.Key!);
         freed += (page.Contents ?? []).reduce((sum, o) => sum + (o.Size ?? 0), 0);
-        if (keys.length) await this.#engine.send(new DeleteObjectsCommand({ Bucket: engineBucket, Delete: { Objects: keys, Quiet: true } }));
+        // DeleteObjects names its keys in an XML body, which cannot carry some characters a key may hold (U+FFFF):
+        // those go one at a time, named in the request's path.
+        const inXml = keys.filter((key) => !NOT_IN_XML.test(key));
+        if (inXml.length) await this.#engine.send(new DeleteObjectsCommand({ Bucket: engineBucket, Delete: { Objects: inXml.map((Key) => ({ Key })), Quiet: true } }));
+        for (const Key of keys.filter((key) => NOT_IN_XML.test(key))) await this.#engine.send(new DeleteObjectCommand({ Bucket: engineBucket, Key }));
       }
       // A publish of a file over 5 GiB in progress (a multipart copy) holds parts the engine counts as contents.
       const uploads = await this.#engine.send(new ListMultipartUploadsCommand({ Bucket: engineBucket }));
@@ -469,9 +478,9 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
         throw new StorageError(Reason.checksumMismatch, `the body's MD5 is ${received.md5}, not ${options.md5}`);
       }
       const writer = { ...(received.md5 === undefined ? {} : { etag: received.md5 }), ...(options.attrs === undefined ? {} : { attrs: options.attrs }) };
-      const replaced = await this.publish(bucket, name, received, { sha256: received.sha256, ...writer }, options.overwrite === true);
+      const { replaced, modified } = await this.publish(bucket, name, received, { sha256: received.sha256, ...writer }, options.overwrite === true);
       reservation?.commit(received.size, replaced);
-      const info: FileInfo = { bucket, name, size: received.size, modified: new Date().toISOString(), sha256: received.sha256, ...writer };
+      const info: FileInfo = { bucket, name, size: received.size, modified, sha256: received.sha256, ...writer };
       this.#wrote(bucket);
       this.#changed({ kind: 'file-uploaded', bucket, file: info });
       return info;
@@ -492,26 +501,28 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
    * a reader sees whole or not at all: one PutObject of a small body, a copy
    * of a staged one. Without overwrite it holds the key's claim, checks the
    * key is free, and (small) puts with If-None-Match too. Resolves to the
-   * size of the file replaced (0 for none, or when not known without a quota).
+   * size of the file replaced (0 for none, or when not known without a quota)
+   * and the time the engine gives the version written (what stat says of it).
    */
-  async publish(bucket: string, name: string, received: ReceivedBody, meta: { sha256: string; etag?: string; attrs?: string }, overwrite: boolean): Promise<number> {
+  async publish(bucket: string, name: string, received: ReceivedBody, meta: { sha256: string; etag?: string; attrs?: string }, overwrite: boolean): Promise<{ replaced: number; modified: string }> {
     const engineBucket = this.engineBucket(bucket);
     const metadata: Record<string, string> = { [META_SHA256]: meta.sha256 };
     if (meta.etag !== undefined) metadata[META_ETAG] = meta.etag;
     if (meta.attrs !== undefined) metadata[META_ATTRS] = encodeURIComponent(meta.attrs);
-    const write = async (create: boolean) => {
+    /** Writes the version; resolves to the engine's etag of it. */
+    const write = async (create: boolean): Promise<string | undefined> => {
       if (received.small) {
-        await this.#engine
+        const put = await this.#engine
           .send(new PutObjectCommand({ Bucket: engineBucket, Key: name, Body: received.small, ContentLength: received.small.length, Metadata: metadata, ...(create ? { IfNoneMatch: '*' } : {}) }))
           .catch((err) => {
             if (create && isPreconditionFailed(err)) throw fileExists(bucket, name);
             throw isNoSuchBucket(err) ? noSuchBucket(bucket) : err;
           });
-      } else {
-        await this.#copy(engineBucket, name, received.staging!, received.size, metadata).catch((err) => {
-          throw isNoSuchBucket(err) ? noSuchBucket(bucket) : err;
-        });
+        return put.ETag;
       }
+      return this.#copy(engineBucket, name, received.staging!, received.size, metadata).catch((err) => {
+        throw isNoSuchBucket(err) ? noSuchBucket(bucket) : err;
+      });
     };
     if (!overwrite) {
       return this.#claims.hold(bucket, name, async () => {
@@ -520,21 +531,36 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
           throw err;
         });
         if (existing) throw fileExists(bucket, name);
-        await write(true);
-        return 0;
+        return { replaced: 0, modified: await this.#modifiedOf(engineBucket, name, await write(true)) };
       });
     }
     const replaced = this.#quota ? await this.#head(bucket, name).then((h) => h.ContentLength ?? 0, () => 0) : 0;
-    await write(false);
-    return replaced;
+    return { replaced, modified: await this.#modifiedOf(engineBucket, name, await write(false)) };
+  }
+
+  /**
+   * The time the engine gives a version just written, as stat will say it: a PutObject answers no time, and
+   * the engine's own (to the second in HEAD) is not this server's clock. Taken by a HEAD of that version
+   * (If-Match its etag); this server's clock only if it was replaced meanwhile.
+   */
+  async #modifiedOf(engineBucket: string, name: string, etag: string | undefined): Promise<string> {
+    if (etag !== undefined) {
+      const quoted = etag.startsWith('"') ? etag : `"${etag}"`;
+      const head = await this.#engine.send(new HeadObjectCommand({ Bucket: engineBucket, Key: name, IfMatch: quoted })).catch((err: unknown) => {
+        if (isPreconditionFailed(err) || isNotFound(err)) return undefined;
+        throw err;
+      });
+      if (head?.LastModified) return head.LastModified.toISOString();
+    }
+    return new Date().toISOString();
   }
 
   /** Copies a staging object to its key with new metadata: CopyObject up to 5 GiB, a multipart copy above. */
-  async #copy(engineBucket: string, name: string, staging: string, size: number, metadata: Record<string, string>): Promise<void> {
+  async #copy(engineBucket: string, name: string, staging: string, size: number, metadata: Record<string, string>): Promise<string | undefined> {
     const source = `${this.#system}/${staging}`;
     if (size <= COPY_MAX) {
-      await this.#engine.send(new CopyObjectCommand({ Bucket: engineBucket, Key: name, CopySource: source, MetadataDirective: 'REPLACE', Metadata: metadata }));
-      return;
+      const copied = await this.#engine.send(new CopyObjectCommand({ Bucket: engineBucket, Key: name, CopySource: source, MetadataDirective: 'REPLACE', Metadata: metadata }));
+      return copied.CopyObjectResult?.ETag;
     }
     const { UploadId } = await this.#engine.send(new CreateMultipartUploadCommand({ Bucket: engineBucket, Key: name, Metadata: metadata }));
     try {
@@ -546,7 +572,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
         );
         parts.push({ PartNumber: number, ETag: copied.CopyPartResult!.ETag! });
       }
-      await this.#engine.send(new CompleteMultipartUploadCommand({ Bucket: engineBucket, Key: name, UploadId, MultipartUpload: { Parts: parts } }));
+      return (await this.#engine.send(new CompleteMultipartUploadCommand({ Bucket: engineBucket, Key: name, UploadId, MultipartUpload: { Parts: parts } }))).ETag;
     } catch (err) {
       await this.#engine.send(new AbortMultipartUploadCommand({ Bucket: engineBucket, Key: name, UploadId })).catch(() => {});
       throw err;
@@ -634,15 +660,16 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       this.#sessions.releaseHeld(upload);
       const reservation = this.#quota?.reserve(assembled.received.size);
       let replaced: number;
+      let modified: string;
       try {
-        replaced = await this.publish(bucket, key, assembled.received, { sha256: assembled.received.sha256, ...writer }, overwrite);
+        ({ replaced, modified } = await this.publish(bucket, key, assembled.received, { sha256: assembled.received.sha256, ...writer }, overwrite));
       } catch (err) {
         reservation?.release();
         throw err;
       }
       reservation?.commit(assembled.received.size, replaced);
       await assembled.finish().catch((err) => this.#log.warn({ err, upload }, 'cannot remove a completed upload session; it expires'));
-      const info: FileInfo = { bucket, name: key, size: assembled.received.size, modified: new Date().toISOString(), sha256: assembled.received.sha256, ...writer };
+      const info: FileInfo = { bucket, name: key, size: assembled.received.size, modified, sha256: assembled.received.sha256, ...writer };
       this.#wrote(bucket);
       this.#changed({ kind: 'file-uploaded', bucket, file: info });
       return info;
