@@ -30,6 +30,10 @@ function* body(size: number): Generator<Buffer> {
 it('round-trips 1 GiB with the SHA-256 checked, the server process growing by less than 64 MiB', async () => {
   const client = await PailConnection.connect({ host: '127.0.0.1', port: server.port });
   await client.createBucket('large');
+  // One 24 MiB round trip first, so what a first transfer costs once (code loaded on first use, the S3 backend's
+  // client library and its staging path) is not counted as growth with the file's size.
+  await client.upload('large', 'warm-up.bin', body(24 * CHUNK), { size: 24 * CHUNK });
+  for await (const chunk of (await client.download('large', 'warm-up.bin')).body) void chunk;
   const idle = await server.memory();
 
   const expected = createHash('sha256');
@@ -55,6 +59,7 @@ it('round-trips 1 GiB with the SHA-256 checked, the server process growing by le
   expect(received.digest('hex')).toBe(digest);
 
   const after = await server.memory();
+  console.log(`1 GiB round trip: the server grew by ${((after.peak - idle.rss) / 2 ** 20).toFixed(1)} MiB at its peak`);
   expect(after.peak - idle.rss).toBeLessThan(MAX_GROWTH);
   await client.quit();
 });
