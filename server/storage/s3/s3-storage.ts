@@ -40,6 +40,7 @@ import { Claims } from './claims.ts';
 import { EventLog } from './event-log.ts';
 import { engineClient } from './engine-client.ts';
 import { isNoSuchBucket, isNotFound, isPreconditionFailed } from './engine-errors.ts';
+import { BucketTotals } from './bucket-totals.ts';
 import { EngineListing } from './engine-listing.ts';
 import { META_ATTRS, META_ETAG, META_SHA256, readPailMeta } from './object-meta.ts';
 import { fileExists, noSuchBucket, noSuchFile, tooLarge } from './refusals.ts';
@@ -68,8 +69,6 @@ const EVENT_TIMING = { pollMs: 250, windowMs: 5_000, keepMs: 600_000 };
 /** CopyObject copies at most 5 GiB; larger files are published with a multipart copy of parts this large. */
 const COPY_MAX = 5 * 1024 ** 3;
 const COPY_PART = 1024 ** 3;
-/** A bucket's file count and bytes, found by listing it, are kept this long (other servers' writes show after it). */
-const TOTALS_TTL_MS = 5_000;
 
 /** A character XML 1.0 cannot carry (its Char production): such a key cannot be named in a DeleteObjects body. */
 const NOT_IN_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
@@ -90,7 +89,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
   readonly #claims: Claims;
   readonly #listing: EngineListing;
   readonly #log: StorageLog;
-  readonly #totals = new Map<string, { files: number; bytes: number; at: number }>();
+  readonly #totals: BucketTotals;
   /** SHA-256s computed for objects written behind Pail's back, by bucket, key and engine etag. */
   readonly #computed = new Map<string, string>();
   #quota: Quota | undefined;
@@ -107,6 +106,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     this.#system = store.prefix + SYSTEM_BUCKET;
     this.#claims = new Claims(this.#engine, this.#system);
     this.#listing = new EngineListing(this.#engine, (err, message) => this.#fail(err, message));
+    this.#totals = new BucketTotals(this.#listing);
   }
 
   /** Connects to the engine named by a `PAIL_STORE` URL and makes the system bucket if need be. */
@@ -176,57 +176,13 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     for (const b of listed.Buckets ?? []) {
       const name = b.Name!.slice(this.store.prefix.length);
       if (!b.Name!.startsWith(this.store.prefix) || name === SYSTEM_BUCKET || bucketNameProblem(name)) continue;
-      const totals = await this.#bucketTotals(name).catch((err: unknown) => {
+      const totals = await this.#totals.of(name, this.engineBucket(name)).catch((err: unknown) => {
         if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
         throw err;
       });
       if (totals) buckets.push({ name, ...totals, created: (b.CreationDate ?? new Date(0)).toISOString() });
     }
     return buckets.sort((a, b) => compareKeys(a.name, b.name));
-  }
-
-  /**
-   * A bucket's files and bytes: RGW says them in HEAD bucket's
-   * x-rgw-object-count and x-rgw-bytes-used (kept by its bucket index);
-   * another engine's bucket is listed and added up. Kept a few seconds.
-   */
-  async #bucketTotals(bucket: string): Promise<{ files: number; bytes: number }> {
-    const kept = this.#totals.get(bucket);
-    if (kept && Date.now() - kept.at < TOTALS_TTL_MS) return { files: kept.files, bytes: kept.bytes };
-    const totals = (await this.#engineTotals(bucket)) ?? (await this.#listedTotals(bucket));
-    this.#totals.set(bucket, { ...totals, at: Date.now() });
-    return totals;
-  }
-
-  async #engineTotals(bucket: string): Promise<{ files: number; bytes: number } | undefined> {
-    const head = new HeadBucketCommand({ Bucket: this.engineBucket(bucket) });
-    let headers: Record<string, string | undefined> = {};
-    head.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        headers = (result.response as { headers?: Record<string, string> }).headers ?? {};
-        return result;
-      },
-      { step: 'deserialize', name: 'pailBucketTotals' },
-    );
-    await this.#engine.send(head).catch((err: unknown) => {
-      throw isNotFound(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot read bucket ${bucket}`);
-    });
-    const files = Number(headers['x-rgw-object-count']);
-    const bytes = Number(headers['x-rgw-bytes-used']);
-    return Number.isSafeInteger(files) && Number.isSafeInteger(bytes) && headers['x-rgw-object-count'] !== undefined ? { files, bytes } : undefined;
-  }
-
-  async #listedTotals(bucket: string): Promise<{ files: number; bytes: number }> {
-    let files = 0;
-    let bytes = 0;
-    for await (const page of this.#listing.pages(bucket, this.engineBucket(bucket), {})) {
-      for (const o of page.Contents ?? []) {
-        files++;
-        bytes += o.Size ?? 0;
-      }
-    }
-    return { files, bytes };
   }
 
   async createBucket(bucket: string): Promise<void> {
@@ -279,7 +235,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       throw this.#fail(err, `cannot delete bucket ${bucket}`);
     });
     this.#quota?.freed(freed);
-    this.#totals.delete(bucket);
+    this.#totals.forget(bucket);
     await this.#sessions.dropBucket(bucket).catch((err) => this.#log.warn({ err, bucket }, "cannot remove a deleted bucket's upload sessions"));
     this.#changed({ kind: 'bucket-deleted', bucket });
   }
@@ -597,7 +553,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   #wrote(bucket: string): void {
-    this.#totals.delete(bucket);
+    this.#totals.forget(bucket);
   }
 
   /** The StorageError for an engine failure: logged with its cause, `internal` to the client. */
