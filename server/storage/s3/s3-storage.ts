@@ -25,6 +25,7 @@ import type { ListingRow } from '../../../shared/protocol/listing.ts';
 import { Quota } from '../quota.ts';
 import {
   StorageError,
+  skipVanished,
   type ByteRange,
   type ListingQuery,
   type NumberedPartInfo,
@@ -176,10 +177,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     for (const b of listed.Buckets ?? []) {
       const name = b.Name!.slice(this.store.prefix.length);
       if (!b.Name!.startsWith(this.store.prefix) || name === SYSTEM_BUCKET || bucketNameProblem(name)) continue;
-      const totals = await this.#totals.of(name, this.engineBucket(name)).catch((err: unknown) => {
-        if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
-        throw err;
-      });
+      const totals = await this.#totals.of(name, this.engineBucket(name)).catch(skipVanished);
       if (totals) buckets.push({ name, ...totals, created: (b.CreationDate ?? new Date(0)).toISOString() });
     }
     return buckets.sort((a, b) => compareKeys(a.name, b.name));
