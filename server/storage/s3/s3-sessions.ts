@@ -20,6 +20,7 @@ import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, 
 import { SILENT_LOG, type StorageLog } from '../storage-log.ts';
 import { isNotFound, isPreconditionFailed } from './engine-errors.ts';
 import type { ReceiveOptions, ReceivedBody } from './received-body.ts';
+import { tooLarge } from './refusals.ts';
 import { cover, describe, describeRanges, merged, offsetParts, partNumber, SESSIONS, sessionKeys, sessionOf, type Piece } from './session-objects.ts';
 
 /**
@@ -95,9 +96,7 @@ export class S3Sessions {
   }
 
   async begin(bucket: string, key: string, options: PutOptions & { readonly numbered?: boolean }): Promise<UploadSessionInfo> {
-    if (options.size !== undefined && options.size > this.options.maxFileSize) {
-      throw new StorageError(Reason.tooLarge, `files are limited to ${this.options.maxFileSize} bytes`);
-    }
+    if (options.size !== undefined && options.size > this.options.maxFileSize) throw tooLarge(this.options.maxFileSize);
     const id = randomBytes(16).toString('hex');
     // Room for a session begun with its size is held from the start, as on fs, by the server it was begun on.
     const reservation = options.size ? this.options.quota?.reserve(options.size) : undefined;
