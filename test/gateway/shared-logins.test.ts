@@ -186,14 +186,20 @@ describe('logins after the token changes', () => {
     await server.close();
   });
 
-  it('are refused when made under the old token, full and read-only alike, while new ones work', async () => {
-    const port = server.port;
-    const before = await gatewayHere(port, { token: 'token-before', readToken: 'read-before' });
-    const full = await login(before, 'token-before');
-    const read = await login(before, 'read-before');
-    await before.close();
+  /** A full and a read-only login made on a gateway of these tokens, the gateway closed after. */
+  async function loginsUnder(token: string, readToken: string): Promise<{ full: string; read: string }> {
+    const before = await gatewayHere(server.port, { token, readToken });
+    try {
+      return { full: await login(before, token), read: await login(before, readToken) };
+    } finally {
+      await before.close();
+    }
+  }
 
-    const after = await gatewayHere(port, { token: 'token-after', readToken: 'read-after' });
+  it('are refused when made under the old token, full and read-only alike, while new ones work', async () => {
+    const { full, read } = await loginsUnder('token-before', 'read-before');
+
+    const after = await gatewayHere(server.port, { token: 'token-after', readToken: 'read-after' });
     try {
       for (const cookie of [full, read]) {
         const response = await fetch(`${after.base}/api/buckets`, { headers: { cookie } });
@@ -209,19 +215,15 @@ describe('logins after the token changes', () => {
 
   it('of one token stay valid when only the other changes: each token signs its own logins', async () => {
     // So a read-only login's cookie depends on the read token alone, and tells its holder nothing about the full token.
-    const port = server.port;
-    const before = await gatewayHere(port, { token: 'full-before', readToken: 'read-before' });
-    const full = await login(before, 'full-before');
-    const read = await login(before, 'read-before');
-    await before.close();
-    const readChanged = await gatewayHere(port, { token: 'full-before', readToken: 'read-after' });
+    const { full, read } = await loginsUnder('full-before', 'read-before');
+    const readChanged = await gatewayHere(server.port, { token: 'full-before', readToken: 'read-after' });
     try {
       expect(await statusWith(readChanged, full)).toBe(200);
       expect(await statusWith(readChanged, read)).toBe(401);
     } finally {
       await readChanged.close();
     }
-    const fullChanged = await gatewayHere(port, { token: 'full-after', readToken: 'read-before' });
+    const fullChanged = await gatewayHere(server.port, { token: 'full-after', readToken: 'read-before' });
     try {
       expect(await statusWith(fullChanged, full)).toBe(401);
       expect(await statusWith(fullChanged, read)).toBe(200);
