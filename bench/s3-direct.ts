@@ -10,25 +10,19 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { engineAddress } from '../server/storage/s3/engine-client.ts';
 import { parseStoreUrl } from '../shared/config/store-url.ts';
 import { seconds } from './stats.ts';
 import type { Payload, Transfer } from './transfer.ts';
 
 /**
  * A direct client of the engine, as an application would write one with
- * @aws-sdk/client-s3: the SDK's own request handler, path-style addressing
- * and plain bodies (what RGW 16.2 accepts), nothing of Pail's.
+ * @aws-sdk/client-s3: the engine's address (path-style, plain bodies: what
+ * RGW 16.2 accepts) and the SDK's own request handler and retries, none of
+ * the s3 backend's tuning.
  */
 export function directClient(storeUrl: string): S3Client {
-  const store = parseStoreUrl(storeUrl);
-  return new S3Client({
-    endpoint: store.endpoint,
-    region: store.region,
-    credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  return new S3Client(engineAddress(parseStoreUrl(storeUrl)));
 }
 
 export async function directBucket(client: S3Client, bucket: string): Promise<void> {

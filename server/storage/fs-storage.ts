@@ -70,9 +70,9 @@ export interface FsStorageOptions {
 
 /** Folders watched for changes made behind Pail's back; past this many, folders are read afresh each time. */
 const MAX_WATCHED = 16_384;
-/** How many times a commit makes its folders again when a delete emptied and removed them meanwhile. */
 /** The entries of a folder read ahead have their stats read too, up to a page's worth. */
 const PREFETCH_ROWS = 1_000;
+/** How many times a commit makes its folders again when a delete emptied and removed them meanwhile. */
 const COMMIT_ATTEMPTS = 5;
 
 export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements Storage {

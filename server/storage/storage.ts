@@ -62,6 +62,7 @@ export interface Storage extends EventEmitter<{ change: [PailEvent] }> {
 export interface SessionMeta {
   readonly bucket: string;
   readonly key: string;
+  /** The whole file's size, when it was given at the beginning. */
   readonly size?: number;
   readonly overwrite: boolean;
   readonly sha256?: string;
@@ -72,18 +73,9 @@ export interface SessionMeta {
   readonly created: string;
 }
 
-/** An upload session as the server holds it. */
-export interface UploadSessionInfo {
+/** An upload session as the server holds it: what it was begun with, and what it holds now. */
+export interface UploadSessionInfo extends Omit<SessionMeta, 'parts'> {
   readonly id: string;
-  readonly bucket: string;
-  readonly key: string;
-  /** The whole file's size, when it was given at the beginning. */
-  readonly size?: number;
-  readonly overwrite: boolean;
-  readonly sha256?: string;
-  /** The writer's attributes, kept with the file at completion. */
-  readonly attrs?: string;
-  readonly created: string;
   /** When a part was last stored (or the session begun). */
   readonly updated: string;
   /** A session of numbered parts (part_n), not of offsets. */

@@ -1,19 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginCookies } from '../../gateway/auth/login-cookie.ts';
 import { startGateway } from '../../gateway/main.ts';
-import type { BucketServer } from '../../server/bucket-server.ts';
-import { startBucketServer } from '../../server/main.ts';
 import { DEFAULTS, type Settings } from '../../shared/config/settings.ts';
 import { Code } from '../../shared/protocol/codes.ts';
 import { Reason } from '../../shared/protocol/reasons.ts';
+import { startTestServer, type TestServer } from '../helpers/bucket-server.ts';
 import { JsonSocket, jsonOf, postJson, refusedUpgrade } from './harness.ts';
 
 /**
@@ -93,14 +90,12 @@ async function consoleLine(gateway: Gateway, cookie: string, line: string): Prom
 }
 
 describe('logins across gateways (one bucket server that requires the token)', () => {
-  let data: string;
-  let server: BucketServer;
+  let server: TestServer;
   let a: Gateway;
   let b: Gateway;
   beforeAll(async () => {
-    data = await mkdtemp(join(tmpdir(), 'pail-shared-logins-'));
-    server = await startBucketServer({ ...DEFAULTS, host: '127.0.0.1', tcpPort: 0, data, token: TOKEN, readToken: READ_TOKEN, logLevel: 'silent' }, silent);
-    const port = server.address().port;
+    server = await startTestServer({ token: TOKEN, readToken: READ_TOKEN });
+    const port = server.port;
     [a, b] = await Promise.all([
       gatewayProcess(port, { PAIL_TOKEN: TOKEN, PAIL_READ_TOKEN: READ_TOKEN }),
       gatewayHere(port, { token: TOKEN, readToken: READ_TOKEN }),
@@ -109,7 +104,6 @@ describe('logins across gateways (one bucket server that requires the token)', (
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
     await server?.close();
-    await rm(data, { recursive: true, force: true });
   });
 
   it('honours a login made on A on B, for an API call, the console and the events WebSocket', async () => {
@@ -137,7 +131,7 @@ describe('logins across gateways (one bucket server that requires the token)', (
     const cookie = await login(a, TOKEN);
     expect(await statusWith(a, cookie)).toBe(200);
     await a.close();
-    a = await gatewayProcess(server.address().port, { PAIL_TOKEN: TOKEN, PAIL_READ_TOKEN: READ_TOKEN });
+    a = await gatewayProcess(server.port, { PAIL_TOKEN: TOKEN, PAIL_READ_TOKEN: READ_TOKEN });
     expect(await statusWith(a, cookie)).toBe(200);
     expect((await consoleLine(a, cookie, 'ls_b')).greeting).toMatch(new RegExp(`^${Code.HELLO} HELLO`));
   }, 60_000);
@@ -183,26 +177,29 @@ describe('logins across gateways (one bucket server that requires the token)', (
 });
 
 describe('logins after the token changes', () => {
-  let data: string;
-  let server: BucketServer;
+  let server: TestServer;
   beforeAll(async () => {
-    data = await mkdtemp(join(tmpdir(), 'pail-token-change-'));
     // The bucket server asks for no token here: the change under test is the gateways' setting.
-    server = await startBucketServer({ ...DEFAULTS, host: '127.0.0.1', tcpPort: 0, data, logLevel: 'silent' }, silent);
+    server = await startTestServer();
   });
   afterAll(async () => {
     await server.close();
-    await rm(data, { recursive: true, force: true });
   });
 
-  it('are refused when made under the old token, full and read-only alike, while new ones work', async () => {
-    const port = server.address().port;
-    const before = await gatewayHere(port, { token: 'token-before', readToken: 'read-before' });
-    const full = await login(before, 'token-before');
-    const read = await login(before, 'read-before');
-    await before.close();
+  /** A full and a read-only login made on a gateway of these tokens, the gateway closed after. */
+  async function loginsUnder(token: string, readToken: string): Promise<{ full: string; read: string }> {
+    const before = await gatewayHere(server.port, { token, readToken });
+    try {
+      return { full: await login(before, token), read: await login(before, readToken) };
+    } finally {
+      await before.close();
+    }
+  }
 
-    const after = await gatewayHere(port, { token: 'token-after', readToken: 'read-after' });
+  it('are refused when made under the old token, full and read-only alike, while new ones work', async () => {
+    const { full, read } = await loginsUnder('token-before', 'read-before');
+
+    const after = await gatewayHere(server.port, { token: 'token-after', readToken: 'read-after' });
     try {
       for (const cookie of [full, read]) {
         const response = await fetch(`${after.base}/api/buckets`, { headers: { cookie } });
@@ -218,19 +215,15 @@ describe('logins after the token changes', () => {
 
   it('of one token stay valid when only the other changes: each token signs its own logins', async () => {
     // So a read-only login's cookie depends on the read token alone, and tells its holder nothing about the full token.
-    const port = server.address().port;
-    const before = await gatewayHere(port, { token: 'full-before', readToken: 'read-before' });
-    const full = await login(before, 'full-before');
-    const read = await login(before, 'read-before');
-    await before.close();
-    const readChanged = await gatewayHere(port, { token: 'full-before', readToken: 'read-after' });
+    const { full, read } = await loginsUnder('full-before', 'read-before');
+    const readChanged = await gatewayHere(server.port, { token: 'full-before', readToken: 'read-after' });
     try {
       expect(await statusWith(readChanged, full)).toBe(200);
       expect(await statusWith(readChanged, read)).toBe(401);
     } finally {
       await readChanged.close();
     }
-    const fullChanged = await gatewayHere(port, { token: 'full-after', readToken: 'read-before' });
+    const fullChanged = await gatewayHere(server.port, { token: 'full-after', readToken: 'read-before' });
     try {
       expect(await statusWith(fullChanged, full)).toBe(401);
       expect(await statusWith(fullChanged, read)).toBe(200);
@@ -254,20 +247,17 @@ function loginFrom(gateway: Gateway, localAddress: string, token: string): Promi
 }
 
 describe('the login attempt limit with several gateways', () => {
-  let data: string;
-  let server: BucketServer;
+  let server: TestServer;
   let a: Gateway;
   let b: Gateway;
   beforeAll(async () => {
-    data = await mkdtemp(join(tmpdir(), 'pail-shared-limit-'));
-    server = await startBucketServer({ ...DEFAULTS, host: '127.0.0.1', tcpPort: 0, data, logLevel: 'silent' }, silent);
-    const port = server.address().port;
+    server = await startTestServer();
+    const port = server.port;
     [a, b] = await Promise.all([gatewayHere(port, { token: TOKEN, loginLimit: 3 }), gatewayHere(port, { token: TOKEN, loginLimit: 3 })]);
   });
   afterAll(async () => {
     await Promise.all([a.close(), b.close()]);
     await server.close();
-    await rm(data, { recursive: true, force: true });
   });
 
   it('counts per client address, and each gateway process counts its own', async () => {

@@ -6,7 +6,7 @@ import type { BucketServer } from '../../server/bucket-server.ts';
 import { DEFAULTS } from '../../shared/config/settings.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
 import { parseStoreUrl } from '../../shared/config/store-url.ts';
-import { NEEDS_ENGINE, removePrefix, storeUrlWithOwnPrefix, TEST_STORE } from './engine.ts';
+import { NEEDS_ENGINE, ownStore, TEST_STORE } from './engine.ts';
 
 const MiB = 1024 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -18,7 +18,7 @@ async function bytesOf(body: AsyncIterable<Buffer>): Promise<Buffer> {
 }
 
 describe.skipIf(!TEST_STORE)(`two bucket servers over one engine, through the protocol (${NEEDS_ENGINE})`, () => {
-  const url = TEST_STORE ? storeUrlWithOwnPrefix() : '';
+  const url = ownStore();
   const logged: string[] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
   const servers: BucketServer[] = [];
@@ -34,7 +34,6 @@ describe.skipIf(!TEST_STORE)(`two bucket servers over one engine, through the pr
   afterAll(async () => {
     for (const client of clients) await client.quit().catch(() => {});
     for (const server of servers) await server.close();
-    if (TEST_STORE) await removePrefix(url);
   });
 
   it('a file uploaded through one is listed, described and downloaded through the other at once, and deleted', async () => {

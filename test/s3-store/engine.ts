@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll } from 'vitest';
 import { DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectsV2Command, AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { engineClient } from '../../server/storage/s3/engine-client.ts';
 import { parseStoreUrl } from '../../shared/config/store-url.ts';
@@ -14,6 +15,22 @@ export function storeUrlWithOwnPrefix(): string {
   return url.toString();
 }
 
+/**
+ * Within a describe: the test store's URL with a prefix of the describe's own, every engine bucket of
+ * which is deleted after its tests ('' without a test store, where the describe is skipped). Call it
+ * before the describe's own afterAll: vitest runs after-hooks last-registered first, so what the tests
+ * opened is closed before the buckets go.
+ */
+export function ownStore(): string {
+  if (!TEST_STORE) return '';
+  const url = storeUrlWithOwnPrefix();
+  afterAll(() => removePrefix(url));
+  return url;
+}
+
+/** The options the s3 backend's own tests open S3Storage with (a file of 1 GiB, sessions kept an hour). */
+export const ENGINE_TEST_OPTIONS = { maxFileSize: 1024 ** 3, uploadTtlMs: 3_600_000 };
+
 /** A plain engine client for the same store (to look behind Pail's back, and to clean up). */
 export function rawEngine(url: string): S3Client {
   return engineClient(parseStoreUrl(url));
@@ -27,8 +44,12 @@ export async function removePrefix(url: string): Promise<void> {
     const { Buckets } = await engine.send(new ListBucketsCommand({}));
     for (const b of Buckets ?? []) {
       if (!b.Name!.startsWith(prefix)) continue;
-      const uploads = await engine.send(new ListMultipartUploadsCommand({ Bucket: b.Name! }));
-      for (const u of uploads.Uploads ?? []) await engine.send(new AbortMultipartUploadCommand({ Bucket: b.Name!, Key: u.Key!, UploadId: u.UploadId! }));
+      for (let marker: { KeyMarker?: string; UploadIdMarker?: string } = {}; ; ) {
+        const page = await engine.send(new ListMultipartUploadsCommand({ Bucket: b.Name!, ...marker }));
+        for (const u of page.Uploads ?? []) await engine.send(new AbortMultipartUploadCommand({ Bucket: b.Name!, Key: u.Key!, UploadId: u.UploadId! }));
+        if (!page.IsTruncated) break;
+        marker = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
+      }
       for (;;) {
         const page = await engine.send(new ListObjectsV2Command({ Bucket: b.Name! }));
         const keys = (page.Contents ?? []).map((o) => o.Key!);

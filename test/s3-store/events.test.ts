@@ -9,14 +9,14 @@ import { DEFAULTS } from '../../shared/config/settings.ts';
 import { PailConnection } from '../../shared/client/connection.ts';
 import type { PailEvent } from '../../shared/protocol/types.ts';
 import { JsonSocket } from '../gateway/harness.ts';
-import { NEEDS_ENGINE, removePrefix, storeUrlWithOwnPrefix, TEST_STORE } from './engine.ts';
+import { NEEDS_ENGINE, ownStore, TEST_STORE } from './engine.ts';
 
 /** Issue 17: a browser watching through gateway A sees a change made through bucket server B within 2 s. */
 const CROSS_SERVER_MS = 2_000;
 const silent = pino({ level: 'silent' });
 
 describe.skipIf(!TEST_STORE)(`live events across bucket servers over one engine (${NEEDS_ENGINE})`, () => {
-  const url = TEST_STORE ? storeUrlWithOwnPrefix() : '';
+  const url = ownStore();
   let serverA: BucketServer;
   let serverB: BucketServer;
   let gatewayA: FastifyInstance;
@@ -39,7 +39,6 @@ describe.skipIf(!TEST_STORE)(`live events across bucket servers over one engine 
     await gatewayA?.close();
     await serverA?.close();
     await serverB?.close();
-    if (TEST_STORE) await removePrefix(url);
   });
 
   it('a browser on gateway A sees each change made through bucket server B within 2 s, in order, once', async () => {

@@ -1,57 +1,30 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Storage } from '../../server/storage/s3/s3-storage.ts';
-import { StorageError, type OpenedFile } from '../../server/storage/storage.ts';
-import { inPieces, NEEDS_ENGINE, removePrefix, storeUrlWithOwnPrefix, TEST_STORE } from './engine.ts';
+import { md5, readOpened, reason, sha256 } from '../storage/bytes.ts';
+import { ENGINE_TEST_OPTIONS, inPieces, NEEDS_ENGINE, ownStore, TEST_STORE } from './engine.ts';
 
 const MiB = 1024 * 1024;
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
-
-async function reason(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof StorageError) return err.reason;
-    throw err;
-  }
-  return 'ok';
-}
-
-async function readAll(file: OpenedFile): Promise<Buffer> {
-  const out = Buffer.alloc(file.length);
-  for (let at = 0; at < file.length; ) {
-    const n = await file.read(out.subarray(at), Math.min(MiB, file.length - at), file.offset + at);
-    if (n === 0) break;
-    at += n;
-  }
-  await file.close();
-  return out;
-}
-
 describe.skipIf(!TEST_STORE)(`S3Storage upload sessions on an engine (${NEEDS_ENGINE})`, () => {
-  const url = TEST_STORE ? storeUrlWithOwnPrefix() : '';
-  const options = { maxFileSize: 1024 ** 3, uploadTtlMs: 3_600_000 };
+  const url = ownStore();
+  const options = ENGINE_TEST_OPTIONS;
   let storage: S3Storage;
 
   beforeAll(async () => {
     storage = await S3Storage.open(url, options);
     await storage.createBucket('uploads');
   });
-  afterAll(async () => {
-    await storage?.close();
-    if (TEST_STORE) await removePrefix(url);
-  });
+  afterAll(() => storage?.close());
 
   it('an offset session of 1 MiB parts sent out of order (two at once, one overlapping) completes into the right file', async () => {
     const body = randomBytes(6 * MiB + 123);
-    const session = await storage.beginUpload('uploads', 'offsets.bin', { size: body.length, sha256: sha(body) });
+    const session = await storage.beginUpload('uploads', 'offsets.bin', { size: body.length, sha256: sha256(body) });
     const starts = [5, 2, 0, 6, 3, 1, 4].map((i) => i * MiB);
     for (let i = 0; i < starts.length; i += 2) {
       await Promise.all(
         starts.slice(i, i + 2).map((start) => {
           const part = body.subarray(start, Math.min(body.length, start + MiB));
-          return storage.writePart(session.id, start, inPieces(part), { size: part.length, sha256: sha(part) });
+          return storage.writePart(session.id, start, inPieces(part), { size: part.length, sha256: sha256(part) });
         }),
       );
       if (i === 0) expect(await reason(storage.completeUpload(session.id, {}))).toBe('incomplete');
@@ -60,13 +33,13 @@ describe.skipIf(!TEST_STORE)(`S3Storage upload sessions on an engine (${NEEDS_EN
     await storage.writePart(session.id, MiB / 2, inPieces(body.subarray(MiB / 2, MiB / 2 + 1000)), { size: 1000 });
     expect(await reason(storage.writePart(session.id, MiB / 2, inPieces(randomBytes(1000)), { size: 1000 }))).toBe('part-conflict');
     expect(await reason(storage.writePart(session.id, body.length - 10, inPieces(randomBytes(20)), { size: 20 }))).toBe('bad-range');
-    expect(await reason(storage.writePart(session.id, 0, inPieces(body.subarray(0, 10)), { size: 10, sha256: sha(Buffer.from('x')) }))).toBe('checksum-mismatch');
+    expect(await reason(storage.writePart(session.id, 0, inPieces(body.subarray(0, 10)), { size: 10, sha256: sha256(Buffer.from('x')) }))).toBe('checksum-mismatch');
     const status = await storage.uploadStatus(session.id);
     expect(status).toMatchObject({ held: body.length, size: body.length, ranges: [{ offset: 0, length: body.length }] });
     expect((await storage.listUploads('uploads')).map((u) => u.id)).toContain(session.id);
     const info = await storage.completeUpload(session.id, {});
-    expect(info).toMatchObject({ size: body.length, sha256: sha(body) });
-    expect(sha(await readAll(await storage.get('uploads', 'offsets.bin')))).toBe(sha(body));
+    expect(info).toMatchObject({ size: body.length, sha256: sha256(body) });
+    expect(sha256(await readOpened(await storage.get('uploads', 'offsets.bin')))).toBe(sha256(body));
     expect(await reason(storage.uploadStatus(session.id))).toBe('no-such-upload');
     expect((await storage.listUploads('uploads')).map((u) => u.id)).not.toContain(session.id);
   });
@@ -75,7 +48,7 @@ describe.skipIf(!TEST_STORE)(`S3Storage upload sessions on an engine (${NEEDS_EN
     const body = randomBytes(MiB);
     const session = await storage.beginUpload('uploads', 'wrong.bin', { size: body.length });
     await storage.writePart(session.id, 0, inPieces(body), { size: body.length });
-    expect(await reason(storage.completeUpload(session.id, { sha256: sha(Buffer.from('no')) }))).toBe('checksum-mismatch');
+    expect(await reason(storage.completeUpload(session.id, { sha256: sha256(Buffer.from('no')) }))).toBe('checksum-mismatch');
     expect(await reason(storage.stat('uploads', 'wrong.bin'))).toBe('no-such-file');
     expect((await storage.uploadStatus(session.id)).held).toBe(body.length);
     await storage.abortUpload(session.id);
@@ -99,19 +72,19 @@ describe.skipIf(!TEST_STORE)(`S3Storage upload sessions on an engine (${NEEDS_EN
       await second.writeNumberedPart(session.id, 9, inPieces(parts[3]), { size: parts[3].length });
       const listed = await second.listParts(session.id);
       expect(listed.map((p) => [p.number, p.size, p.md5, p.sha256])).toEqual([
-        [1, parts[0].length, md5(parts[0]), sha(parts[0])],
-        [2, parts[1].length, md5(parts[1]), sha(parts[1])],
-        [5, parts[2].length, md5(parts[2]), sha(parts[2])],
-        [9, parts[3].length, md5(parts[3]), sha(parts[3])],
+        [1, parts[0].length, md5(parts[0]), sha256(parts[0])],
+        [2, parts[1].length, md5(parts[1]), sha256(parts[1])],
+        [5, parts[2].length, md5(parts[2]), sha256(parts[2])],
+        [9, parts[3].length, md5(parts[3]), sha256(parts[3])],
       ]);
       expect(await reason(second.completeUpload(session.id, { parts: [1, 3] }))).toBe('no-such-part');
       const chosen = [parts[0], parts[2], parts[3]];
       const file = Buffer.concat(chosen);
       const multipartEtag = `${createHash('md5').update(Buffer.concat(chosen.map((p) => createHash('md5').update(p).digest()))).digest('hex')}-3`;
       const info = await second.completeUpload(session.id, { parts: [1, 5, 9] });
-      expect(info).toMatchObject({ size: file.length, sha256: sha(file), etag: multipartEtag, attrs: 'content-type=x' });
-      expect(await storage.stat('uploads', 'numbered.bin')).toMatchObject({ size: file.length, sha256: sha(file), etag: multipartEtag });
-      expect(sha(await readAll(await storage.get('uploads', 'numbered.bin')))).toBe(sha(file));
+      expect(info).toMatchObject({ size: file.length, sha256: sha256(file), etag: multipartEtag, attrs: 'content-type=x' });
+      expect(await storage.stat('uploads', 'numbered.bin')).toMatchObject({ size: file.length, sha256: sha256(file), etag: multipartEtag });
+      expect(sha256(await readOpened(await storage.get('uploads', 'numbered.bin')))).toBe(sha256(file));
       expect(await reason(storage.listParts(session.id))).toBe('no-such-upload');
     } finally {
       await second.close();
@@ -130,7 +103,7 @@ describe.skipIf(!TEST_STORE)(`S3Storage upload sessions on an engine (${NEEDS_EN
       expect(await reason(second.completeUpload(session.id, { create: true }))).toBe('exists');
       expect((await storage.stat('uploads', 'across.bin')).size).toBe(5);
       await storage.deleteFile('uploads', 'across.bin');
-      expect(await second.completeUpload(session.id, { create: true })).toMatchObject({ sha256: sha(body) });
+      expect(await second.completeUpload(session.id, { create: true })).toMatchObject({ sha256: sha256(body) });
     } finally {
       await second.close();
     }

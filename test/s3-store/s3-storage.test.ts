@@ -1,39 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3Storage } from '../../server/storage/s3/s3-storage.ts';
 import { receiveBody } from '../../server/storage/s3/received-body.ts';
-import { StorageError, type OpenedFile, type Storage } from '../../server/storage/storage.ts';
+import type { Storage, StorageError } from '../../server/storage/storage.ts';
 import { parseStoreUrl } from '../../shared/config/store-url.ts';
 import type { ListingRow } from '../../shared/protocol/listing.ts';
-import { inPieces, NEEDS_ENGINE, rawEngine, removePrefix, storeUrlWithOwnPrefix, TEST_STORE } from './engine.ts';
+import { md5, readOpened, reason, sha256 } from '../storage/bytes.ts';
+import { ENGINE_TEST_OPTIONS, inPieces, NEEDS_ENGINE, ownStore, rawEngine, TEST_STORE } from './engine.ts';
 
 const MiB = 1024 * 1024;
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
-
-async function reason(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof StorageError) return err.reason;
-    throw err;
-  }
-  return 'ok';
-}
-
-async function readAll(file: OpenedFile): Promise<Buffer> {
-  const out = Buffer.alloc(file.length);
-  let at = 0;
-  while (at < file.length) {
-    const n = await file.read(out.subarray(at), Math.min(256 * 1024, file.length - at), file.offset + at);
-    if (n === 0) break;
-    at += n;
-  }
-  await file.close();
-  return out.subarray(0, at);
-}
-
 async function rows(storage: Storage, bucket: string, query = {}): Promise<string[]> {
   const out: string[] = [];
   for await (const row of storage.list(bucket, query)) out.push(row.kind === 'file' ? row.file.name : `[${row.prefix}]`);
@@ -41,18 +17,15 @@ async function rows(storage: Storage, bucket: string, query = {}): Promise<strin
 }
 
 describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
-  const url = TEST_STORE ? storeUrlWithOwnPrefix() : '';
+  const url = ownStore();
   let storage: S3Storage;
-  const options = { maxFileSize: 1024 ** 3, uploadTtlMs: 3_600_000 };
+  const options = ENGINE_TEST_OPTIONS;
 
   beforeAll(async () => {
     storage = await S3Storage.open(url, options);
     await storage.createBucket('files');
   });
-  afterAll(async () => {
-    await storage?.close();
-    if (TEST_STORE) await removePrefix(url);
-  });
+  afterAll(() => storage?.close());
 
   it('creates, lists and refuses buckets: an existing name, the reserved name, a name too long for the prefix', async () => {
     expect(await reason(storage.createBucket('files'))).toBe('exists');
@@ -71,29 +44,29 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
   it('puts a small file with its SHA-256, etag and attrs kept as metadata; a wrong sha256 is refused and nothing is visible', async () => {
     const body = randomBytes(100_000);
     const info = await storage.put('files', 'small.bin', inPieces(body), { size: body.length, md5: true, attrs: 'content-type=text%2Fplain&x=é' });
-    expect(info).toMatchObject({ size: body.length, sha256: sha(body), etag: md5(body), attrs: 'content-type=text%2Fplain&x=é' });
-    expect(await storage.stat('files', 'small.bin')).toMatchObject({ size: body.length, sha256: sha(body), etag: md5(body), attrs: 'content-type=text%2Fplain&x=é' });
-    expect(await readAll(await storage.get('files', 'small.bin'))).toEqual(body);
-    expect(await reason(storage.put('files', 'wrong-small.bin', inPieces(body), { size: body.length, sha256: sha(Buffer.from('other')) }))).toBe('checksum-mismatch');
+    expect(info).toMatchObject({ size: body.length, sha256: sha256(body), etag: md5(body), attrs: 'content-type=text%2Fplain&x=é' });
+    expect(await storage.stat('files', 'small.bin')).toMatchObject({ size: body.length, sha256: sha256(body), etag: md5(body), attrs: 'content-type=text%2Fplain&x=é' });
+    expect(await readOpened(await storage.get('files', 'small.bin'))).toEqual(body);
+    expect(await reason(storage.put('files', 'wrong-small.bin', inPieces(body), { size: body.length, sha256: sha256(Buffer.from('other')) }))).toBe('checksum-mismatch');
     expect(await reason(storage.stat('files', 'wrong-small.bin'))).toBe('no-such-file');
     // An existing name is refused without overwrite, replaced with it.
     expect(await reason(storage.put('files', 'small.bin', inPieces(body), { size: body.length }))).toBe('exists');
     const other = randomBytes(10);
     await storage.put('files', 'small.bin', inPieces(other), { size: other.length, overwrite: true });
-    expect(await storage.stat('files', 'small.bin')).toMatchObject({ size: 10, sha256: sha(other) });
+    expect(await storage.stat('files', 'small.bin')).toMatchObject({ size: 10, sha256: sha256(other) });
     expect((await storage.stat('files', 'small.bin')).etag).toBeUndefined();
   });
 
   it('puts a 20 MiB file (staged, then copied into place) announced and chunked; a wrong sha256 leaves nothing, not even staging', async () => {
     const body = randomBytes(20 * MiB);
     const info = await storage.put('files', 'large.bin', inPieces(body, 1 * MiB), { size: body.length, md5: true });
-    expect(info).toMatchObject({ size: body.length, sha256: sha(body), etag: md5(body) });
-    expect(await storage.stat('files', 'large.bin')).toMatchObject({ size: body.length, sha256: sha(body), etag: md5(body) });
-    expect(sha(await readAll(await storage.get('files', 'large.bin')))).toBe(sha(body));
+    expect(info).toMatchObject({ size: body.length, sha256: sha256(body), etag: md5(body) });
+    expect(await storage.stat('files', 'large.bin')).toMatchObject({ size: body.length, sha256: sha256(body), etag: md5(body) });
+    expect(sha256(await readOpened(await storage.get('files', 'large.bin')))).toBe(sha256(body));
     const chunked = await storage.put('files', 'large-chunked.bin', inPieces(body, 3 * MiB + 7), {});
-    expect(chunked.sha256).toBe(sha(body));
+    expect(chunked.sha256).toBe(sha256(body));
     expect((await storage.stat('files', 'large-chunked.bin')).size).toBe(body.length);
-    expect(await reason(storage.put('files', 'wrong-large.bin', inPieces(body, MiB), { size: body.length, sha256: sha(Buffer.from('x')) }))).toBe('checksum-mismatch');
+    expect(await reason(storage.put('files', 'wrong-large.bin', inPieces(body, MiB), { size: body.length, sha256: sha256(Buffer.from('x')) }))).toBe('checksum-mismatch');
     expect(await reason(storage.stat('files', 'wrong-large.bin'))).toBe('no-such-file');
     const engine = rawEngine(url);
     try {
@@ -117,7 +90,7 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
     expect(winners).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as StorageError).reason).toBe('exists');
-    expect((await storage.stat('files', 'raced.bin')).sha256).toBe(sha(bodies[winners[0]]));
+    expect((await storage.stat('files', 'raced.bin')).sha256).toBe(sha256(bodies[winners[0]]));
   });
 
   it('of N staged bodies published at once as creates of one key (copies, which ignore If-None-Match), exactly one wins', async () => {
@@ -137,7 +110,7 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
         const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
         expect(winners).toHaveLength(1);
         for (const r of results) if (r.status === 'rejected') expect((r.reason as StorageError).reason).toBe('exists');
-        expect((await storage.stat('files', key)).sha256).toBe(sha(bodies[winners[0]]));
+        expect((await storage.stat('files', key)).sha256).toBe(sha256(bodies[winners[0]]));
       }
     } finally {
       engine.destroy();
@@ -149,7 +122,7 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     await storage.put('files', 'ranged.bin', inPieces(body), { size: body.length });
     const part = await storage.get('files', 'ranged.bin', { offset: MiB + 5, length: 1000 });
     expect(part.length).toBe(1000);
-    expect(await readAll(part)).toEqual(body.subarray(MiB + 5, MiB + 1005));
+    expect(await readOpened(part)).toEqual(body.subarray(MiB + 5, MiB + 1005));
     // Reads that jump (not ascending from the last) open a new ranged GET.
     const file = await storage.get('files', 'ranged.bin');
     const buf = Buffer.alloc(10);
@@ -159,13 +132,13 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     expect(buf).toEqual(body.subarray(7, 17));
     await file.close();
     expect(await reason(storage.get('files', 'ranged.bin', { offset: body.length - 1, length: 2 }))).toBe('bad-range');
-    const pinned = await storage.get('files', 'ranged.bin', { offset: 0, length: 10 }, { sha256: sha(body) });
+    const pinned = await storage.get('files', 'ranged.bin', { offset: 0, length: 10 }, { sha256: sha256(body) });
     await pinned.close();
     // The version opened stays the version read: an overwrite after the GET began does not mix versions.
     const opened = await storage.get('files', 'ranged.bin');
     await storage.put('files', 'ranged.bin', inPieces(randomBytes(body.length)), { size: body.length, overwrite: true });
-    expect(sha(await readAll(opened))).toBe(sha(body));
-    expect(await reason(storage.get('files', 'ranged.bin', { offset: 0, length: 10 }, { sha256: sha(body) }))).toBe('changed');
+    expect(sha256(await readOpened(opened))).toBe(sha256(body));
+    expect(await reason(storage.get('files', 'ranged.bin', { offset: 0, length: 10 }, { sha256: sha256(body) }))).toBe('changed');
     // A read that jumps opens a new GET pinned to the version opened: after an overwrite it is refused, never the other version's bytes.
     const current = await storage.stat('files', 'ranged.bin');
     const jumping = await storage.get('files', 'ranged.bin');
@@ -192,8 +165,8 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     await storage.put('listing', 'b/2', inPieces(body), { size: body.length, overwrite: true, md5: true, attrs: 'k=v' });
     const listed = [];
     for await (const row of storage.list('listing', { prefix: 'b/' })) if (row.kind === 'file') listed.push(row.file);
-    expect(listed.find((f) => f.name === 'b/2')).toMatchObject({ size: body.length, sha256: sha(body), etag: md5(body), attrs: 'k=v' });
-    expect(listed.find((f) => f.name === 'b/1')).toMatchObject({ size: 0, sha256: sha(Buffer.alloc(0)) });
+    expect(listed.find((f) => f.name === 'b/2')).toMatchObject({ size: body.length, sha256: sha256(body), etag: md5(body), attrs: 'k=v' });
+    expect(listed.find((f) => f.name === 'b/1')).toMatchObject({ size: 0, sha256: sha256(Buffer.alloc(0)) });
     expect(await reason(rows(storage, 'nobucket'))).toBe('no-such-bucket');
     // A folder key and a key under it may both exist on S3.
     await storage.put('listing', 'b', inPieces(Buffer.from('x')), { size: 1 });
@@ -233,8 +206,8 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     const listed = [];
     for await (const row of storage.list('files', { prefix: 'foreign' })) if (row.kind === 'file') listed.push(row.file);
     expect(listed).toMatchObject([{ name: 'foreign.bin', size: 5000, sha256: null }]);
-    expect(await storage.stat('files', 'foreign.bin')).toMatchObject({ size: 5000, sha256: sha(body) });
-    expect(await readAll(await storage.get('files', 'foreign.bin', undefined, { sha256: sha(body) }))).toEqual(body);
+    expect(await storage.stat('files', 'foreign.bin')).toMatchObject({ size: 5000, sha256: sha256(body) });
+    expect(await readOpened(await storage.get('files', 'foreign.bin', undefined, { sha256: sha256(body) }))).toEqual(body);
     await storage.deleteFile('files', 'foreign.bin');
     expect(await reason(storage.deleteFile('files', 'foreign.bin'))).toBe('no-such-file');
   });
@@ -258,8 +231,8 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     try {
       const body = randomBytes(2000);
       await storage.put('files', 'shared.bin', inPieces(body), { size: body.length });
-      expect(await second.stat('files', 'shared.bin')).toMatchObject({ sha256: sha(body) });
-      expect(await readAll(await second.get('files', 'shared.bin'))).toEqual(body);
+      expect(await second.stat('files', 'shared.bin')).toMatchObject({ sha256: sha256(body) });
+      expect(await readOpened(await second.get('files', 'shared.bin'))).toEqual(body);
       expect(await reason(second.put('files', 'shared.bin', inPieces(body), { size: body.length }))).toBe('exists');
     } finally {
       await second.close();

@@ -5,7 +5,7 @@ import { S3Storage, SYSTEM_BUCKET } from '../../server/storage/s3/s3-storage.ts'
 import { PailConnection } from '../../shared/client/connection.ts';
 import { parseStoreUrl } from '../../shared/config/store-url.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
-import { NEEDS_ENGINE, rawEngine, removePrefix, storeUrlWithOwnPrefix, TEST_STORE } from './engine.ts';
+import { ENGINE_TEST_OPTIONS, NEEDS_ENGINE, ownStore, rawEngine, TEST_STORE } from './engine.ts';
 import { gate, heldBody } from './held-body.ts';
 
 /**
@@ -26,7 +26,7 @@ async function bytesOf(body: AsyncIterable<Buffer>): Promise<Buffer> {
 }
 
 describe.skipIf(!TEST_STORE)(`a bucket server killed with SIGKILL mid-upload, on the s3 backend (${NEEDS_ENGINE})`, () => {
-  const url = TEST_STORE ? storeUrlWithOwnPrefix() : '';
+  const url = ownStore();
   const system = TEST_STORE ? parseStoreUrl(url).prefix + SYSTEM_BUCKET : '';
   let engine: S3Client;
   let victim: ChildServer;
@@ -46,7 +46,7 @@ describe.skipIf(!TEST_STORE)(`a bucket server killed with SIGKILL mid-upload, on
     engine = rawEngine(url);
     victim = await startChildServer({ env: { PAIL_STORE: url } });
     survivor = await startChildServer({ env: { PAIL_STORE: url } });
-    sweeper = await S3Storage.open(url, { maxFileSize: 1024 ** 3, uploadTtlMs: 3_600_000 });
+    sweeper = await S3Storage.open(url, ENGINE_TEST_OPTIONS);
   });
   afterAll(async () => {
     for (const c of connections) c.destroy();
@@ -54,7 +54,6 @@ describe.skipIf(!TEST_STORE)(`a bucket server killed with SIGKILL mid-upload, on
     await survivor?.stop();
     await sweeper?.close();
     engine?.destroy();
-    if (TEST_STORE) await removePrefix(url);
   });
 
   it('of a 64 MiB file: nothing shows, the other server serves the old version or no-such-file, a retry succeeds, the staging is swept', async () => {

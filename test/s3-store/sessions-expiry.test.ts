@@ -1,12 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { S3Storage } from '../../server/storage/s3/s3-storage.ts';
-import { inPieces, NEEDS_ENGINE, removePrefix, storeUrlWithOwnPrefix, TEST_STORE } from './engine.ts';
+import { inPieces, NEEDS_ENGINE, ownStore, TEST_STORE } from './engine.ts';
 
 describe.skipIf(!TEST_STORE)(`S3Storage upload sessions past their time to live (${NEEDS_ENGINE})`, () => {
-  const url = TEST_STORE ? storeUrlWithOwnPrefix() : '';
-  afterAll(async () => {
-    if (TEST_STORE) await removePrefix(url);
-  });
+  const url = ownStore();
 
   it('are gone as soon as a bucket server opens with a time to live they are past, as on the data folder', async () => {
     const first = await S3Storage.open(url, { maxFileSize: 1024 ** 2, uploadTtlMs: 3_600_000 });

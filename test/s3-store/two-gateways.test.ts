@@ -6,7 +6,7 @@ import type { BucketServer } from '../../server/bucket-server.ts';
 import { startBucketServer } from '../../server/main.ts';
 import { DEFAULTS, type Settings } from '../../shared/config/settings.ts';
 import { JsonSocket, jsonOf } from '../gateway/harness.ts';
-import { NEEDS_ENGINE, removePrefix, storeUrlWithOwnPrefix, TEST_STORE } from './engine.ts';
+import { NEEDS_ENGINE, ownStore, TEST_STORE } from './engine.ts';
 
 /**
  * Issue 17's two-server, two-gateway test: two bucket servers over one engine, gateway A in front of
@@ -28,7 +28,7 @@ interface Gateway {
 }
 
 describe.skipIf(!TEST_STORE)(`two bucket servers and two gateways over one engine (${NEEDS_ENGINE})`, () => {
-  const url = TEST_STORE ? storeUrlWithOwnPrefix() : '';
+  const url = ownStore();
   const servers: BucketServer[] = [];
   let a: Gateway;
   let b: Gateway;
@@ -49,7 +49,6 @@ describe.skipIf(!TEST_STORE)(`two bucket servers and two gateways over one engin
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
     for (const server of servers) await server.close();
-    if (TEST_STORE) await removePrefix(url);
   });
 
   /** A request to a gateway as its own page in a browser would send it: the login cookie and the page's Origin. */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,64 +89,17 @@ async function openFs(options: StoreOptions): Promise<{ storage: Storage; remove
 }
 
 async function openS3(options: StoreOptions): Promise<{ storage: Storage; remove: () => Promise<void> }> {
-  const { url, prefix } = withUniquePrefix(process.env.PAIL_TEST_STORE!);
+  // Loaded here, as the backend is: a run on fs alone never loads the AWS SDK.
+  const { removePrefix, storeUrlWithOwnPrefix } = await import('../s3-store/engine.ts');
+  const url = storeUrlWithOwnPrefix();
   const { S3Storage } = (await import(S3_BACKEND).catch((err: unknown) => {
     throw new Error(`PAIL_TEST_STORE is set, but the s3 backend cannot be loaded from ${S3_BACKEND}`, { cause: err });
   })) as S3StorageModule;
-  const remove = () => deleteEngineBuckets(url, prefix);
+  const remove = () => removePrefix(url);
   try {
     return { storage: await S3Storage.open(url, options), remove };
   } catch (err) {
     await remove();
     throw err;
-  }
-}
-
-/** The store URL with a prefix no other storage of any run uses: the given one (if any) and `t<random>-`. */
-export function withUniquePrefix(storeUrl: string): { url: string; prefix: string } {
-  const url = new URL(storeUrl);
-  const prefix = `${url.searchParams.get('prefix') ?? ''}t${randomBytes(4).toString('hex')}-`;
-  url.searchParams.set('prefix', prefix);
-  return { url: url.href, prefix };
-}
-
-/**
- * Deletes every engine bucket whose name starts with `prefix`, with what it
- * holds (objects and unfinished multipart uploads), through the engine's own
- * S3 API: what the storage left behind, whatever state it was left in.
- */
-export async function deleteEngineBuckets(storeUrl: string, prefix: string): Promise<void> {
-  const s3 = await import('@aws-sdk/client-s3');
-  const url = new URL(storeUrl);
-  const client = new s3.S3Client({
-    endpoint: `${url.protocol === 's3+https:' ? 'https' : 'http'}://${url.host}`,
-    region: url.searchParams.get('region') ?? 'us-east-1',
-    credentials: { accessKeyId: decodeURIComponent(url.username), secretAccessKey: decodeURIComponent(url.password) },
-    forcePathStyle: true,
-    // RGW 16 refuses the aws-chunked bodies and checksum trailers the SDK sends by default.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  try {
-    const { Buckets = [] } = await client.send(new s3.ListBucketsCommand({}));
-    for (const { Name: bucket } of Buckets) {
-      if (!bucket?.startsWith(prefix)) continue;
-      for (let marker: { KeyMarker?: string; UploadIdMarker?: string } = {}; ; ) {
-        const page = await client.send(new s3.ListMultipartUploadsCommand({ Bucket: bucket, ...marker }));
-        for (const upload of page.Uploads ?? []) await client.send(new s3.AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
-        if (!page.IsTruncated) break;
-        marker = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
-      }
-      for (let token: string | undefined; ; ) {
-        const page = await client.send(new s3.ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-        // One by one: DeleteObjects needs a Content-MD5 the SDK no longer sends by default.
-        for (const object of page.Contents ?? []) await client.send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
-        if (!page.IsTruncated) break;
-        token = page.NextContinuationToken;
-      }
-      await client.send(new s3.DeleteBucketCommand({ Bucket: bucket }));
-    }
-  } finally {
-    client.destroy();
   }
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ListingRow } from '../../shared/protocol/listing.ts';
-import type { OpenedFile } from '../../server/storage/storage.ts';
+import { StorageError, type OpenedFile } from '../../server/storage/storage.ts';
 
-/** The contract tests' helpers: bodies as a storage takes them, and what it gives back read whole. */
+/** The storage tests' helpers: bodies as a storage takes them, what it gives back read whole, and what it refuses with. */
 
 export const MiB = 1 << 20;
 
@@ -75,4 +75,15 @@ export async function filesOf(rows: AsyncIterable<ListingRow>) {
   const out = [];
   for await (const row of rows) if (row.kind === 'file') out.push(row.file);
   return out;
+}
+
+/** The reason word a storage's promise was refused with, or `ok` when it was kept; any other failure is thrown. */
+export async function reason(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof StorageError) return err.reason;
+    throw err;
+  }
+  return 'ok';
 }

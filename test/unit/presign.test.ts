@@ -1,10 +1,10 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
-import { S3AuthError } from '../../s3/auth/errors.ts';
-import { verifyRequest, type RequestToVerify } from '../../s3/auth/verify.ts';
+import { verifyRequest } from '../../s3/auth/verify.ts';
 import { parseS3Keys } from '../../shared/sigv4/keys.ts';
 import { presignGet, type PresignGet } from '../../shared/sigv4/presign.ts';
+import { following, refusal } from '../s3/auth/refusal.ts';
 
 // shared/sigv4's presigner, checked two ways: the S3 listener's verifier accepts what it signs, and AWS's own
 // presigner (@aws-sdk/s3-request-presigner) computes the same signature for the same request and time.
@@ -24,22 +24,6 @@ const base = (key: string, expiresIn = 3600): PresignGet => ({
   signedAt: SIGNED_AT,
   query: { 'response-content-disposition': "attachment; filename*=UTF-8''x%20y.txt" },
 });
-
-/** The request a client makes when it follows `url`. */
-function following(url: string): RequestToVerify {
-  const parsed = new URL(url);
-  return { method: 'GET', rawUrl: parsed.pathname + parsed.search, headers: { host: parsed.host } };
-}
-
-function refusal(fn: () => unknown): S3AuthError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(S3AuthError);
-    return err as S3AuthError;
-  }
-  throw new Error('expected an S3AuthError, got none');
-}
 
 const bytesOf = (data: string | ArrayBuffer | ArrayBufferView | undefined): string | Uint8Array | undefined =>
   data === undefined || typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);

@@ -20,6 +20,8 @@ import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, 
 import { SILENT_LOG, type StorageLog } from '../storage-log.ts';
 import { isNotFound, isPreconditionFailed } from './engine-errors.ts';
 import type { ReceiveOptions, ReceivedBody } from './received-body.ts';
+import { tooLarge } from './refusals.ts';
+import { cover, describe, describeRanges, merged, offsetParts, partNumber, SESSIONS, sessionKeys, sessionOf, type Piece } from './session-objects.ts';
 
 /**
  * Upload sessions kept in the engine's system bucket, so any bucket server
@@ -61,15 +63,6 @@ export interface AssembledSession {
   release(): void;
 }
 
-/** Bytes [start, end) of the file, read from `key` beginning at `from`. */
-interface Piece {
-  readonly key: string;
-  readonly etag: string;
-  readonly start: number;
-  readonly end: number;
-  readonly from: number;
-}
-
 /** CopyObject's limit: a part placed by a copy is at most this large. */
 const PART_MAX = 5 * 1024 ** 3;
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -103,9 +96,7 @@ export class S3Sessions {
   }
 
   async begin(bucket: string, key: string, options: PutOptions & { readonly numbered?: boolean }): Promise<UploadSessionInfo> {
-    if (options.size !== undefined && options.size > this.options.maxFileSize) {
-      throw new StorageError(Reason.tooLarge, `files are limited to ${this.options.maxFileSize} bytes`);
-    }
+    if (options.size !== undefined && options.size > this.options.maxFileSize) throw tooLarge(this.options.maxFileSize);
     const id = randomBytes(16).toString('hex');
     // Room for a session begun with its size is held from the start, as on fs, by the server it was begun on.
     const reservation = options.size ? this.options.quota?.reserve(options.size) : undefined;
@@ -121,8 +112,8 @@ export class S3Sessions {
     };
     // The marker first: a marker without its session is skipped by listings and swept.
     try {
-      await this.#putText(markerKey(bucket, id), '');
-      await this.#putText(`sessions/${id}/session.json`, JSON.stringify(meta));
+      await this.#putText(sessionKeys.marker(bucket, id), '');
+      await this.#putText(sessionKeys.meta(id), JSON.stringify(meta));
     } catch (err) {
       reservation?.release();
       throw err;
@@ -139,7 +130,7 @@ export class S3Sessions {
 
   async list(bucket: string): Promise<UploadSessionInfo[]> {
     const ids: string[] = [];
-    for await (const o of this.#listAll(`uploads/${bucket}/`)) ids.push(o.Key!.slice(`uploads/${bucket}/`.length));
+    for await (const o of this.#listAll(sessionKeys.markers(bucket))) ids.push(o.Key!.slice(sessionKeys.markers(bucket).length));
     const sessions: UploadSessionInfo[] = [];
     for (const id of ids) {
       const info = await this.status(id).catch((err: unknown) => {
@@ -185,7 +176,7 @@ export class S3Sessions {
       }
       if (received.size > 0) {
         await this.#sameAsHeld(id, offset, received);
-        await this.#place(`sessions/${id}/at/${digits(offset, 16)}-${digits(received.size, 16)}`, received, { 'pail-sha256': received.sha256 });
+        await this.#place(sessionKeys.offsetPart(id, offset, received.size), received, { 'pail-sha256': received.sha256 });
       }
       // Aborted or completed meanwhile (here or on another server): what was placed goes with it.
       if (!(await this.#exists(id))) {
@@ -211,7 +202,7 @@ export class S3Sessions {
       if (options.sha256 !== undefined && options.sha256 !== received.sha256) throw new StorageError(Reason.checksumMismatch, `the part's SHA-256 is ${received.sha256}, not ${options.sha256}`);
       if (options.md5 !== undefined && options.md5 !== received.md5) throw new StorageError(Reason.checksumMismatch, `the part's MD5 is ${received.md5}, not ${options.md5}`);
       if (this.#completing.has(id)) throw new StorageError(Reason.partConflict, 'the upload is being completed');
-      await this.#place(partKey(id, number), received, { 'pail-sha256': received.sha256, 'pail-md5': received.md5! });
+      await this.#place(sessionKeys.numberedPart(id, number), received, { 'pail-sha256': received.sha256, 'pail-md5': received.md5! });
       if (!(await this.#exists(id))) {
         await this.#remove(id).catch(() => {});
         throw noSuchUpload(id);
@@ -225,7 +216,7 @@ export class S3Sessions {
   async listParts(id: string): Promise<NumberedPartInfo[]> {
     const meta = await this.#meta(id);
     if (!meta.parts) throw new StorageError(Reason.notNow, `upload ${id} is a session of offsets: it has no numbered parts`);
-    const objects = (await this.#objects(id)).filter((o) => o.Key!.startsWith(`sessions/${id}/part/`));
+    const objects = (await this.#objects(id)).filter((o) => o.Key!.startsWith(sessionKeys.numberedParts(id)));
     return Promise.all(objects.map((o) => this.#partInfo(o)));
   }
 
@@ -233,7 +224,7 @@ export class S3Sessions {
   async #partInfo(o: _Object): Promise<NumberedPartInfo & { etag: string }> {
     const head = await this.engine.send(new HeadObjectCommand({ Bucket: this.bucket, Key: o.Key! }));
     return {
-      number: Number(o.Key!.slice(o.Key!.lastIndexOf('/') + 1)),
+      number: partNumber(o.Key!),
       size: head.ContentLength ?? 0,
       md5: head.Metadata?.['pail-md5'] ?? '',
       sha256: head.Metadata?.['pail-sha256'] ?? '',
@@ -267,7 +258,7 @@ export class S3Sessions {
       let etag: string | undefined;
       if (meta.parts) {
         const held = new Map(
-          objects.filter((o) => o.Key!.startsWith(`sessions/${id}/part/`)).map((o) => [Number(o.Key!.slice(o.Key!.lastIndexOf('/') + 1)), o] as const),
+          objects.filter((o) => o.Key!.startsWith(sessionKeys.numberedParts(id))).map((o) => [partNumber(o.Key!), o] as const),
         );
         const listed = options.parts!.map((n) => {
           const o = held.get(n);
@@ -280,7 +271,7 @@ export class S3Sessions {
         etag = multipartEtag(infos.map((part) => part.md5));
         let start = 0;
         pieces = infos.map((p) => {
-          const piece = { key: partKey(id, p.number), etag: p.etag, start, end: start + p.size, from: 0 };
+          const piece = { key: sessionKeys.numberedPart(id, p.number), etag: p.etag, start, end: start + p.size, from: 0 };
           start += p.size;
           return piece;
         });
@@ -332,8 +323,8 @@ export class S3Sessions {
   /** Removes sessions untouched for longer than the time to live, and what dead servers left in the system bucket. */
   async sweep(now = Date.now()): Promise<number> {
     const last = new Map<string, number>();
-    for await (const o of this.#listAll('sessions/')) {
-      const id = o.Key!.split('/')[1];
+    for await (const o of this.#listAll(SESSIONS)) {
+      const id = sessionOf(o.Key!);
       last.set(id, Math.max(last.get(id) ?? 0, o.LastModified?.getTime() ?? 0));
     }
     // Sessions completed or aborted through another server give back the room held for them here.
@@ -358,8 +349,8 @@ export class S3Sessions {
   }
 
   async dropBucket(bucket: string): Promise<void> {
-    for await (const o of this.#listAll(`uploads/${bucket}/`)) {
-      const id = o.Key!.slice(`uploads/${bucket}/`.length);
+    for await (const o of this.#listAll(sessionKeys.markers(bucket))) {
+      const id = o.Key!.slice(sessionKeys.markers(bucket).length);
       await this.#remove(id, bucket).catch(() => {});
     }
   }
@@ -374,15 +365,15 @@ export class S3Sessions {
   async #remove(id: string, bucketHint?: string): Promise<void> {
     this.releaseHeld(id);
     const meta = this.#metas.get(id) ?? (await this.#readMeta(id).catch(() => undefined));
-    await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: `sessions/${id}/session.json` }));
+    await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: sessionKeys.meta(id) }));
     this.#metas.delete(id);
     const keys: string[] = [];
-    for await (const o of this.#listAll(`sessions/${id}/`)) keys.push(o.Key!);
+    for await (const o of this.#listAll(sessionKeys.all(id))) keys.push(o.Key!);
     for (let i = 0; i < keys.length; i += 1000) {
       await this.engine.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
     }
     const bucket = meta?.bucket ?? bucketHint;
-    if (bucket !== undefined) await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: markerKey(bucket, id) }));
+    if (bucket !== undefined) await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: sessionKeys.marker(bucket, id) }));
   }
 
   /** Refuses bytes that would change bytes already held: the overlap's digest on both sides must agree. */
@@ -446,7 +437,7 @@ export class S3Sessions {
 
   async #readMeta(id: string): Promise<SessionMeta> {
     try {
-      const reply = await this.engine.send(new GetObjectCommand({ Bucket: this.bucket, Key: `sessions/${id}/session.json` }));
+      const reply = await this.engine.send(new GetObjectCommand({ Bucket: this.bucket, Key: sessionKeys.meta(id) }));
       return JSON.parse(await reply.Body!.transformToString()) as SessionMeta;
     } catch (err) {
       if (isNotFound(err)) throw noSuchUpload(id);
@@ -466,7 +457,7 @@ export class S3Sessions {
 
   async #exists(id: string): Promise<boolean> {
     try {
-      await this.engine.send(new HeadObjectCommand({ Bucket: this.bucket, Key: `sessions/${id}/session.json` }));
+      await this.engine.send(new HeadObjectCommand({ Bucket: this.bucket, Key: sessionKeys.meta(id) }));
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
@@ -477,8 +468,8 @@ export class S3Sessions {
   /** Every object of a session (its description, parts); no-such-upload without a description. */
   async #objects(id: string): Promise<_Object[]> {
     const objects: _Object[] = [];
-    for await (const o of this.#listAll(`sessions/${id}/`)) objects.push(o);
-    if (!objects.some((o) => o.Key === `sessions/${id}/session.json`)) {
+    for await (const o of this.#listAll(sessionKeys.all(id))) objects.push(o);
+    if (!objects.some((o) => o.Key === sessionKeys.meta(id))) {
       this.#metas.delete(id);
       throw noSuchUpload(id);
     }
@@ -499,80 +490,4 @@ export class S3Sessions {
   }
 }
 
-interface HeldRange {
-  readonly key: string;
-  readonly etag: string;
-  readonly start: number;
-  readonly end: number;
-}
-
-/** The offset parts a session's objects hold. */
-function offsetParts(id: string, objects: readonly _Object[]): HeldRange[] {
-  const prefix = `sessions/${id}/at/`;
-  return objects
-    .filter((o) => o.Key!.startsWith(prefix))
-    .map((o) => {
-      const [offset, length] = o.Key!.slice(prefix.length).split('-').map(Number);
-      return { key: o.Key!, etag: o.ETag!, start: offset, end: offset + length };
-    })
-    .sort((a, b) => a.start - b.start || b.end - a.end);
-}
-
-/**
- * Pieces covering 0..size without a gap, as far as the parts reach: from
- * each part, the bytes past what the parts before it covered (`from` is
- * where in the part's object they begin).
- */
-function cover(ranges: readonly HeldRange[], size: number): Piece[] {
-  const pieces: Piece[] = [];
-  let at = 0;
-  for (const r of ranges) {
-    if (r.start > at) break;
-    if (r.end <= at) continue;
-    const end = Math.min(r.end, size);
-    if (end <= at) continue;
-    pieces.push({ key: r.key, etag: r.etag, start: at, end, from: at - r.start });
-    at = end;
-  }
-  return pieces;
-}
-
-function merged(ranges: readonly HeldRange[]): { start: number; end: number }[] {
-  const out: { start: number; end: number }[] = [];
-  for (const r of ranges) {
-    const last = out[out.length - 1];
-    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
-    else out.push({ start: r.start, end: r.end });
-  }
-  return out;
-}
-
-function describeRanges(ranges: readonly { start: number; end: number }[]): string {
-  return ranges.length ? ranges.map((r) => `${r.start}–${r.end}`).join(', ') : 'no bytes';
-}
-
-/** A session's description as the protocol gives it, from its objects. */
-function describe(id: string, meta: SessionMeta, objects: readonly _Object[]): UploadSessionInfo {
-  const updated = Math.max(Date.parse(meta.created), ...objects.map((o) => o.LastModified?.getTime() ?? 0));
-  const ranges = merged(offsetParts(id, objects));
-  const partsHeld = objects.filter((o) => o.Key!.startsWith(`sessions/${id}/part/`)).reduce((sum, o) => sum + (o.Size ?? 0), 0);
-  return {
-    id,
-    bucket: meta.bucket,
-    key: meta.key,
-    size: meta.size,
-    overwrite: meta.overwrite,
-    sha256: meta.sha256,
-    attrs: meta.attrs,
-    created: meta.created,
-    updated: new Date(updated).toISOString(),
-    numbered: meta.parts === true,
-    held: meta.parts ? partsHeld : ranges.length && ranges[0].start === 0 ? ranges[0].end : 0,
-    ranges: ranges.map((r) => ({ offset: r.start, length: r.end - r.start })),
-  };
-}
-
-const digits = (n: number, width: number) => String(n).padStart(width, '0');
-const partKey = (id: string, number: number) => `sessions/${id}/part/${digits(number, 5)}`;
-const markerKey = (bucket: string, id: string) => `uploads/${bucket}/${id}`;
 const noSuchUpload = (id: string) => new StorageError(Reason.noSuchUpload, `no upload session ${id}`);

@@ -9,7 +9,6 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   CreateMultipartUploadCommand,
   UploadPartCopyCommand,
@@ -20,12 +19,13 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Reason } from '../../../shared/protocol/reasons.ts';
-import type { BucketInfo, FileInfo, ListedFile, PailEvent } from '../../../shared/protocol/types.ts';
+import type { BucketInfo, FileInfo, PailEvent } from '../../../shared/protocol/types.ts';
 import { bucketNameProblem, compareKeys, isFolderKey } from '../../../shared/protocol/names.ts';
 import type { ListingRow } from '../../../shared/protocol/listing.ts';
 import { Quota } from '../quota.ts';
 import {
   StorageError,
+  skipVanished,
   type ByteRange,
   type ListingQuery,
   type NumberedPartInfo,
@@ -41,6 +41,10 @@ import { Claims } from './claims.ts';
 import { EventLog } from './event-log.ts';
 import { engineClient } from './engine-client.ts';
 import { isNoSuchBucket, isNotFound, isPreconditionFailed } from './engine-errors.ts';
+import { BucketTotals } from './bucket-totals.ts';
+import { EngineListing } from './engine-listing.ts';
+import { META_ATTRS, META_ETAG, META_SHA256, readPailMeta } from './object-meta.ts';
+import { fileExists, noSuchBucket, noSuchFile, tooLarge } from './refusals.ts';
 import { EngineReader } from './engine-reader.ts';
 import { receiveBody, type ReceivedBody } from './received-body.ts';
 import { S3Sessions } from './s3-sessions.ts';
@@ -66,18 +70,10 @@ const EVENT_TIMING = { pollMs: 250, windowMs: 5_000, keepMs: 600_000 };
 /** CopyObject copies at most 5 GiB; larger files are published with a multipart copy of parts this large. */
 const COPY_MAX = 5 * 1024 ** 3;
 const COPY_PART = 1024 ** 3;
-/** A bucket's file count and bytes, found by listing it, are kept this long (other servers' writes show after it). */
-const TOTALS_TTL_MS = 5_000;
-/** A listing looks up this many file rows' metadata ahead of its caller. */
-const LIST_HEADS_AHEAD = 32;
 
 /** A character XML 1.0 cannot carry (its Char production): such a key cannot be named in a DeleteObjects body. */
 const NOT_IN_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
-/** The metadata every file Pail writes carries (x-amz-meta-*). */
-const META_SHA256 = 'pail-sha256';
-const META_ETAG = 'pail-etag';
-const META_ATTRS = 'pail-attrs';
 
 /**
  * Pail's files in an S3 engine (Ceph RGW, or any S3-compatible one). Each
@@ -92,8 +88,9 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
   readonly #engine: S3Client;
   readonly #system: string;
   readonly #claims: Claims;
+  readonly #listing: EngineListing;
   readonly #log: StorageLog;
-  readonly #totals = new Map<string, { files: number; bytes: number; at: number }>();
+  readonly #totals: BucketTotals;
   /** SHA-256s computed for objects written behind Pail's back, by bucket, key and engine etag. */
   readonly #computed = new Map<string, string>();
   #quota: Quota | undefined;
@@ -109,6 +106,8 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     this.#engine = engineClient(store, this.#log);
     this.#system = store.prefix + SYSTEM_BUCKET;
     this.#claims = new Claims(this.#engine, this.#system);
+    this.#listing = new EngineListing(this.#engine, (err, message) => this.#fail(err, message));
+    this.#totals = new BucketTotals(this.#listing);
   }
 
   /** Connects to the engine named by a `PAIL_STORE` URL and makes the system bucket if need be. */
@@ -178,57 +177,10 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     for (const b of listed.Buckets ?? []) {
       const name = b.Name!.slice(this.store.prefix.length);
       if (!b.Name!.startsWith(this.store.prefix) || name === SYSTEM_BUCKET || bucketNameProblem(name)) continue;
-      const totals = await this.#bucketTotals(name).catch((err: unknown) => {
-        if (err instanceof StorageError && err.reason === Reason.noSuchBucket) return undefined;
-        throw err;
-      });
+      const totals = await this.#totals.of(name, this.engineBucket(name)).catch(skipVanished);
       if (totals) buckets.push({ name, ...totals, created: (b.CreationDate ?? new Date(0)).toISOString() });
     }
     return buckets.sort((a, b) => compareKeys(a.name, b.name));
-  }
-
-  /**
-   * A bucket's files and bytes: RGW says them in HEAD bucket's
-   * x-rgw-object-count and x-rgw-bytes-used (kept by its bucket index);
-   * another engine's bucket is listed and added up. Kept a few seconds.
-   */
-  async #bucketTotals(bucket: string): Promise<{ files: number; bytes: number }> {
-    const kept = this.#totals.get(bucket);
-    if (kept && Date.now() - kept.at < TOTALS_TTL_MS) return { files: kept.files, bytes: kept.bytes };
-    const totals = (await this.#engineTotals(bucket)) ?? (await this.#listedTotals(bucket));
-    this.#totals.set(bucket, { ...totals, at: Date.now() });
-    return totals;
-  }
-
-  async #engineTotals(bucket: string): Promise<{ files: number; bytes: number } | undefined> {
-    const head = new HeadBucketCommand({ Bucket: this.engineBucket(bucket) });
-    let headers: Record<string, string | undefined> = {};
-    head.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        headers = (result.response as { headers?: Record<string, string> }).headers ?? {};
-        return result;
-      },
-      { step: 'deserialize', name: 'pailBucketTotals' },
-    );
-    await this.#engine.send(head).catch((err: unknown) => {
-      throw isNotFound(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot read bucket ${bucket}`);
-    });
-    const files = Number(headers['x-rgw-object-count']);
-    const bytes = Number(headers['x-rgw-bytes-used']);
-    return Number.isSafeInteger(files) && Number.isSafeInteger(bytes) && headers['x-rgw-object-count'] !== undefined ? { files, bytes } : undefined;
-  }
-
-  async #listedTotals(bucket: string): Promise<{ files: number; bytes: number }> {
-    let files = 0;
-    let bytes = 0;
-    for await (const page of this.#pages(bucket, {})) {
-      for (const o of page.Contents ?? []) {
-        files++;
-        bytes += o.Size ?? 0;
-      }
-    }
-    return { files, bytes };
   }
 
   async createBucket(bucket: string): Promise<void> {
@@ -260,7 +212,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     let freed = 0;
     if (options.force) {
       // Emptied a page at a time (the engine deletes a bucket only when it is empty).
-      for await (const page of this.#pages(bucket, {})) {
+      for await (const page of this.#listing.pages(bucket, engineBucket, {})) {
         const keys = (page.Contents ?? []).map((o) => o.Key!);
         freed += (page.Contents ?? []).reduce((sum, o) => sum + (o.Size ?? 0), 0);
         // DeleteObjects names its keys in an XML body, which cannot carry some characters a key may hold (U+FFFF):
@@ -281,104 +233,14 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       throw this.#fail(err, `cannot delete bucket ${bucket}`);
     });
     this.#quota?.freed(freed);
-    this.#totals.delete(bucket);
+    this.#totals.forget(bucket);
     await this.#sessions.dropBucket(bucket).catch((err) => this.#log.warn({ err, bucket }, "cannot remove a deleted bucket's upload sessions"));
     this.#changed({ kind: 'bucket-deleted', bucket });
   }
 
-  /** ListObjectsV2 pages of a bucket, taken one at a time as the caller goes on. */
-  async *#pages(bucket: string, query: ListingQuery) {
-    const engineBucket = this.engineBucket(bucket);
-    let token: string | undefined;
-    do {
-      const page = await this.#engine
-        .send(
-          new ListObjectsV2Command({
-            Bucket: engineBucket,
-            Prefix: query.prefix || undefined,
-            Delimiter: query.delimiter,
-            StartAfter: token === undefined ? query.after : undefined,
-            ContinuationToken: token,
-          }),
-        )
-        .catch((err) => {
-          throw isNoSuchBucket(err) || isNotFound(err) ? noSuchBucket(bucket) : this.#fail(err, `cannot list ${bucket}`);
-        });
-      yield page;
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-  }
-
-  /**
-   * A bucket's rows: ListObjectsV2 pages (prefix, delimiter, StartAfter)
-   * merged into key order, files and folders. Listings carry no metadata, so
-   * each file row is completed by a HEAD (its SHA-256, etag and attributes),
-   * a few rows ahead of the caller: a caller that stops early costs little
-   * more than what it took. A file deleted between the listing and its HEAD
-   * is left out; one written behind Pail's back lists with a null SHA-256.
-   */
+  /** A bucket's rows in key order, each file's metadata looked up a few rows ahead of the caller (engine-listing.ts). */
   async *list(bucket: string, query: ListingQuery = {}): AsyncGenerator<ListingRow> {
-    const after = query.after;
-    // After a folder row, everything under it is skipped; the engine does that itself (RGW does), this makes sure.
-    const skipUnder = query.delimiter !== undefined && after !== undefined && after.endsWith(query.delimiter) && after.startsWith(query.prefix ?? '') ? after : undefined;
-    const engineBucket = this.engineBucket(bucket);
-    for await (const page of this.#pages(bucket, query)) {
-      const rows: ListingRow[] = [];
-      const files = page.Contents ?? [];
-      const folders = page.CommonPrefixes ?? [];
-      for (let f = 0, d = 0; f < files.length || d < folders.length; ) {
-        const takeFile = d >= folders.length || (f < files.length && compareKeys(files[f].Key!, folders[d].Prefix!) < 0);
-        let row: ListingRow;
-        if (takeFile) {
-          const o = files[f++];
-          row = { kind: 'file', file: { bucket, name: o.Key!, size: o.Size ?? 0, modified: (o.LastModified ?? new Date(0)).toISOString(), sha256: isFolderKey(o.Key!) && !o.Size ? EMPTY_SHA256 : null } };
-        } else {
-          row = { kind: 'folder', bucket, prefix: folders[d++].Prefix! };
-        }
-        const key = row.kind === 'file' ? row.file.name : row.prefix;
-        if (skipUnder === undefined || !key.startsWith(skipUnder)) rows.push(row);
-      }
-      const heads: (Promise<HeadObjectCommandOutput | undefined> | undefined)[] = [];
-      const headAhead = (upTo: number) => {
-        for (let i = heads.length; i < Math.min(upTo, rows.length); i++) {
-          const row = rows[i];
-          const head =
-            row.kind === 'file' && row.file.sha256 === null
-              ? this.#engine.send(new HeadObjectCommand({ Bucket: engineBucket, Key: row.file.name })).catch((err: unknown) => {
-                  if (isNotFound(err)) return undefined;
-                  throw this.#fail(err, `cannot list ${bucket}`);
-                })
-              : undefined;
-          // A caller that stops early leaves some looked up for nothing: their failures are nobody's.
-          head?.catch(() => {});
-          heads.push(head);
-        }
-      };
-      for (let i = 0; i < rows.length; i++) {
-        headAhead(i + LIST_HEADS_AHEAD);
-        const row = rows[i];
-        const pending = heads[i];
-        if (row.kind === 'folder' || pending === undefined) {
-          yield row;
-          continue;
-        }
-        const head = await pending;
-        heads[i] = undefined;
-        if (!head) continue;
-        const meta = head.Metadata ?? {};
-        const sha256 = meta[META_SHA256] !== undefined && /^[0-9a-f]{64}$/.test(meta[META_SHA256]) ? meta[META_SHA256] : null;
-        const file: ListedFile = {
-          bucket,
-          name: row.file.name,
-          size: head.ContentLength ?? row.file.size,
-          modified: (head.LastModified ?? new Date(row.file.modified)).toISOString(),
-          sha256,
-          ...(sha256 !== null && meta[META_ETAG] !== undefined ? { etag: meta[META_ETAG] } : {}),
-          ...(meta[META_ATTRS] !== undefined ? { attrs: decodeURIComponent(meta[META_ATTRS]) } : {}),
-        };
-        yield { kind: 'file', file };
-      }
-    }
+    yield* this.#listing.rows(bucket, this.engineBucket(bucket), query);
   }
 
   async stat(bucket: string, name: string): Promise<FileInfo> {
@@ -401,19 +263,17 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
 
   /** A file's description from its HEAD; an object written behind Pail's back has its SHA-256 computed once per process. */
   async #describe(bucket: string, name: string, head: HeadObjectCommandOutput): Promise<FileInfo> {
-    const meta = head.Metadata ?? {};
+    const meta = readPailMeta(head.Metadata);
     const size = head.ContentLength ?? 0;
-    let sha256 = meta[META_SHA256];
-    if (sha256 === undefined || !/^[0-9a-f]{64}$/.test(sha256)) sha256 = size === 0 ? EMPTY_SHA256 : await this.#computeSha256(bucket, name, head.ETag!, size);
-    const attrs = meta[META_ATTRS] === undefined ? undefined : decodeURIComponent(meta[META_ATTRS]);
+    const sha256 = meta.sha256 ?? (size === 0 ? EMPTY_SHA256 : await this.#computeSha256(bucket, name, head.ETag!, size));
     return {
       bucket,
       name,
       size,
       modified: (head.LastModified ?? new Date()).toISOString(),
       sha256,
-      ...(meta[META_ETAG] === undefined ? {} : { etag: meta[META_ETAG] }),
-      ...(attrs === undefined ? {} : { attrs }),
+      ...(meta.etag === undefined ? {} : { etag: meta.etag }),
+      ...(meta.attrs === undefined ? {} : { attrs: meta.attrs }),
     };
   }
 
@@ -691,7 +551,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   #wrote(bucket: string): void {
-    this.#totals.delete(bucket);
+    this.#totals.forget(bucket);
   }
 
   /** The StorageError for an engine failure: logged with its cause, `internal` to the client. */
@@ -701,9 +561,3 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     return new StorageError(Reason.internal, `${message}: ${(err as Error).name ?? String(err)}`, { cause: err });
   }
 }
-
-const noSuchBucket = (bucket: string) => new StorageError(Reason.noSuchBucket, `no bucket named ${bucket}`);
-const noSuchFile = (bucket: string, name: string) => new StorageError(Reason.noSuchFile, `no file named ${JSON.stringify(name)} in bucket ${bucket}`);
-const fileExists = (bucket: string, name: string) =>
-  new StorageError(Reason.exists, `a file named ${JSON.stringify(name)} already exists in ${bucket}; upload with overwrite to replace it`);
-const tooLarge = (max: number) => new StorageError(Reason.tooLarge, `files are limited to ${max} bytes`);

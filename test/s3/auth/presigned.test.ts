@@ -1,11 +1,11 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, describe, expect, it } from 'vitest';
-import { S3AuthError } from '../../../s3/auth/errors.ts';
 import { parseS3Keys } from '../../../shared/sigv4/keys.ts';
-import { verifyRequest, type RequestToVerify } from '../../../s3/auth/verify.ts';
+import { verifyRequest } from '../../../s3/auth/verify.ts';
 import { awsCli } from './cli.ts';
 import { sdkClient, startRecorder } from './recorder.ts';
+import { following, refusal } from './refusal.ts';
 
 // Presigned URLs made by real presigners (@aws-sdk/s3-request-presigner, aws s3 presign), checked as a server would get them.
 
@@ -14,25 +14,9 @@ const rec = await startRecorder();
 afterAll(() => rec.close());
 const sdk = sdkClient(rec.endpoint, 'pail', 'pailsecret');
 
-/** The request a client makes when it follows presigned `url` with `method`. */
-function following(url: string, method = 'GET'): RequestToVerify {
-  const parsed = new URL(url);
-  return { method, rawUrl: parsed.pathname + parsed.search, headers: { host: parsed.host } };
-}
-
 /** When the URL was signed (X-Amz-Date), in ms. */
 const signedAt = (url: string) =>
   Date.parse(new URL(url).searchParams.get('X-Amz-Date')!.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'));
-
-function refusal(fn: () => unknown): S3AuthError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(S3AuthError);
-    return err as S3AuthError;
-  }
-  throw new Error('expected an S3AuthError, got none');
-}
 
 describe('presigned URLs', () => {
   it.each(['plain.txt', 'a key/with spaces+plus=eq ü.bin', "odd!'()*~chars"])('a presigned GET and PUT of %j verify, payload unsigned', async (key) => {

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import { S3AuthError } from '../../../s3/auth/errors.ts';
 import { parseS3Keys } from '../../../shared/sigv4/keys.ts';
 import { verifyRequest, type Verified } from '../../../s3/auth/verify.ts';
 import { awsCli, curlSigV4 } from './cli.ts';
 import { sdkClient, startRecorder, type Recorded } from './recorder.ts';
+import { refusal } from './refusal.ts';
 
 // Every request here is signed by a real client (the AWS SDK v3, the aws CLI's
 // botocore, curl's --aws-sigv4), captured on a loopback server, then checked.
@@ -19,17 +19,6 @@ afterAll(() => rec.close());
 const sdk = sdkClient(rec.endpoint, 'pail', 'pailsecret');
 
 const verify = (r: Recorded, now = Date.now()): Verified => verifyRequest(r, KEYS, now);
-
-/** The S3AuthError `fn` throws (failing the test if it throws none or another kind). */
-function refusal(fn: () => unknown): S3AuthError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(S3AuthError);
-    return err as S3AuthError;
-  }
-  throw new Error('expected an S3AuthError, got none');
-}
 
 /** The one request the SDK sent for `command` (its answer is ignored: the recorder's 200 is not S3's). */
 async function signedBy(client: ReturnType<typeof sdkClient>, command: any): Promise<Recorded> {
