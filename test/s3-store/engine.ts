@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll } from 'vitest';
-import { DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectsV2Command, AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectsV2Command, AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { engineClient } from '../../server/storage/s3/engine-client.ts';
+import { multipartUploads } from '../../server/storage/s3/multipart-uploads.ts';
 import { parseStoreUrl } from '../../shared/config/store-url.ts';
 
 /** The engine the s3 backend's tests run on: `PAIL_TEST_STORE` (scripts/test.sh brings Ceph up and sets it). */
@@ -44,12 +45,7 @@ export async function removePrefix(url: string): Promise<void> {
     const { Buckets } = await engine.send(new ListBucketsCommand({}));
     for (const b of Buckets ?? []) {
       if (!b.Name!.startsWith(prefix)) continue;
-      for (let marker: { KeyMarker?: string; UploadIdMarker?: string } = {}; ; ) {
-        const page = await engine.send(new ListMultipartUploadsCommand({ Bucket: b.Name!, ...marker }));
-        for (const u of page.Uploads ?? []) await engine.send(new AbortMultipartUploadCommand({ Bucket: b.Name!, Key: u.Key!, UploadId: u.UploadId! }));
-        if (!page.IsTruncated) break;
-        marker = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
-      }
+      for await (const u of multipartUploads(engine, b.Name!)) await engine.send(new AbortMultipartUploadCommand({ Bucket: b.Name!, Key: u.Key!, UploadId: u.UploadId! }));
       for (;;) {
         const page = await engine.send(new ListObjectsV2Command({ Bucket: b.Name! }));
         const keys = (page.Contents ?? []).map((o) => o.Key!);

@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
-  ListMultipartUploadsCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -20,6 +19,7 @@ import { StorageError, type NumberedPartInfo, type PutOptions, type StoredPart, 
 import { SILENT_LOG, type StorageLog } from '../storage-log.ts';
 import { isNotFound, isPreconditionFailed } from './engine-errors.ts';
 import type { ReceiveOptions, ReceivedBody } from './received-body.ts';
+import { multipartUploads } from './multipart-uploads.ts';
 import { tooLarge } from './refusals.ts';
 import { cover, describe, describeRanges, merged, offsetParts, partNumber, SESSIONS, sessionKeys, sessionOf, type Piece } from './session-objects.ts';
 
@@ -338,8 +338,7 @@ export class S3Sessions {
     for await (const o of this.#listAll('staging/')) {
       if (now - (o.LastModified?.getTime() ?? now) > LEFTOVER_MS) await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: o.Key! })).catch(() => {});
     }
-    const uploads = await this.engine.send(new ListMultipartUploadsCommand({ Bucket: this.bucket }));
-    for (const u of uploads.Uploads ?? []) {
+    for await (const u of multipartUploads(this.engine, this.bucket)) {
       if (now - (u.Initiated?.getTime() ?? now) > LEFTOVER_MS) {
         await this.engine.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key!, UploadId: u.UploadId! })).catch(() => {});
       }

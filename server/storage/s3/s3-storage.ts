@@ -14,7 +14,6 @@ import {
   UploadPartCopyCommand,
   CompleteMultipartUploadCommand,
   AbortMultipartUploadCommand,
-  ListMultipartUploadsCommand,
   type HeadObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -23,6 +22,7 @@ import type { BucketInfo, FileInfo, PailEvent } from '../../../shared/protocol/t
 import { bucketNameProblem, compareKeys, isFolderKey } from '../../../shared/protocol/names.ts';
 import type { ListingRow } from '../../../shared/protocol/listing.ts';
 import { Quota } from '../quota.ts';
+import { multipartUploads } from './multipart-uploads.ts';
 import {
   StorageError,
   skipVanished,
@@ -222,8 +222,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
         for (const Key of keys.filter((key) => NOT_IN_XML.test(key))) await this.#engine.send(new DeleteObjectCommand({ Bucket: engineBucket, Key }));
       }
       // A publish of a file over 5 GiB in progress (a multipart copy) holds parts the engine counts as contents.
-      const uploads = await this.#engine.send(new ListMultipartUploadsCommand({ Bucket: engineBucket }));
-      for (const u of uploads.Uploads ?? []) {
+      for await (const u of multipartUploads(this.#engine, engineBucket)) {
         await this.#engine.send(new AbortMultipartUploadCommand({ Bucket: engineBucket, Key: u.Key!, UploadId: u.UploadId! })).catch(() => {});
       }
     }
