@@ -22,8 +22,9 @@ export function hugeBucketRows(files: number, outcome: HugeBucketOutcome): Repor
   return [
     { section: SECTION, measure: `${n}: made in ${count(r.folders)} folders by an operator (sync fs calls)`, value: `${r.createSeconds.toFixed(1)} s`, ratio: `removed in ${r.removeSeconds.toFixed(1)} s · load average ${r.loadAverage.toFixed(1)} as measuring began` },
     { section: SECTION, measure: `${n}: first page of ${count(PAGE)}, fresh server`, value: msText(r.firstPage.ms), ratio: `target < ${TARGETS.pageMs} ms` },
-    ...passRows(n, 'first pass', r.iteration),
-    ...passRows(n, 'second pass', r.warmIteration),
+    ...passRows(n, 'first pass, pipelined', r.iteration),
+    ...passRows(n, 'second pass, a page at a time', r.warmIteration),
+    ...passRows(n, 'third pass, pipelined', r.warmPipelined),
     { section: SECTION, measure: `${n}: one folder's page, delimiter=/ (${r.folderPage.prefix})`, value: `cold ${msText(r.folderPage.coldMs)}`, ratio: `warm ${msText(r.folderPage.warmMs)}` },
     {
       section: SECTION,

@@ -4,7 +4,8 @@ import { compareKeys } from '../../shared/protocol/names.ts';
 import type { Output } from '../output.ts';
 import { formatBytes, formatTable } from '../format.ts';
 import { folderPrefix } from '../tree/targets.ts';
-import { DEFAULT_PAGE_SIZE, pagesOf } from '../tree/remote-walk.ts';
+import { DEFAULT_PAGE_SIZE } from '../tree/remote-walk.ts';
+import { filePageOf } from '../../shared/client/listing.ts';
 import { arg, PAGE_SIZE_FLAG, pageSizeOf, RECURSIVE, type ClientCommand, type CliFlag, type ParsedArgs } from './command.ts';
 
 const RECURSIVE_FLAG: CliFlag = { flag: RECURSIVE, short: '-r', summary: 'every key under BUCKET[/FOLDER], not only one level' };
@@ -58,11 +59,13 @@ export const list: ClientCommand = {
 async function listLevel(connection: PailConnection, output: Output, bucket: string, args: ParsedArgs): Promise<void> {
   const prefix = folderPrefix(args.one('folder') ?? '');
   const query = { prefix: prefix === '' ? undefined : prefix, delimiter: args.flag(RECURSIVE) === true ? undefined : ('/' as const) };
-  const pages = pagesOf(connection, bucket, query, pageSizeOf(args) ?? DEFAULT_PAGE_SIZE);
+  // Pipelined: the connection is this command's alone, so the next page is asked for while this one prints.
+  const pages = connection.pages(bucket, { ...query, pageSize: pageSizeOf(args) ?? DEFAULT_PAGE_SIZE });
   const files: ListedFile[] = [];
   const folders: string[] = [];
   let shown = 0;
-  for await (const page of pages) {
+  for await (const rowPage of pages) {
+    const page = filePageOf(rowPage);
     if (output.json) {
       files.push(...page.files);
       folders.push(...page.folders);

@@ -5,16 +5,16 @@ import { parseBucketRow, parseEvent, parseFileRow } from '../protocol/rows.ts';
 import type { BucketInfo, FileInfo, ListedFile, PailEvent } from '../protocol/types.ts';
 import { Channel, unexpectedReply } from './channel.ts';
 import { download } from './download.ts';
-import { streamListing } from './listing.ts';
+import { filePageOf, listPages, streamListing } from './listing.ts';
 import { raw } from './raw.ts';
 import type { ListingRow } from '../protocol/listing.ts';
 import type { ListingOptions } from '../protocol/request.ts';
-import type { ConnectOptions, Download, DownloadOptions, FilePage, ListingStream, NumberedPart, StoredNumberedPart, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
+import type { ConnectOptions, Download, DownloadOptions, FilePage, ListingStream, RowPage, NumberedPart, StoredNumberedPart, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
 import { upload } from './upload.ts';
 import { writerData } from './writer-data.ts';
 import * as sessions from './upload-session.ts';
 
-export type { ConnectOptions, Download, DownloadInfo, DownloadOptions, FilePage, ListingStream, NumberedPart, StoredNumberedPart, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
+export type { ConnectOptions, Download, DownloadInfo, DownloadOptions, FilePage, ListingStream, RowPage, NumberedPart, StoredNumberedPart, UploadOptions, Uploaded, UploadSessionRow, UploadSessionStatus } from './types.ts';
 
 /**
  * One TCP connection to a bucket server, speaking the protocol through the
@@ -72,12 +72,20 @@ export class PailConnection {
   /** A page of a bucket's listing, read whole (a page holds at most MAX_PAGE_ROWS rows). */
   async listPage(bucket: string, options: ListingOptions): Promise<FilePage> {
     const listing = await this.streamListing(bucket, options);
-    const page: FilePage = { files: [], folders: [], next: listing.next };
-    for await (const row of listing.rows) {
-      if (row.kind === 'file') page.files.push(row.file);
-      else page.folders.push(row.prefix);
-    }
-    return page;
+    const rows: ListingRow[] = [];
+    for await (const row of listing.rows) rows.push(row);
+    return filePageOf({ rows, next: listing.next });
+  }
+
+  /**
+   * Pages of a listing (`pageSize` rows each) from the first (or after `after`)
+   * to the last, the next one asked for while this one is read (see
+   * listing.ts). The connection is held until the last page, or until the
+   * caller stops (which closes it).
+   */
+  pages(bucket: string, options: Omit<ListingOptions, 'limit' | 'after'> & { readonly pageSize?: number; readonly after?: string } = {}): AsyncGenerator<RowPage> {
+    const { pageSize = 1000, after, ...query } = options;
+    return listPages(this.#channel, bucket, query, pageSize, after);
   }
 
   /**
@@ -85,13 +93,7 @@ export class PailConnection {
    * order: the whole tree, or one level of it with `delimiter`.
    */
   async *walk(bucket: string, options: Omit<ListingOptions, 'limit' | 'after'> & { readonly pageSize?: number } = {}): AsyncGenerator<ListingRow> {
-    const { pageSize = 1000, ...query } = options;
-    let after: string | undefined;
-    do {
-      const page = await this.streamListing(bucket, { ...query, after, limit: pageSize });
-      for await (const row of page.rows) yield row;
-      after = page.next ?? undefined;
-    } while (after !== undefined);
+    for await (const page of this.pages(bucket, options)) yield* page.rows;
   }
 
   /** Lists a bucket's keys as their rows arrive, the whole listing or a page (see listing.ts). */

@@ -63,6 +63,13 @@ export interface ListingStream {
 }
 
 /** A page of a listing read whole. */
+/** A page of a listing as its rows came, files and folder rows in key order. */
+export interface RowPage {
+  readonly rows: ListingRow[];
+  /** Where the listing goes on (pass it as `after`), or null at the end. */
+  readonly next: string | null;
+}
+
 export interface FilePage {
   readonly files: ListedFile[];
   /** The folders (prefixes ending in `/`) the keys below them rolled up into, with `delimiter`. */
