@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Kills or starts just the RADOS Gateway of the test Ceph that scripts/ceph-up.sh started in DIR, for the
-# fault tests (test/s3-store/faults.test.ts): `kill` ends it with SIGKILL, as a crash would, and waits until
-# it is gone; `start` starts it again with DIR's configuration (unless it runs) and waits until it answers on its port. The
-# monitor and the OSD go on. Only a process of DIR's (its command line names DIR/ceph.conf) is ever killed.
+# fault tests (test/s3-store/engine-gateway-kill.test.ts): `kill` ends it with SIGKILL, as a crash would, and waits until
+# it is gone; `start` starts it again with DIR's configuration (unless it runs) and waits until it answers on its port;
+# `freeze` stops it with SIGSTOP (its port still takes connections, nothing answers: a hung engine) and `thaw`
+# lets it go on with SIGCONT. The monitor and the OSD go on. Only a process of DIR's (its command line names
+# DIR/ceph.conf) is ever signalled.
 #
 #   CEPH_WAIT_SECONDS   the longest the gateway may take to go or to come up (60)
 set -euo pipefail
-action=${1:?usage: ceph-rgw.sh kill|start DIR}
-dir=${2:?usage: ceph-rgw.sh kill|start DIR}
+action=${1:?usage: ceph-rgw.sh kill|start|freeze|thaw DIR}
+dir=${2:?usage: ceph-rgw.sh kill|start|freeze|thaw DIR}
 dir=$(cd "$dir" && pwd)
 conf=$dir/ceph.conf
 pid_file=$dir/run/client.rgw.a.pid
@@ -42,8 +44,16 @@ case $action in
       sleep 0.1
     done
     ;;
+  freeze | thaw)
+    pid=$(cat "$pid_file" 2>/dev/null || true)
+    if [[ -z "$pid" ]] || ! ours "$pid"; then
+      echo "ceph-rgw: no gateway of $dir is running" >&2
+      exit 1
+    fi
+    if [[ $action == freeze ]]; then kill -STOP "$pid"; else kill -CONT "$pid"; fi
+    ;;
   *)
-    echo "usage: ceph-rgw.sh kill|start DIR" >&2
+    echo "usage: ceph-rgw.sh kill|start|freeze|thaw DIR" >&2
     exit 2
     ;;
 esac

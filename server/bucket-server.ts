@@ -90,9 +90,10 @@ export class BucketServer {
     session.log.info('connected');
     socket.setTimeout(this.options.limits.idleTimeoutMs);
     socket.on('timeout', () => {
-      // A silent client between commands is told why; one that stalls mid-transfer is cut.
+      // A silent client between commands is told why; one that stalls mid-transfer is cut. A command waiting on the
+      // server's own work (an engine slow to answer) goes on: it ends in its own time, bounded by its storage's timeouts.
       if (session.idle) session.closeWith(formatFailure('BUSY', Reason.idleTimeout, 'the connection was idle for too long'));
-      else socket.destroy();
+      else if (session.waitingOnClient) socket.destroy();
     });
     socket.once('close', () => {
       this.#sessions.delete(session);

@@ -252,6 +252,16 @@ export class Session {
   }
 
   /**
+   * True while a command waits on the client: for bytes of a line or body it
+   * has not sent, or to take reply bytes it has not read. Otherwise a running
+   * command waits on the server's own work (its storage slow to answer), and
+   * the client's silence meanwhile is not the client's fault.
+   */
+  get waitingOnClient(): boolean {
+    return this.reader.waitingForPeer || this.socket.writableLength > 0;
+  }
+
+  /**
    * Drops the connection at once, saying nothing: for when a reply already
    * promised what can no longer come (a download's bytes), or a client will
    * not read what it is sent. `why` goes to the log.

@@ -13,6 +13,7 @@ export async function openStorage(settings: Settings, log: StorageLog): Promise<
     return { storage: await FsStorage.open(data, options), where: data };
   }
   // Loaded only when chosen: the S3 client stays out of a bucket server on fs.
-  const { S3Storage } = await import('./s3/s3-storage.ts');
-  return { storage: await S3Storage.open(settings.store, options), where: redactStoreUrl(settings.store) };
+  const [{ S3Storage }, { DEFAULT_TIMEOUTS }] = await Promise.all([import('./s3/s3-storage.ts'), import('./s3/engine-client.ts')]);
+  const engineTimeouts = { connectMs: DEFAULT_TIMEOUTS.connectMs, silentMs: settings.idleTimeoutMs };
+  return { storage: await S3Storage.open(settings.store, { ...options, engineTimeouts }), where: redactStoreUrl(settings.store) };
 }

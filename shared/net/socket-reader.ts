@@ -167,6 +167,11 @@ export class SocketReader {
     if (this.socket.isPaused() && this.#frames.size < this.highWater) this.socket.resume();
   }
 
+  /** Whether a caller is waiting for bytes the peer has not sent yet. */
+  get waitingForPeer(): boolean {
+    return this.#wake !== undefined;
+  }
+
   /** Waits for more input, or until `deadline` (a Date.now() time) so a caller can give up on a silent peer. */
   #more(deadline = Infinity): Promise<void> {
     this.#resumeIfDrained();

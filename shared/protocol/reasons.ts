@@ -57,6 +57,7 @@ export const REASON_TABLE = [
   reason('too-many-requests', 429, 'SlowDown', 'Too many requests or wrong tokens from one address; wait and try again'),
   reason('not-found', 404, 'NotImplemented', 'No such route (the gateway\'s answer to an unknown URL)'),
   reason('unreachable', 502, 'ServiceUnavailable', 'The bucket server cannot be reached'),
+  reason('storage-unavailable', 503, 'ServiceUnavailable', 'The storage engine (the S3 backend\'s) is down, unreachable or did not answer in time; try again'),
   reason('bad-reply', 502, 'InternalError', "A reply that is not the one the protocol prescribes (a client's finding)"),
   reason('internal', 500, 'InternalError', 'The server failed unexpectedly; see its log'),
 ] as const satisfies readonly ReasonSpec[];

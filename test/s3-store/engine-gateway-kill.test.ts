@@ -26,7 +26,7 @@ const MiB = 1024 * 1024;
 /** The longest a client may wait to hear that the engine is gone (the engine client's retries and timeouts are within it). */
 const REFUSED_WITHIN_MS = 30_000;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const rgw = (action: 'kill' | 'start') => promisify(execFile)('bash', [RGW, action, CEPH_DIR!], { timeout: 90_000 });
+const rgw = (action: 'kill' | 'start' | 'freeze' | 'thaw') => promisify(execFile)('bash', [RGW, action, CEPH_DIR!], { timeout: 90_000 });
 
 async function bytesOf(body: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -63,6 +63,7 @@ describe.skipIf(!TEST_STORE || !CEPH_DIR)(`the engine's gateway killed with SIGK
   });
   afterAll(async () => {
     // The gateway up again whatever happened: the Ceph is taken down after this file.
+    await rgw('thaw').catch(() => {});
     await rgw('start').catch(() => {});
     for (const c of connections) c.destroy();
     await server?.stop();
@@ -95,6 +96,9 @@ describe.skipIf(!TEST_STORE || !CEPH_DIR)(`the engine's gateway killed with SIGK
       expect(end.reason).not.toBe('stored');
       expect(end.ms).toBeLessThan(REFUSED_WITHIN_MS);
     }
+    // Asked of an engine that is not there: a reason a client can act on (try again), not an unexplained failure.
+    expect(small.reason).toBe('storage-unavailable');
+    expect(stat.reason).toBe('storage-unavailable');
 
     await rgw('start');
     // The same server, not restarted: nothing of the cut uploads, the old version whole, writes work again.
@@ -116,5 +120,31 @@ describe.skipIf(!TEST_STORE || !CEPH_DIR)(`the engine's gateway killed with SIGK
       await sweeper.close();
     }
     expect(await staged()).toBe(0);
+  });
+  it('a frozen gateway (stopped, its port still open) is given up on after the silence timeout: storage-unavailable, and the server works once it goes on', async () => {
+    // The bucket and file made through the patient server (an engine's first bucket after a restart took 16-26 s here).
+    const patient = await connect();
+    await patient.createBucket('frozen');
+    await patient.upload('frozen', 'a.txt', Buffer.from('before'));
+    // A server of its own whose engine client gives up on 2 s of silence (it takes its idle timeout).
+    const quick = await startChildServer({ env: { PAIL_STORE: url, PAIL_IDLE_TIMEOUT: '2s' } });
+    try {
+      const pail = await PailConnection.connect({ host: '127.0.0.1', port: quick.port });
+      connections.push(pail);
+      expect((await pail.stat('frozen', 'a.txt')).size).toBe(6);
+      await rgw('freeze');
+      const started = Date.now();
+      const stat = await outcome(pail.stat('frozen', 'a.txt'), started);
+      await rgw('thaw');
+      console.log(`with the engine's gateway frozen: ${stat.reason} after ${stat.ms} ms`);
+      // Answered, not cut: the command waited on the engine, not on the client, past the idle timeout.
+      expect(stat.reason).toBe('storage-unavailable');
+      // Three attempts of 2 s each, and the client's back-off between them: well inside the bound.
+      expect(stat.ms).toBeLessThan(REFUSED_WITHIN_MS);
+      expect((await pail.stat('frozen', 'a.txt')).size).toBe(6);
+    } finally {
+      await rgw('thaw').catch(() => {});
+      await quick.stop();
+    }
   });
 });

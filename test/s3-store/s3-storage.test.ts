@@ -149,6 +149,30 @@ describe.skipIf(!TEST_STORE)(`S3Storage on an engine (${NEEDS_ENGINE})`, () => {
     expect((await storage.stat('files', 'ranged.bin')).sha256).not.toBe(current.sha256);
   });
 
+  it('a download whose reader pauses past the engine client\'s silence timeout goes on where it was (the GET asked again, the same version)', { timeout: 60_000 }, async () => {
+    // A store whose engine client gives up on 1 s of silence; the file is larger than the sockets' buffers, so a pause leaves its GET silent.
+    const patient = await S3Storage.open(url, { ...options, engineTimeouts: { connectMs: 10_000, silentMs: 1_000 } });
+    try {
+      const body = randomBytes(48 * MiB);
+      await patient.put('files', 'paused.bin', inPieces(body), { size: body.length });
+      const file = await patient.get('files', 'paused.bin');
+      const buf = Buffer.alloc(MiB);
+      const got: Buffer[] = [];
+      let position = 0;
+      for (let n = await file.read(buf, MiB, 0); n > 0; n = await file.read(buf, MiB, position)) {
+        got.push(Buffer.from(buf.subarray(0, n)));
+        position += n;
+        // The pause is the scenario (a download client that stops reading for a while), not a wait for something to happen.
+        if (got.length === 1) await new Promise((resolve) => setTimeout(resolve, 3_000));
+      }
+      await file.close();
+      expect(position).toBe(body.length);
+      expect(sha256(Buffer.concat(got))).toBe(sha256(body));
+    } finally {
+      await patient.close();
+    }
+  });
+
   it('lists in key order with prefix, delimiter and after (after a folder row: past everything under it)', async () => {
     await storage.createBucket('listing');
     for (const key of ['a.txt', 'b/1', 'b/2', 'b/c/3', 'c/', 'd', 'é']) await storage.put('listing', key, inPieces(Buffer.alloc(0)), { size: 0 });

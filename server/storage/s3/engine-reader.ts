@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Reason } from '../../../shared/protocol/reasons.ts';
 import { StorageError } from '../storage.ts';
+import { outage } from './engine-client.ts';
 import { isNotFound, isPreconditionFailed } from './engine-errors.ts';
 
 /**
@@ -54,9 +55,20 @@ export class EngineReader {
     if (position !== this.#position || !this.#iterator) await this.open(position);
     const want = Math.min(length, this.end - position);
     let copied = 0;
+    let reopened = false;
     while (copied < want) {
       if (!this.#left) {
-        const next = await this.#iterator!.next();
+        let next: IteratorResult<Buffer>;
+        try {
+          next = await this.#iterator!.next();
+        } catch (err) {
+          // The GET broke off: cut, or silent past the engine client's timeout while its reader (a slow download) waited.
+          // The version is pinned, so a GET from here gives the same bytes; once per read, then the failure is the engine's.
+          if (reopened) throw outage(err) ?? err;
+          reopened = true;
+          await this.open(position + copied);
+          continue;
+        }
         if (next.done) break;
         this.#left = next.value;
       }
@@ -65,7 +77,7 @@ export class EngineReader {
       copied += n;
     }
     if (copied === 0) throw new StorageError(Reason.internal, `${this.describe} ended early at byte ${position} of ${this.end}`);
-    this.#position += copied;
+    this.#position = position + copied;
     return copied;
   }
 

@@ -39,7 +39,7 @@ import { SILENT_LOG, type StorageLog } from '../storage-log.ts';
 import { EMPTY_SHA256 } from '../tree-listing.ts';
 import { Claims } from './claims.ts';
 import { EventLog } from './event-log.ts';
-import { engineClient } from './engine-client.ts';
+import { engineClient, outage, type EngineTimeouts } from './engine-client.ts';
 import { isNoSuchBucket, isNotFound, isPreconditionFailed } from './engine-errors.ts';
 import { BucketTotals } from './bucket-totals.ts';
 import { EngineListing } from './engine-listing.ts';
@@ -55,6 +55,8 @@ export interface S3StorageOptions {
   readonly quota?: number;
   readonly uploadTtlMs: number;
   readonly log?: StorageLog;
+  /** The engine client's timeouts (engine-client.ts); its defaults unless given. */
+  readonly engineTimeouts?: EngineTimeouts;
 }
 
 /** The Pail bucket name this backend keeps for its own objects (claims, staging, upload sessions). */
@@ -103,7 +105,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
   ) {
     super();
     this.#log = options.log ?? SILENT_LOG;
-    this.#engine = engineClient(store, this.#log);
+    this.#engine = engineClient(store, this.#log, options.engineTimeouts);
     this.#system = store.prefix + SYSTEM_BUCKET;
     this.#claims = new Claims(this.#engine, this.#system);
     this.#listing = new EngineListing(this.#engine, (err, message) => this.#fail(err, message));
@@ -123,7 +125,7 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       }
     } catch (err) {
       storage.#engine.destroy();
-      throw new StorageError(Reason.internal, `cannot open the store ${redactStoreUrl(url)}: ${(err as Error).message}`, { cause: err });
+      throw new StorageError(err instanceof StorageError ? err.reason : Reason.internal, `cannot open the store ${redactStoreUrl(url)}: ${(err as Error).message}`, { cause: err });
     }
     storage.#events = new EventLog(storage.#engine, storage.#system, {
       ...EVENT_TIMING,
@@ -556,6 +558,11 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
   /** The StorageError for an engine failure: logged with its cause, `internal` to the client. */
   #fail(err: unknown, message: string): StorageError {
     if (err instanceof StorageError) return err;
+    const down = outage(err);
+    if (down) {
+      this.#log.warn({ err }, message);
+      return new StorageError(down.reason, `${message}: ${down.message}`, { cause: err });
+    }
     this.#log.error({ err }, message);
     return new StorageError(Reason.internal, `${message}: ${(err as Error).name ?? String(err)}`, { cause: err });
   }
