@@ -21,7 +21,7 @@ export const uploadF: Handler<'upload_f'> = async (session, request) => {
     request.size,
     () => storage.checkPut(bucket, name, options),
     async (body) => {
-      const info = await storage.put(bucket, name, body, options);
+      const info = await storage.put(bucket, name, body, { ...options, checked: true });
       return formatStatus('FUTB', [info.size, info.sha256, info.modified], `stored ${bucket}/${name}`, fileExtras(info));
     },
   );

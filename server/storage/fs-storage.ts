@@ -11,7 +11,7 @@ import type { ListingRow } from '../../shared/protocol/listing.ts';
 import { BodyWriter } from './body-writer.ts';
 import { BucketNames } from './bucket-names.ts';
 import { FolderCache } from './folder-cache.ts';
-import { HashLog, type HashRecord } from './hash-log.ts';
+import { HashLog, keepsWriterData, type HashRecord } from './hash-log.ts';
 import { FolderSyncs } from './folder-syncs.ts';
 import { KeyOrder } from './key-order.ts';
 import { HashQueue } from './hash-queue.ts';
@@ -74,6 +74,16 @@ const MAX_WATCHED = 16_384;
 const PREFETCH_ROWS = 1_000;
 /** How many times a commit makes its folders again when a delete emptied and removed them meanwhile. */
 const COMMIT_ATTEMPTS = 5;
+/**
+ * A body announced at most this size is written to a temporary opened
+ * O_SYNC: each write returns once durable, data and metadata, as an fsync
+ * after it would make it, without a trip of its own to the thread pool (a
+ * body this small goes out in one write). Larger bodies are written first
+ * and synced once, not flushed write by write.
+ */
+const SYNCED_WRITES_UP_TO = 256 << 10;
+/** Flags of an upload's temporary: created, never opened if it exists. */
+const NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 
 export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements Storage {
   readonly #tmp: string;
@@ -305,12 +315,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
   }
 
   async checkPut(bucket: string, name: string, options: PutOptions): Promise<void> {
-    if (isFolderKey(name) && (options.size === undefined || options.size > 0)) {
-      throw new StorageError(Reason.badSize, `${JSON.stringify(name)} is a folder: upload it with size 0`);
-    }
-    if (options.size !== undefined && options.size > this.options.maxFileSize) {
-      throw tooLarge(this.options.maxFileSize);
-    }
+    this.#checkPutOptions(name, options);
     const path = await this.#keyPath(bucket, name);
     const st = await lstat(path).catch((err) => {
       if (code(err) === 'ENOTDIR') throw underAFile(bucket, name);
@@ -329,15 +334,27 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     this.#quota?.check(options.size ?? 0);
   }
 
+  /** The checks of checkPut that need no disk. */
+  #checkPutOptions(name: string, options: PutOptions): void {
+    if (isFolderKey(name) && (options.size === undefined || options.size > 0)) {
+      throw new StorageError(Reason.badSize, `${JSON.stringify(name)} is a folder: upload it with size 0`);
+    }
+    if (options.size !== undefined && options.size > this.options.maxFileSize) {
+      throw tooLarge(this.options.maxFileSize);
+    }
+  }
+
   async put(bucket: string, name: string, body: AsyncIterable<Buffer>, options: PutOptions): Promise<FileInfo> {
-    await this.checkPut(bucket, name, options);
+    if (options.checked) this.#checkPutOptions(name, options);
+    else await this.checkPut(bucket, name, options);
     if (isFolderKey(name)) return this.#putFolder(bucket, name, body);
     const tmp = join(this.#tmp, `${randomUUID()}.part`);
     // Room is held before the temporary exists: a full quota refuses without touching the disk.
     const reservation = this.#quota?.reserve(options.size ?? 0);
     let fh: FileHandle | undefined;
     try {
-      fh = await open(tmp, 'wx', 0o644);
+      const syncedWrites = options.size !== undefined && options.size > 0 && options.size <= SYNCED_WRITES_UP_TO;
+      fh = await open(tmp, syncedWrites ? NEW_FILE | constants.O_SYNC : NEW_FILE, 0o644);
       const { size, sha256, md5 } = await this.#writeBody(fh, body, options, reservation);
       if (options.size !== undefined && size !== options.size) {
         throw new StorageError(Reason.badSize, `the body had ${size} bytes, not the ${options.size} announced`);
@@ -348,18 +365,29 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
       if (typeof options.md5 === 'string' && options.md5 !== md5) {
         throw new StorageError(Reason.checksumMismatch, `the body's MD5 is ${md5}, not ${options.md5}`);
       }
-      await fh.sync();
-      const st = await fh.stat();
-      await fh.close();
+      // Each step here is a trip to Node's thread pool and back, so what need not wait runs beside what must:
+      // the stats are read while the data is flushed (the last write is done, so they no longer change),
+      // and the handle is closed while the file is committed (the commit needs its name, not its descriptor).
+      const [, st] = await Promise.all([syncedWrites ? undefined : fh.sync(), fh.stat()]);
+      const closed = fh.close();
       fh = undefined;
+      closed.catch(() => {}); // awaited below, after the commit
       const { folder, base } = splitKey(name);
       const writerData = { ...(md5 === undefined ? {} : { etag: md5 }), ...(options.attrs === undefined ? {} : { attrs: options.attrs }) };
+      const record: HashRecord = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256, ...writerData };
       const replaced = await this.#keyOrder.run(`${bucket}/${name}`, async () => {
-        // Recorded before the commit: a record for a file that never appears is harmless (its inode matches nothing),
-        // and an etag or attributes are durable before the file they belong to can be seen.
-        await this.#hashes.record(bucket, folder, base, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256, ...writerData });
-        return this.#commit(tmp, bucket, name, options.overwrite === true);
+        if (keepsWriterData(record)) {
+          // An etag or attributes are durable before the file they belong to can be seen (a record for a file
+          // that never appears is harmless: its inode matches nothing).
+          await this.#hashes.record(bucket, folder, base, record);
+          return this.#commit(tmp, bucket, name, options.overwrite === true);
+        }
+        // A plain record is a cache that cannot lie (a lost one is computed again), so it is appended while the
+        // file is committed; the reply waits for both, so a stat right after it finds the record.
+        const [, replacedSize] = await Promise.all([this.#hashes.record(bucket, folder, base, record), this.#commit(tmp, bucket, name, options.overwrite === true)]);
+        return replacedSize;
       });
+      await closed;
       reservation?.commit(size, replaced);
       const info: FileInfo = { bucket, name, size, modified: st.mtime.toISOString(), sha256, ...writerData };
       this.emit('change', { kind: 'file-uploaded', bucket, file: info });
@@ -775,6 +803,8 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     const { folder } = splitKey(name);
     const dest = join(this.root, bucket, name);
     let replaced = 0;
+    // The temporary's second name is removed while the folder is synced: it is not the key's, and one left by a crash is swept at the next start.
+    let tmpRemoved: Promise<void> = Promise.resolve();
     for (let attempt = 1; ; attempt++) {
       await this.#makeFolders(bucket, name);
       try {
@@ -795,8 +825,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
         } else {
           // link() fails if the name exists: of racing creates, exactly one wins.
           await link(tmp, dest);
-          // The file is stored; a temporary name left over is swept at the next start.
-          await unlink(tmp).catch((err) => this.#log.warn({ err, path: tmp }, 'cannot remove an upload temporary'));
+          tmpRemoved = unlink(tmp).catch((err) => this.#log.warn({ err, path: tmp }, 'cannot remove an upload temporary'));
         }
         break;
       } catch (err) {
@@ -815,7 +844,7 @@ export class FsStorage extends EventEmitter<{ change: [PailEvent] }> implements 
     }
     this.#folders.invalidate(bucket, folder);
     // A delete of this very key may have removed the file and its emptied folder meanwhile: then the folder above it is synced.
-    await this.#syncNearestFolder(bucket, folder);
+    await Promise.all([this.#syncNearestFolder(bucket, folder), tmpRemoved]);
     return replaced;
   }
 }

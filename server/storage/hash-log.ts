@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { errnoCode, SILENT_LOG, type StorageLog } from './storage-log.ts';
@@ -48,6 +48,13 @@ export interface FolderRecords {
   readonly lines: number;
 }
 
+/** Lines gathered for one append to a log, synced if any of them must be durable. */
+interface Gathering {
+  readonly lines: string[];
+  sync: boolean;
+  written: Promise<void>;
+}
+
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Records of the files stored or hashed most recently, kept in memory as well. */
 const RECENT_RECORDS = 100_000;
@@ -56,7 +63,7 @@ export class HashLog {
   /** Appends and compactions of one log run one at a time, so a compaction never drops an append. */
   readonly #queues = new Map<string, Promise<unknown>>();
   /** Records waiting for their log's turn: all that gather meanwhile go out in one append. */
-  readonly #gathering = new Map<string, { lines: string[]; written: Promise<void> }>();
+  readonly #gathering = new Map<string, Gathering>();
   readonly #warned = new Set<string>();
   /**
    * The latest records, by bucket and key: a download right after its upload
@@ -64,8 +71,8 @@ export class HashLog {
    * the folder's cached listing stale).
    */
   readonly #recent = new Map<string, HashRecord>();
-  /** Record lines taken and appends made for them, so a test or the benchmark can see appends shared. */
-  readonly counts = { records: 0, appends: 0 };
+  /** Record lines taken, appends made for them and the appends synced, so a test or the benchmark can see them shared. */
+  readonly counts = { records: 0, appends: 0, syncs: 0 };
 
   constructor(
     readonly root: string,
@@ -176,10 +183,30 @@ export class HashLog {
     await this.#serial(path, () => rm(path, { force: true })).catch((err) => this.#warnOnce(err, 'cannot remove a SHA-256 log'));
   }
 
-  async #append(bucket: string, folder: string, line: object, sync: boolean): Promise<void> {
-    const path = this.path(bucket, folder);
-    if (!sync) return this.#appendGathered(bucket, path, JSON.stringify(line));
-    await this.#serial(path, async () => {
+  #append(bucket: string, folder: string, line: object, sync: boolean): Promise<void> {
+    return this.#appendGathered(bucket, this.path(bucket, folder), JSON.stringify(line), sync);
+  }
+
+  /**
+   * Appends a record line, synced if `sync`. Appends to one log run one at a
+   * time; lines that arrive while one runs gather and go out together in the
+   * next, one write (and one fsync, if any of them must be durable) for all:
+   * uploads finishing together into one folder would otherwise queue one by
+   * one, each append three or four file operations long.
+   */
+  #appendGathered(bucket: string, path: string, line: string, sync: boolean): Promise<void> {
+    this.counts.records++;
+    const gathering = this.#gathering.get(path);
+    if (gathering) {
+      gathering.lines.push(line);
+      gathering.sync ||= sync;
+      return gathering.written;
+    }
+    const group: Gathering = { lines: [line], sync, written: Promise.resolve() };
+    group.written = this.#serial(path, async () => {
+      this.#gathering.delete(path);
+      this.counts.appends++;
+      if (group.sync) this.counts.syncs++;
       // The bucket's folder of logs is made when the first append finds it missing, not before every append.
       const fh = await open(path, 'a').catch(async (err: unknown) => {
         if (errnoCode(err) !== 'ENOENT') throw err;
@@ -187,41 +214,14 @@ export class HashLog {
         return open(path, 'a');
       });
       try {
-        await fh.writeFile(`${JSON.stringify(line)}\n`);
-        if (sync) await fh.sync();
+        await fh.writeFile(`${group.lines.join('\n')}\n`);
+        if (group.sync) await fh.sync();
       } finally {
         await fh.close();
       }
     });
-  }
-
-  /**
-   * Appends a record line. Appends to one log run one at a time; records
-   * that arrive while one runs gather and go out together in the next, one
-   * write for all (uploads finishing together into one folder would
-   * otherwise queue one by one, each append three file operations long).
-   */
-  #appendGathered(bucket: string, path: string, line: string): Promise<void> {
-    this.counts.records++;
-    const gathering = this.#gathering.get(path);
-    if (gathering) {
-      gathering.lines.push(line);
-      return gathering.written;
-    }
-    const lines = [line];
-    const written = this.#serial(path, async () => {
-      this.#gathering.delete(path);
-      this.counts.appends++;
-      const text = `${lines.join('\n')}\n`;
-      await appendFile(path, text).catch(async (err: unknown) => {
-        if (errnoCode(err) !== 'ENOENT') throw err;
-        // The bucket's first record: its folder of logs is made now.
-        await mkdir(this.bucketDir(bucket), { recursive: true });
-        await appendFile(path, text);
-      });
-    });
-    this.#gathering.set(path, { lines, written });
-    return written;
+    this.#gathering.set(path, group);
+    return group.written;
   }
 
   #serial<T>(path: string, work: () => Promise<T>): Promise<T> {

@@ -115,6 +115,12 @@ export interface PutOptions {
   readonly md5?: true | string;
   /** Text kept with the file, durably, and given back with it. */
   readonly attrs?: string;
+  /**
+   * checkPut passed for this very put just before its body (the protocol's
+   * go-ahead), so put need not look again: whatever changed since, its commit
+   * refuses anyway. Each look is a trip to the disk's thread pool.
+   */
+  readonly checked?: boolean;
 }
 
 export interface ByteRange {

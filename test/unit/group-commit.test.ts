@@ -68,6 +68,20 @@ describe('HashLog records', () => {
     // One JSON line per record.
     expect((await readFile(log.path('bucket', ''), 'utf8')).trim().split('\n')).toHaveLength(100);
   });
+
+  it('gathers records with an etag that arrive together into shared synced appends, plain ones beside them kept', async () => {
+    const log = new HashLog(join(dir, 'meta-durable'), join(dir, 'tmp'));
+    const sha = (i: number) => i.toString(16).padStart(64, '0');
+    const recordOf = (i: number) => ({ ino: i + 1, size: i, mtimeMs: 1000 + i, sha256: sha(i), ...(i % 2 ? {} : { etag: sha(i).slice(32) }) });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => log.record('bucket', '', `f-${i}`, recordOf(i))));
+    expect(log.counts.records).toBe(100);
+    expect(log.counts.appends).toBeLessThan(10);
+    // Synced appends are shared too: at most one per append, not one per record with an etag (50 here).
+    expect(log.counts.syncs).toBeGreaterThan(0);
+    expect(log.counts.syncs).toBeLessThanOrEqual(log.counts.appends);
+    const read = await log.read('bucket', '');
+    for (let i = 0; i < 100; i++) expect(read.files.get(`f-${i}`)).toEqual(recordOf(i));
+  });
 });
 
 /** A body as the storage takes it: chunks as they arrive. */
