@@ -197,7 +197,7 @@ describe('upload sessions of numbered parts', () => {
     expect((await downloaded(pail, 'media', 'taken.bin')).toString()).toBe('one;TWO;three');
   });
 
-  it.skipIf(onEngine)('hold their parts against the quota again after a restart, and expire as other sessions do (the data folder only: on s3 the quota is each bucket server\'s own view, and a session holds room only for a size given at its start)', async () => {
+  it('hold their parts against the quota again after a restart, and expire as other sessions do', async () => {
     const { server, pail } = await withBucket({ quota: 1_000, uploadTtlMs: 3600_000 });
     const upload = await pail.beginUpload('media', 'idle.bin', { parts: true });
     await pail.writeNumberedPart(upload, 1, Buffer.alloc(700));
@@ -209,7 +209,8 @@ describe('upload sessions of numbered parts', () => {
     const third = await serve({ data: server.data, quota: 1_000, uploadTtlMs: 1 });
     const pail3 = await connect(third.port);
     expect(await refusal(pail3.listParts(upload))).toBe(Reason.noSuchUpload);
-    expect(await readdir(join(third.data, '.pail', 'uploads'))).toEqual([]);
+    // On the data folder its files are gone too (on s3, its objects: test/s3-store/sessions-expiry.test.ts).
+    if (!onEngine) expect(await readdir(join(third.data, '.pail', 'uploads'))).toEqual([]);
     await pail3.upload('media', 'other.bin', Buffer.alloc(400));
   });
 
@@ -254,7 +255,7 @@ describe('upload sessions of numbered parts', () => {
     await pail2.upload('media', 'fill.bin', Buffer.alloc(10_000_000 - 64 * 1024));
   });
 
-  it.skipIf(onEngine)('count parts against the quota, a replacement by its difference (the data folder only: on s3 the quota is each bucket server\'s own view, and a session holds room only for a size given at its start)', async () => {
+  it('count parts against the quota, a replacement by its difference', async () => {
     const { server, pail } = await withBucket({ quota: 1_000 });
     const upload = await pail.beginUpload('media', 'counted.bin', { parts: true });
     await pail.writeNumberedPart(upload, 1, Buffer.alloc(600, 1));

@@ -21,7 +21,7 @@ import { isNotFound, isPreconditionFailed } from './engine-errors.ts';
 import type { ReceiveOptions, ReceivedBody } from './received-body.ts';
 import { multipartUploads } from './multipart-uploads.ts';
 import { tooLarge } from './refusals.ts';
-import { cover, describe, describeRanges, merged, offsetParts, partNumber, SESSIONS, sessionKeys, sessionOf, type Piece } from './session-objects.ts';
+import { cover, coveredBytes, describe, describeRanges, merged, offsetParts, partNumber, SESSIONS, sessionKeys, sessionOf, type HeldRange, type Piece } from './session-objects.ts';
 
 /**
  * Upload sessions kept in the engine's system bucket, so any bucket server
@@ -78,8 +78,11 @@ export class S3Sessions {
   /** Sessions this server is completing now. */
   readonly #completing = new Set<string>();
   readonly #sweeper: NodeJS.Timeout;
-  /** Room held by the quota for sessions begun here with a size. */
-  readonly #held = new Map<string, Reservation>();
+  /**
+   * Room held by the quota for sessions (this server's view, as the quota is): a size given at the start is held from
+   * then on; otherwise, and for numbered parts, the bytes the parts hold, as they arrive. `bytes` is what is held.
+   */
+  readonly #held = new Map<string, { readonly reservation: Reservation; bytes: number }>();
 
   constructor(
     readonly engine: S3Client,
@@ -99,7 +102,9 @@ export class S3Sessions {
     if (options.size !== undefined && options.size > this.options.maxFileSize) throw tooLarge(this.options.maxFileSize);
     const id = randomBytes(16).toString('hex');
     // Room for a session begun with its size is held from the start, as on fs, by the server it was begun on.
-    const reservation = options.size ? this.options.quota?.reserve(options.size) : undefined;
+    const quota = this.options.quota;
+    // Without a size nothing is held yet (nor refused): its parts are held as they arrive.
+    const reservation = options.size ? quota?.reserve(options.size) : quota?.restore(0);
     const meta: SessionMeta = {
       bucket,
       key,
@@ -118,7 +123,7 @@ export class S3Sessions {
       reservation?.release();
       throw err;
     }
-    if (reservation) this.#held.set(id, reservation);
+    if (reservation) this.#held.set(id, { reservation, bytes: options.size ?? 0 });
     this.#metas.set(id, meta);
     return describe(id, meta, []);
   }
@@ -145,6 +150,8 @@ export class S3Sessions {
   async checkPart(id: string, offset: number, size: number | undefined): Promise<void> {
     const meta = await this.#live(id);
     this.#judge(id, meta, offset, size);
+    // Without a size held from the start, a part's bytes must fit as they come (refused before its go-ahead when known).
+    if (meta.size === undefined && size !== undefined) this.options.quota?.check(size);
   }
 
   async checkNumberedPart(id: string, number: number, size: number | undefined): Promise<void> {
@@ -175,7 +182,11 @@ export class S3Sessions {
         throw new StorageError(Reason.checksumMismatch, `the part's SHA-256 is ${received.sha256}, not ${options.sha256}`);
       }
       if (received.size > 0) {
-        await this.#sameAsHeld(id, offset, received);
+        const ranges = offsetParts(id, await this.#objects(id));
+        await this.#sameAsHeld(ranges, offset, received);
+        // The bytes the session holds with this part placed: a range written again adds nothing.
+        const placed = { key: '', etag: '', start: offset, end: offset + received.size };
+        this.#hold(id, meta, coveredBytes([...ranges, placed].sort((a, b) => a.start - b.start || b.end - a.end)));
         await this.#place(sessionKeys.offsetPart(id, offset, received.size), received, { 'pail-sha256': received.sha256 });
       }
       // Aborted or completed meanwhile (here or on another server): what was placed goes with it.
@@ -202,6 +213,9 @@ export class S3Sessions {
       if (options.sha256 !== undefined && options.sha256 !== received.sha256) throw new StorageError(Reason.checksumMismatch, `the part's SHA-256 is ${received.sha256}, not ${options.sha256}`);
       if (options.md5 !== undefined && options.md5 !== received.md5) throw new StorageError(Reason.checksumMismatch, `the part's MD5 is ${received.md5}, not ${options.md5}`);
       if (this.#completing.has(id)) throw new StorageError(Reason.partConflict, 'the upload is being completed');
+      // The parts' bytes with this one placed: a replacement counts by its difference.
+      const others = (await this.#objects(id)).filter((o) => o.Key!.startsWith(sessionKeys.numberedParts(id)) && partNumber(o.Key!) !== number);
+      this.#hold(id, meta, others.reduce((sum, o) => sum + (o.Size ?? 0), received.size));
       await this.#place(sessionKeys.numberedPart(id, number), received, { 'pail-sha256': received.sha256, 'pail-md5': received.md5! });
       if (!(await this.#exists(id))) {
         await this.#remove(id).catch(() => {});
@@ -354,10 +368,52 @@ export class S3Sessions {
     }
   }
 
-  /** Gives back the room held for a session begun here: at its completion (which reserves the file's own), abort or removal. */
+  /** Gives back the room held for a session: at its completion (which reserves the file's own), abort or removal. */
   releaseHeld(id: string): void {
-    this.#held.get(id)?.release();
+    this.#held.get(id)?.reservation.release();
     this.#held.delete(id);
+  }
+
+  /**
+   * Holds room for what a session's parts come to (never less than a size given at its start): grows or shrinks
+   * what is held; refuses with no-space, holding nothing more, when the growth does not fit.
+   */
+  #hold(id: string, meta: SessionMeta, bytes: number): void {
+    const quota = this.options.quota;
+    if (!quota) return;
+    const want = Math.max(meta.size ?? 0, bytes);
+    let held = this.#held.get(id);
+    if (!held) {
+      held = { reservation: quota.reserve(0), bytes: 0 };
+      this.#held.set(id, held);
+    }
+    if (want > held.bytes) held.reservation.grow(want - held.bytes);
+    else if (want < held.bytes) held.reservation.shrink(held.bytes - want);
+    held.bytes = want;
+  }
+
+  /**
+   * At start-up, with a quota: the room every session in the engine holds (its size, or what its parts hold),
+   * held again by this server, over the quota or not, as on the data folder after a restart.
+   */
+  async restoreHeld(): Promise<void> {
+    const quota = this.options.quota;
+    if (!quota) return;
+    const objects = new Map<string, _Object[]>();
+    for await (const o of this.#listAll(SESSIONS)) {
+      const id = sessionOf(o.Key!);
+      objects.set(id, [...(objects.get(id) ?? []), o]);
+    }
+    for (const [id, own] of objects) {
+      if (this.#held.has(id)) continue;
+      const meta = await this.#meta(id).catch(() => undefined);
+      if (!meta) continue;
+      const parts = meta.parts
+        ? own.filter((o) => o.Key!.startsWith(sessionKeys.numberedParts(id))).reduce((sum, o) => sum + (o.Size ?? 0), 0)
+        : coveredBytes(offsetParts(id, own));
+      const bytes = Math.max(meta.size ?? 0, parts);
+      this.#held.set(id, { reservation: quota.restore(bytes), bytes });
+    }
   }
 
   /** Deletes a session's objects: its description first, so no one writes to or lists it from then on. */
@@ -375,10 +431,10 @@ export class S3Sessions {
     if (bucket !== undefined) await this.engine.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: sessionKeys.marker(bucket, id) }));
   }
 
-  /** Refuses bytes that would change bytes already held: the overlap's digest on both sides must agree. */
-  async #sameAsHeld(id: string, offset: number, received: ReceivedBody): Promise<void> {
+  /** Refuses bytes that would change bytes already held (`ranges`): the overlap's digest on both sides must agree. */
+  async #sameAsHeld(ranges: readonly HeldRange[], offset: number, received: ReceivedBody): Promise<void> {
     const end = offset + received.size;
-    for (const held of offsetParts(id, await this.#objects(id))) {
+    for (const held of ranges) {
       if (held.end <= offset || held.start >= end) continue;
       const from = Math.max(held.start, offset);
       const to = Math.min(held.end, end);

@@ -146,6 +146,8 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
     });
     // Sessions past their time to live go at start-up, as on the data folder, not a sweep interval later.
     await storage.#sessions.sweep().catch((err) => storage.#log.warn({ err }, 'cannot sweep expired upload sessions at start-up'));
+    // The room sessions hold, held again: an engine's sessions count against this server's quota from its start.
+    await storage.#sessions.restoreHeld().catch((err) => storage.#log.warn({ err }, "cannot count the upload sessions' room against the quota"));
     return storage;
   }
 

@@ -90,6 +90,11 @@ export function merged(ranges: readonly HeldRange[]): { start: number; end: numb
   return out;
 }
 
+/** The bytes held ranges cover together (sorted as offsetParts sorts them), each byte once. */
+export function coveredBytes(ranges: readonly HeldRange[]): number {
+  return merged(ranges).reduce((sum, r) => sum + r.end - r.start, 0);
+}
+
 export function describeRanges(ranges: readonly { start: number; end: number }[]): string {
   return ranges.length ? ranges.map((r) => `${r.start}–${r.end}`).join(', ') : 'no bytes';
 }
