@@ -19,6 +19,17 @@ const PART_SIZE = STAGING_PART_SIZE;
 /** Parts of a staged body sent at once (the benchmark's direct client uses the same). */
 export const STAGING_PARTS_IN_FLIGHT = 1;
 const MAX_PARTS = 10_000;
+/**
+ * While the engine answers a part (and makes the upload, before the first),
+ * a staged body of known size keeps arriving: up to this many bytes of the
+ * next part are taken (and hashed) ahead, so the client is not stalled and
+ * Pail's work overlaps the engine's. The engine still sees one part at a
+ * time. The process holds at most READ_AHEAD_BUDGET of such bytes; an upload
+ * that finds none left goes without.
+ */
+export const READ_AHEAD = 8 * 1024 * 1024;
+export const READ_AHEAD_BUDGET = 256 * 1024 * 1024;
+const readAheadBudget = { left: READ_AHEAD_BUDGET };
 
 /**
  * A body received and hashed, not yet visible anywhere a client looks:
@@ -102,12 +113,32 @@ async function stage(
 ): Promise<ReceivedBody> {
   const key = `staging/${randomBytes(16).toString('hex')}`;
   const partSize = size === undefined ? PART_SIZE : Math.max(PART_SIZE, Math.ceil(size / MAX_PARTS));
-  const created = await engine.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
-  const uploadId = created.UploadId!;
+  // Read-ahead serves a body of known size (a chunked one is gathered a part at a time anyway).
+  const ahead = size === undefined || head !== undefined ? 0 : Math.min(READ_AHEAD, partSize, readAheadBudget.left);
+  readAheadBudget.left -= ahead;
+  try {
+    if (ahead) source.readAhead(Math.min(ahead, size ?? 0));
+    const created = await engine.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    return await stageParts(engine, bucket, key, created.UploadId!, source, { size, head, partSize, ahead }, finish);
+  } finally {
+    readAheadBudget.left += ahead;
+  }
+}
+
+async function stageParts(
+  engine: S3Client,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  source: ByteSource,
+  shape: { size: number | undefined; head: Buffer | undefined; partSize: number; ahead: number },
+  finish: (size: number) => { size: number; sha256: string; md5?: string },
+): Promise<ReceivedBody> {
+  const { size, partSize, ahead } = shape;
   const parts: { PartNumber: number; ETag: string }[] = [];
   try {
-    let first = head;
-    for (let number = 1; ; number++) {
+    let first = shape.head;
+    for (let number = 1, offset = 0; ; number++) {
       let body: Buffer | ReturnType<ByteSource['piece']>;
       let length: number;
       const request = new AbortController();
@@ -118,14 +149,17 @@ async function stage(
         length = body.length;
         first = undefined;
       } else if (size !== undefined) {
-        length = Math.min(partSize, size - source.taken);
+        length = Math.min(partSize, size - offset);
         if (length <= 0) break;
-        body = source.piece(length, () => request.abort());
+        const next = Math.min(partSize, size - offset - length);
+        // Once this part's last byte is sent, the next part's first bytes are taken while the engine answers.
+        body = source.piece(length, () => request.abort(), ahead && next > 0 ? () => source.readAhead(Math.min(ahead, next)) : undefined);
       } else {
         body = await source.gather(partSize);
         length = body.length;
       }
       if (length === 0) break;
+      offset += length;
       const sent = await engine
         .send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: body, ContentLength: length }), { abortSignal: request.signal })
         .catch((err: unknown) => {

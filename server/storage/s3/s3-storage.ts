@@ -313,11 +313,16 @@ export class S3Storage extends EventEmitter<{ change: [PailEvent] }> implements 
       throw new StorageError(Reason.badSize, `${JSON.stringify(name)} is a folder: upload it with size 0`);
     }
     if (options.size !== undefined && options.size > this.options.maxFileSize) throw tooLarge(this.options.maxFileSize);
-    const existing = await this.#head(bucket, name).catch((err: unknown) => {
-      if (err instanceof StorageError && err.reason === Reason.noSuchFile) return undefined;
-      throw err;
-    });
-    if (existing && !options.overwrite) throw fileExists(bucket, name);
+    if (options.overwrite) {
+      // Whether a file is there changes nothing for an overwrite: only the bucket must be (one request, not two).
+      if (!(await this.#bucketExists(this.engineBucket(bucket)))) throw noSuchBucket(bucket);
+    } else {
+      const existing = await this.#head(bucket, name).catch((err: unknown) => {
+        if (err instanceof StorageError && err.reason === Reason.noSuchFile) return undefined;
+        throw err;
+      });
+      if (existing) throw fileExists(bucket, name);
+    }
     this.#quota?.check(options.size ?? 0);
   }
 
