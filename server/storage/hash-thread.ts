@@ -3,9 +3,7 @@ import { Worker } from 'node:worker_threads';
 /**
  * The thread's code, plain CommonJS run with `eval`: it needs only crypto, and
  * so does not depend on the TypeScript loader being present in workers. It
- * knows each piece of shared memory by a number (sent once: posting the memory
- * itself with every range cost about 0.3 ms a message on the event loop), keeps
- * one SHA-256 per stream, hashes ranges of shared memory in the order
+ * keeps one SHA-256 per stream, hashes ranges of shared memory in the order
  * they are posted (one port keeps that order), acknowledges each range, and
  * answers the digest at the end.
  */
@@ -13,12 +11,11 @@ const THREAD_CODE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const hashes = new Map();
-const memories = new Map();
 parentPort.on('message', (m) => {
   if (m.op === 'update') {
     let hash = hashes.get(m.id);
     if (!hash) hashes.set(m.id, (hash = createHash('sha256')));
-    hash.update(new Uint8Array(memories.get(m.memory), m.offset, m.length));
+    hash.update(new Uint8Array(m.memory, m.offset, m.length));
     parentPort.postMessage({ id: m.id, op: 'hashed' });
   } else if (m.op === 'digest') {
     const hash = hashes.get(m.id) ?? createHash('sha256');
@@ -26,10 +23,6 @@ parentPort.on('message', (m) => {
     parentPort.postMessage({ id: m.id, op: 'digest', hex: hash.digest('hex') });
   } else if (m.op === 'drop') {
     hashes.delete(m.id);
-  } else if (m.op === 'memory') {
-    memories.set(m.key, m.memory);
-  } else if (m.op === 'forget') {
-    memories.delete(m.key);
   }
 });
 `;
@@ -66,16 +59,12 @@ class HashThread {
   readonly #dropped = new Set<number>();
   #owed = 0;
   #nextId = 1;
-  /** The number the thread knows each piece of shared memory by; forgotten there once it is collected here. */
-  #memoryKeys = new WeakMap<SharedArrayBuffer, number>();
-  #nextMemoryKey = 1;
-  readonly #collected = new FinalizationRegistry<number>((key) => this.#worker?.postMessage({ op: 'forget', key }));
 
   open(): SharedHash {
     const id = this.#nextId++;
     this.#waiting.set(id, []);
     return {
-      update: (memory, offset, length) => this.#ask(id, { op: 'update', id, memory: this.#memoryKey(memory), offset, length }).then(() => {}),
+      update: (memory, offset, length) => this.#ask(id, { op: 'update', id, memory, offset, length }).then(() => {}),
       digest: () =>
         this.#ask(id, { op: 'digest', id }).then((hex) => {
           this.#waiting.delete(id);
@@ -90,18 +79,6 @@ class HashThread {
         else this.#dropped.add(id);
       },
     };
-  }
-
-  /** The memory's number, sent to the thread with the memory the first time. */
-  #memoryKey(memory: SharedArrayBuffer): number {
-    let key = this.#memoryKeys.get(memory);
-    if (key === undefined) {
-      key = this.#nextMemoryKey++;
-      this.#memoryKeys.set(memory, key);
-      this.#collected.register(memory, key);
-      this.#start().postMessage({ op: 'memory', key, memory });
-    }
-    return key;
   }
 
   #ask(id: number, message: object): Promise<string | undefined> {
@@ -128,7 +105,6 @@ class HashThread {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
       this.#owed = 0;
-      this.#memoryKeys = new WeakMap(); // a new thread knows no memory yet
       for (const queue of this.#waiting.values()) for (const w of queue.splice(0)) w.reject(err);
       for (const id of this.#dropped) this.#waiting.delete(id);
       this.#dropped.clear();
