@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BodyWriter } from '../../server/storage/body-writer.ts';
-import { SharedSlabs } from '../../server/storage/shared-slabs.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'pail-body-writer-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -12,10 +11,10 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 const MiB = 1 << 20;
 
 /** Feeds `body` to a BodyWriter in pieces of `piece` bytes; returns what it reported and what the file holds. */
-async function write(body: Buffer, piece: number, name: string, slabs?: SharedSlabs) {
+async function write(body: Buffer, piece: number, name: string) {
   const path = join(dir, name);
   const fh = await open(path, 'wx');
-  const writer = new BodyWriter(fh, undefined, { slabs });
+  const writer = new BodyWriter(fh);
   for (let at = 0; at < body.length; at += piece) await writer.add(body.subarray(at, at + piece));
   const reported = await writer.finish();
   await fh.close();
@@ -33,33 +32,13 @@ describe('BodyWriter', () => {
     [3 * MiB + 12_345, 100_003],
     [2 * MiB, 2 * MiB],
   ];
-  // Large bodies are hashed on the hashing thread when shared slabs can be had, on the event loop when none can.
-  const hashedOn = { 'the hashing thread': 64, 'the event loop': 0 };
-  describe.each(Object.entries(hashedOn))('hashed on %s', (_, budget) => {
-    it.each(cases)('stores %i bytes fed %i at a time, in order, with their SHA-256', async (size, piece) => {
-      const body = Buffer.alloc(size);
-      for (let i = 0; i < size; i++) body[i] = (i * 31 + (i >> 11)) & 0xff;
-      const slabs = new SharedSlabs(MiB, budget);
-      const { reported, stored } = await write(body, piece, `${size}-${piece}-${budget}.bin`, slabs);
-      expect(reported.size).toBe(size);
-      expect(reported.sha256).toBe(createHash('sha256').update(body).digest('hex'));
-      expect(stored.equals(body)).toBe(true);
-      expect(slabs.lent).toBe(0);
-    });
-  });
-
-  it('lends shared slabs only within the budget, and takes them back when a body ends or is abandoned', async () => {
-    const slabs = new SharedSlabs(MiB, 4);
-    const first = new BodyWriter(await open(join(dir, 'budget-1.bin'), 'wx'), undefined, { slabs });
-    const second = new BodyWriter(await open(join(dir, 'budget-2.bin'), 'wx'), undefined, { slabs });
-    await first.add(Buffer.alloc(MiB, 1));
-    expect(slabs.lent).toBe(4);
-    await second.add(Buffer.alloc(MiB, 2)); // beyond the budget: hashed on the event loop
-    expect(slabs.lent).toBe(4);
-    await first.abort();
-    expect(slabs.lent).toBe(0);
-    expect((await second.finish()).sha256).toBe(createHash('sha256').update(Buffer.alloc(MiB, 2)).digest('hex'));
-    await Promise.all([first.fh.close(), second.fh.close()]);
+  it.each(cases)('stores %i bytes fed %i at a time, in order, with their SHA-256', async (size, piece) => {
+    const body = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) body[i] = (i * 31 + (i >> 11)) & 0xff;
+    const { reported, stored } = await write(body, piece, `${size}-${piece}.bin`);
+    expect(reported.size).toBe(size);
+    expect(reported.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(stored.equals(body)).toBe(true);
   });
 
   it('counts what it has taken before the batch is written', async () => {
