@@ -8,6 +8,7 @@ import { DEFAULTS } from '../shared/config/settings.ts';
 import type { Limits, ServerContext } from './context.ts';
 import { Session } from './session/session.ts';
 import { downloadSlabs } from './session/slab-pool.ts';
+import { readingIntoSlabs } from './session/slab-socket.ts';
 import type { Storage } from './storage/storage.ts';
 
 /** Wrong tokens are counted per client address in windows of a minute (the gateway's window too). */
@@ -47,7 +48,8 @@ export class BucketServer {
       slabs: downloadSlabs(),
     };
     options.storage.setMaxListeners(0);
-    this.#server = createServer({ noDelay: true, keepAlive: true }, (socket) => this.#accept(socket));
+    // Paused so that slab reads are set up before the first byte is read (see readingIntoSlabs).
+    this.#server = createServer({ noDelay: true, keepAlive: true, pauseOnConnect: true }, (socket) => this.#accept(readingIntoSlabs(socket)));
   }
 
   get storage(): Storage {
