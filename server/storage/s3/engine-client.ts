@@ -37,8 +37,10 @@ export function engineClient(store: StoreUrl, log: StorageLog = SILENT_LOG, time
   const client = new S3Client({
     ...engineAddress(store),
     maxAttempts: 3,
-    // The client's own remarks go to the storage log, not the console (a refused body already fails its request).
-    logger: { trace: () => {}, debug: () => {}, info: () => {}, warn: (...args: unknown[]) => log.warn({ engine: args.map(String).join(' ') }, 'S3 client warning'), error: (...args: unknown[]) => log.error({ engine: args.map(String).join(' ') }, 'S3 client error') },
+    // The client's own warnings go to the storage log, not the console. It reports every failed command as an error,
+    // the expected ones too (a HEAD of a missing key, a conditional PUT that loses): those are Pail's to judge, and it
+    // logs the failures that matter where it handles them, so the client's own reports are left out.
+    logger: { trace: () => {}, debug: () => {}, info: () => {}, warn: (...args: unknown[]) => log.warn({ engine: args.map(describeArg).join(' ') }, 'S3 client warning'), error: () => {} },
     requestHandler: {
       // An http endpoint gets a plain agent: AWS_CA_BUNDLE on the machine then changes nothing.
       httpAgent: new HttpAgent(agentOptions),
@@ -89,4 +91,14 @@ export function outage(err: unknown): StorageError | undefined {
   const silent = e.name === 'TimeoutError' || e.name === 'RequestTimeout';
   if (!silent && !OUTAGE_CODES.has(e.code ?? '') && !OUTAGE_STATUSES.has(e.$metadata?.httpStatusCode ?? 0)) return undefined;
   return new StorageError(Reason.storageUnavailable, `the storage engine is unavailable: ${e.code ?? e.name ?? 'error'}${e.message ? ` (${e.message})` : ''}`, { cause: err });
+}
+
+/** A logger argument as text: the client passes objects as well as strings. */
+function describeArg(arg: unknown): string {
+  if (typeof arg === 'string') return arg;
+  try {
+    return JSON.stringify(arg);
+  } catch {
+    return String(arg);
+  }
 }
