@@ -117,7 +117,7 @@ async function stage(
   const ahead = size === undefined || head !== undefined ? 0 : Math.min(READ_AHEAD, partSize, readAheadBudget.left);
   readAheadBudget.left -= ahead;
   try {
-    if (ahead) source.readAhead(Math.min(ahead, size ?? 0));
+    if (ahead) source.readAhead(ahead);
     const created = await engine.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
     return await stageParts(engine, bucket, key, created.UploadId!, source, { size, head, partSize, ahead }, finish);
   } finally {

@@ -185,7 +185,7 @@ export class S3Sessions {
         const ranges = offsetParts(id, await this.#objects(id));
         await this.#sameAsHeld(ranges, offset, received);
         // The bytes the session holds with this part placed: a range written again adds nothing.
-        const placed = { key: '', etag: '', start: offset, end: offset + received.size };
+        const placed = { start: offset, end: offset + received.size };
         this.#hold(id, meta, coveredBytes([...ranges, placed].sort((a, b) => a.start - b.start || b.end - a.end)));
         await this.#place(sessionKeys.offsetPart(id, offset, received.size), received, { 'pail-sha256': received.sha256 });
       }
@@ -214,8 +214,11 @@ export class S3Sessions {
       if (options.md5 !== undefined && options.md5 !== received.md5) throw new StorageError(Reason.checksumMismatch, `the part's MD5 is ${received.md5}, not ${options.md5}`);
       if (this.#completing.has(id)) throw new StorageError(Reason.partConflict, 'the upload is being completed');
       // The parts' bytes with this one placed: a replacement counts by its difference.
-      const others = (await this.#objects(id)).filter((o) => o.Key!.startsWith(sessionKeys.numberedParts(id)) && partNumber(o.Key!) !== number);
-      this.#hold(id, meta, others.reduce((sum, o) => sum + (o.Size ?? 0), received.size));
+      if (this.options.quota) {
+        // Listed only under a quota: a part otherwise costs no LIST of its session.
+        const others = (await this.#objects(id)).filter((o) => o.Key!.startsWith(sessionKeys.numberedParts(id)) && partNumber(o.Key!) !== number);
+        this.#hold(id, meta, others.reduce((sum, o) => sum + (o.Size ?? 0), received.size));
+      }
       await this.#place(sessionKeys.numberedPart(id, number), received, { 'pail-sha256': received.sha256, 'pail-md5': received.md5! });
       if (!(await this.#exists(id))) {
         await this.#remove(id).catch(() => {});
@@ -402,7 +405,9 @@ export class S3Sessions {
     const objects = new Map<string, _Object[]>();
     for await (const o of this.#listAll(SESSIONS)) {
       const id = sessionOf(o.Key!);
-      objects.set(id, [...(objects.get(id) ?? []), o]);
+      const own = objects.get(id);
+      if (own) own.push(o);
+      else objects.set(id, [o]);
     }
     for (const [id, own] of objects) {
       if (this.#held.has(id)) continue;

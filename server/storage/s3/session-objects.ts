@@ -80,7 +80,7 @@ export function cover(ranges: readonly HeldRange[], size: number): Piece[] {
   return pieces;
 }
 
-export function merged(ranges: readonly HeldRange[]): { start: number; end: number }[] {
+export function merged(ranges: readonly { readonly start: number; readonly end: number }[]): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
   for (const r of ranges) {
     const last = out[out.length - 1];
@@ -91,7 +91,7 @@ export function merged(ranges: readonly HeldRange[]): { start: number; end: numb
 }
 
 /** The bytes held ranges cover together (sorted as offsetParts sorts them), each byte once. */
-export function coveredBytes(ranges: readonly HeldRange[]): number {
+export function coveredBytes(ranges: readonly { readonly start: number; readonly end: number }[]): number {
   return merged(ranges).reduce((sum, r) => sum + r.end - r.start, 0);
 }
 
